@@ -1,0 +1,87 @@
+import { awscdk, javascript } from 'projen';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-imagebuilder-distribution',
+  description: 'AWS CDK L2 constructs for EC2 Image Builder distribution and infrastructure configurations, with custom resources for S3 disk-image export, changes to imported distribution configurations and DistributeImage.',
+  author: 'cdk-imagebuilder-distribution developers',
+  authorAddress: 'maintainers@example.com',
+  repositoryUrl: 'https://github.com/cdk-imagebuilder-distribution/cdk-imagebuilder-distribution.git',
+  keywords: ['cdk', 'aws-cdk', 'imagebuilder', 'ec2-image-builder', 'ami', 'distribution'],
+  license: 'Apache-2.0',
+  stability: 'experimental',
+
+  // The alpha module used for comparison in bench/ needs ^2.270.0; it is also the floor we test against.
+  cdkVersion: '2.270.0',
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  github: false,
+
+  // Release targets stay configured; the local build checks JS and generates Python code only (see README).
+  publishToPypi: { distName: 'cdk-imagebuilder-distribution', module: 'cdk_imagebuilder_distribution' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkimagebuilderdistribution',
+    mavenGroupId: 'io.github.cdk-imagebuilder-distribution',
+    mavenArtifactId: 'cdk-imagebuilder-distribution',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkImageBuilderDistribution', packageId: 'CdkImageBuilderDistribution' },
+  publishToGo: { moduleName: 'github.com/cdk-imagebuilder-distribution/cdk-imagebuilder-distribution-go' },
+
+  devDeps: [
+    // Bundled into the handler asset by esbuild; never a runtime dependency of the construct library.
+    '@aws-sdk/client-imagebuilder',
+    '@aws-sdk/client-ssm',
+    '@aws-sdk/client-ec2',
+    '@types/aws-lambda',
+    'esbuild',
+    'aws-sdk-client-mock',
+    'fast-check',
+    'ajv',
+    'ajv-formats',
+    'cdk-nag',
+    '@aws-cdk/aws-service-spec',
+    '@aws-cdk/integ-runner',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    '@aws-cdk/aws-imagebuilder-alpha@2.270.0-alpha.0',
+    'aws-cdk',
+  ],
+
+  jestOptions: {
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      collectCoverageFrom: ['src/**/*.ts', 'lambda/**/*.ts'],
+      testTimeout: 60_000,
+    },
+  },
+  tsconfigDev: {
+    include: ['../lambda/**/*.ts', '../bench/**/*.ts', '../examples/**/*.ts', '../scripts/**/*.ts'],
+  },
+  eslintOptions: {
+    dirs: ['src', 'lambda'],
+    devdirs: ['test', 'bench', 'examples', 'scripts'],
+  },
+  gitignore: ['/assets/', '/cdk.out/', '/examples/cdk.out/', '/bench/results/', '*.snapshot/asset.*', '/dist-python-check/'],
+  npmignoreEnabled: true,
+});
+
+// The handler is bundled with its SDK clients at build time; the bundle ships in the npm package under assets/.
+const bundle = project.addTask('bundle:handler', {
+  description: 'Bundle the custom-resource handler with esbuild into assets/handler',
+  exec: 'ts-node --project test/tsconfig.json scripts/bundle-handler.ts',
+});
+project.preCompileTask.spawn(bundle);
+project.testTask.prependSpawn(bundle);
+project.npmignore?.addPatterns('/bench/', '/examples/', '/scripts/', '/lambda/', '/cdk.out/', '/.ci/');
+
+project.addTask('synth:example', {
+  description: 'Synthesize the example app into cdk.out/ and list what it made',
+  steps: [
+    { spawn: bundle.name },
+    { exec: 'cdk synth --app "ts-node --project test/tsconfig.json --prefer-ts-exts examples/app.ts" --output cdk.out --quiet' },
+    { exec: 'ls -l cdk.out' },
+  ],
+});
+
+project.synth();

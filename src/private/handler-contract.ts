@@ -1,0 +1,72 @@
+/**
+ * The contract between the constructs (which write these resource properties) and the custom-resource handler
+ * in lambda/ (which reads them). Types only, no CDK imports: the handler bundle imports this file too.
+ *
+ * CloudFormation passes every scalar custom-resource property as a string, so structured values travel as JSON
+ * strings (rendered with `Stack.toJsonString`, which keeps deploy-time tokens resolvable).
+ */
+
+export const PATCH_RESOURCE_TYPE = 'Custom::ImageBuilderDistributionConfigurationPatch';
+export const DISTRIBUTE_IMAGE_RESOURCE_TYPE = 'Custom::ImageBuilderDistributeImage';
+
+/** Properties of `Custom::ImageBuilderDistributionConfigurationPatch`. */
+export interface PatchResourceProperties {
+  /** ARN of the distribution configuration to change. */
+  readonly DistributionConfigurationArn: string;
+  /** JSON of {@link PatchDocument}. */
+  readonly Patch: string;
+  /** Name (starting with `/`) of the SSM parameter in which the handler keeps the configuration as it was before. */
+  readonly BaselineParameterName: string;
+  /**
+   * Changes whenever the CloudFormation resource that owns the configuration changes, so that CloudFormation sends
+   * an Update and the patch is applied again after CloudFormation rewrote the whole configuration. Not read.
+   */
+  readonly BaseHash?: string;
+}
+
+/** What a patch does to a distribution configuration. Field names and shapes are the Image Builder API's. */
+export interface PatchDocument {
+  readonly distributions: RegionPatch[];
+}
+
+export interface RegionPatch {
+  /** The Region of the distribution to change. */
+  readonly region: string;
+  /**
+   * Replace the whole regional distribution with this one (Image Builder `Distribution` shape, camelCase, without
+   * `region`), adding it when the Region is not in the configuration.
+   */
+  readonly replace?: Record<string, any>;
+  /**
+   * Merge into the existing regional distribution: objects merge key by key, lists are unioned (no duplicates),
+   * scalars are set. The Region must already be in the configuration.
+   */
+  readonly merge?: Record<string, any>;
+}
+
+/** Properties of `Custom::ImageBuilderDistributeImage`. */
+export interface DistributeImageResourceProperties {
+  /** AMI ID, SSM parameter path (`ssm:/path` or `/path` form as the API accepts), or Image Builder image ARN. */
+  readonly SourceImage: string;
+  readonly DistributionConfigurationArn: string;
+  /** Name or ARN of the role Image Builder assumes to distribute. */
+  readonly ExecutionRole: string;
+  readonly LogGroupName?: string;
+  /** JSON of a string-to-string map. */
+  readonly Tags?: string;
+  /** `retain` (default) or `destroy`. */
+  readonly RemovalPolicy?: 'retain' | 'destroy';
+  /** Upper bound, in seconds, for the wait for AVAILABLE; the provider's own total timeout bounds it too. */
+  readonly TimeoutSeconds?: string;
+}
+
+/** Attributes of `Custom::ImageBuilderDistributeImage` (Fn::GetAtt names). */
+export const DistributeImageAttributes = {
+  IMAGE_BUILD_VERSION_ARN: 'ImageBuildVersionArn',
+  /** JSON list of `{ region, accountId, image }`. */
+  AMIS: 'Amis',
+  /** `AmiId.<region>`: the AMI in the stack's account in that Region. */
+  amiIdInRegion: (region: string) => `AmiId.${region}`,
+  /** `AmiId.<region>.<accountId>`. */
+  amiIdInRegionAndAccount: (region: string, accountId: string) => `AmiId.${region}.${accountId}`,
+} as const;

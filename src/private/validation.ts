@@ -1,0 +1,161 @@
+import { Token } from 'aws-cdk-lib';
+
+/**
+ * Collects every validation problem of a construct with the path of the prop that caused it, so that a user sees
+ * all of them in one synth instead of fixing them one at a time.
+ *
+ * Values that are unresolved tokens are never rejected: they are only known at deploy time.
+ */
+export class ValidationErrors {
+  private readonly errors: string[] = [];
+
+  /** Records that `value` at `path` is invalid; `allowed` says what would be accepted. */
+  public add(path: string, value: unknown, allowed: string): void {
+    this.errors.push(`${path}: ${describe(value)} is invalid; ${allowed}`);
+  }
+
+  /** Records a problem that is not about one value (for example two props that exclude each other). */
+  public addMessage(path: string, message: string): void {
+    this.errors.push(`${path}: ${message}`);
+  }
+
+  public get messages(): string[] {
+    return [...this.errors];
+  }
+
+  public get hasErrors(): boolean {
+    return this.errors.length > 0;
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  try {
+    const s = JSON.stringify(value);
+    return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+  } catch {
+    return String(value);
+  }
+}
+
+/** True for a value (or any part of a list or object) that is not known until deploy time. */
+export function isUnresolved(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  return Token.isUnresolved(value);
+}
+
+export const ACCOUNT_ID_PATTERN = /^[0-9]{12}$/;
+// Partition-agnostic: us-east-1, us-gov-west-1, cn-north-1, eu-central-2, us-isob-east-1 ...
+export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$/;
+// Image Builder's tag rules (TagResource / DistributeImage): at most 50, key 1-128, value 0-256.
+export const TAG_KEY_PATTERN = /^(?!aws:)[a-zA-Z0-9\s_.:/=+\-@]*$/;
+export const MAX_TAGS = 50;
+
+export function validateLength(errors: ValidationErrors, path: string, value: string | undefined, min: number, max: number): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (value.length < min || value.length > max) {
+    errors.add(path, value, `must be ${min} to ${max} characters long (got ${value.length})`);
+  }
+}
+
+export function validatePattern(errors: ValidationErrors, path: string, value: string | undefined, pattern: RegExp, allowed: string): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (!pattern.test(value)) {
+    errors.add(path, value, allowed);
+  }
+}
+
+export function validateRange(errors: ValidationErrors, path: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    errors.add(path, value, `must be an integer from ${min} to ${max}`);
+  }
+}
+
+export function validateAccountId(errors: ValidationErrors, path: string, accountId: string | undefined): void {
+  validatePattern(errors, path, accountId, ACCOUNT_ID_PATTERN, 'must be a 12-digit AWS account ID');
+}
+
+export function validateAccountIds(errors: ValidationErrors, path: string, accountIds: string[] | undefined): void {
+  if (accountIds === undefined || isUnresolved(accountIds)) return;
+  validateNotEmpty(errors, path, accountIds);
+  accountIds.forEach((id, i) => validateAccountId(errors, `${path}[${i}]`, id));
+  validateUnique(errors, path, accountIds);
+}
+
+export function validateRegion(errors: ValidationErrors, path: string, region: string | undefined): void {
+  validatePattern(errors, path, region, REGION_PATTERN, 'must be an AWS Region name such as "us-east-1"');
+}
+
+/** An explicitly given list must not be empty: the API rejects (or silently ignores) empty lists. */
+export function validateNotEmpty(errors: ValidationErrors, path: string, list: readonly unknown[] | undefined): void {
+  if (list === undefined || isUnresolved(list)) return;
+  if (list.length === 0) {
+    errors.addMessage(path, 'must not be an empty list; omit it instead');
+  }
+}
+
+export function validateMaxItems(errors: ValidationErrors, path: string, list: readonly unknown[] | undefined, max: number): void {
+  if (list === undefined || isUnresolved(list)) return;
+  if (list.length > max) {
+    errors.addMessage(path, `has ${list.length} items; at most ${max} are allowed`);
+  }
+}
+
+export function validateUnique(errors: ValidationErrors, path: string, list: readonly string[] | undefined): void {
+  if (list === undefined || isUnresolved(list)) return;
+  const seen = new Set<string>();
+  for (const item of list) {
+    if (isUnresolved(item)) continue;
+    if (seen.has(item)) {
+      errors.add(path, item, 'each value may appear only once');
+    }
+    seen.add(item);
+  }
+}
+
+export interface TagRules {
+  /** @default 50 */
+  readonly maxTags?: number;
+}
+
+/**
+ * Image Builder's tag rules: at most 50 tags; keys 1-128 characters of letters, digits, spaces and `_.:/=+-@`,
+ * not starting with `aws:`; values at most 256 characters.
+ */
+export function validateTags(errors: ValidationErrors, path: string, tags: Record<string, string> | undefined, rules: TagRules = {}): void {
+  if (tags === undefined || isUnresolved(tags)) return;
+  const max = rules.maxTags ?? MAX_TAGS;
+  const keys = Object.keys(tags);
+  if (keys.length > max) {
+    errors.addMessage(path, `has ${keys.length} tags; at most ${max} are allowed`);
+  }
+  for (const key of keys) {
+    if (isUnresolved(key)) continue;
+    if (key.length < 1 || key.length > 128) {
+      errors.add(`${path}.${key}`, key, `tag keys must be 1 to 128 characters long (got ${key.length})`);
+    } else if (key.toLowerCase().startsWith('aws:')) {
+      errors.add(`${path}.${key}`, key, 'tag keys must not start with the reserved prefix "aws:"');
+    } else if (!TAG_KEY_PATTERN.test(key)) {
+      errors.add(`${path}.${key}`, key, 'tag keys may contain only letters, digits, spaces and _ . : / = + - @');
+    }
+    const value = tags[key];
+    if (value !== undefined && !isUnresolved(value) && value.length > 256) {
+      errors.add(`${path}.${key}`, value, `tag values must be at most 256 characters long (got ${value.length})`);
+    }
+  }
+}
+
+/**
+ * Runs `collect` when the app synthesizes, so that values added after construction (addXxx methods) are checked too.
+ * CDK reports every message with the construct path.
+ */
+export function addValidation(scope: { node: { addValidation(v: { validate(): string[] }): void } }, collect: (errors: ValidationErrors) => void): void {
+  scope.node.addValidation({
+    validate: () => {
+      const errors = new ValidationErrors();
+      collect(errors);
+      return errors.messages;
+    },
+  });
+}
