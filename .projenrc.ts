@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, JsonFile } from 'projen';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-imagebuilder-distribution',
@@ -75,12 +75,20 @@ project.preCompileTask.spawn(bundle);
 project.testTask.prependSpawn(bundle);
 project.npmignore?.addPatterns('/bench/', '/examples/', '/scripts/', '/lambda/', '/cdk.out/', '/.ci/');
 
+// The example app; cdk.json lets `npx cdk synth` work from the repository root too.
+new JsonFile(project, 'cdk.json', {
+  obj: {
+    app: 'npx ts-node --project test/tsconfig.json --prefer-ts-exts examples/app.ts',
+    output: 'cdk.out',
+    context: { 'cli-telemetry': false },
+  },
+});
 project.addTask('synth:example', {
-  description: 'Synthesize the example app into cdk.out/ and list what it made',
+  description: 'Synthesize the example app into cdk.out/ and print what it made',
   steps: [
     { spawn: bundle.name },
-    { exec: 'cdk synth --app "ts-node --project test/tsconfig.json --prefer-ts-exts examples/app.ts" --output cdk.out --quiet' },
-    { exec: 'ls -l cdk.out' },
+    { exec: 'cdk synth --no-notices --quiet' },
+    { exec: 'ts-node --project test/tsconfig.json scripts/summarize-cdk-out.ts cdk.out' },
   ],
 });
 

@@ -1,0 +1,86 @@
+// The baseline: for each patched distribution configuration, the touched regions as they were before the patch and
+// the patch that was applied over them. Kept in one SSM parameter per patch resource (see docs/custom-resource-patch.md
+// for why SSM): CloudFormation does not send a custom resource's Data back on Delete, and a physical ID holds 1 KB.
+import { gunzipSync, gzipSync } from 'zlib';
+import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import type { PatchDocument } from '../src/private/handler-contract';
+import * as clients from './clients';
+import { call } from './errors';
+import type { RegionSnapshot } from './merge';
+
+export interface BaselineEntry {
+  /** The touched regions before the patch (null: absent). */
+  readonly before: RegionSnapshot;
+  /** The patch applied over `before`. */
+  readonly patch: PatchDocument;
+  /** The CloudFormation request that wrote this entry. */
+  readonly requestId: string;
+}
+
+export interface BaselineDocument {
+  readonly v: 1;
+  /** By distribution configuration ARN: during an update that changes the ARN, the old and new ones coexist. */
+  readonly entries: Record<string, BaselineEntry>;
+}
+
+export const STANDARD_LIMIT = 4096;
+export const ADVANCED_LIMIT = 8192;
+const GZIP_PREFIX = 'gz:';
+
+/** The parameter value: plain JSON (readable in the console) unless it needs compressing to fit. */
+export function encode(doc: BaselineDocument): { value: string; tier: 'Intelligent-Tiering' | 'Advanced' } {
+  const json = JSON.stringify(doc);
+  const value = Buffer.byteLength(json) <= STANDARD_LIMIT ? json : GZIP_PREFIX + gzipSync(json).toString('base64');
+  const bytes = Buffer.byteLength(value);
+  if (bytes > ADVANCED_LIMIT) {
+    throw new Error(`The baseline (${Buffer.byteLength(json)} bytes, ${bytes} compressed) exceeds the ${ADVANCED_LIMIT}-byte limit of an SSM parameter; patch fewer regions per resource`);
+  }
+  // Intelligent-Tiering stays Standard (free) when the value fits, and does not fail on a parameter that an earlier,
+  // larger value made Advanced (SSM cannot downgrade a parameter).
+  return { value, tier: bytes <= STANDARD_LIMIT ? 'Intelligent-Tiering' : 'Advanced' };
+}
+
+export function decode(value: string): BaselineDocument {
+  const json = value.startsWith(GZIP_PREFIX) ? gunzipSync(Buffer.from(value.slice(GZIP_PREFIX.length), 'base64')).toString('utf8') : value;
+  const doc = JSON.parse(json);
+  if (doc?.v !== 1 || typeof doc.entries !== 'object') throw new Error('unrecognised baseline format');
+  return doc;
+}
+
+const notFound = (err: unknown) => (err as Error)?.name === 'ParameterNotFound';
+
+/** The stored document, or an empty one when the parameter does not exist. */
+export async function readBaseline(name: string): Promise<BaselineDocument> {
+  try {
+    const out = await call('ssm:GetParameter', name, () => clients.ssm().send(new GetParameterCommand({ Name: name })), notFound);
+    try {
+      return decode(out.Parameter?.Value ?? '');
+    } catch (err) {
+      throw new Error(`SSM parameter ${name} does not hold a baseline written by this handler: ${(err as Error).message}`);
+    }
+  } catch (err) {
+    if (notFound(err)) return { v: 1, entries: {} };
+    throw err;
+  }
+}
+
+/** Stores `doc`; an empty document deletes the parameter. */
+export async function writeBaseline(name: string, doc: BaselineDocument): Promise<void> {
+  if (Object.keys(doc.entries).length === 0) {
+    try {
+      await call('ssm:DeleteParameter', name, () => clients.ssm().send(new DeleteParameterCommand({ Name: name })), notFound);
+    } catch (err) {
+      if (!notFound(err)) throw err;
+    }
+    return;
+  }
+  const { value, tier } = encode(doc);
+  await call('ssm:PutParameter', name, () => clients.ssm().send(new PutParameterCommand({
+    Name: name,
+    Value: value,
+    Type: 'String',
+    Tier: tier,
+    Overwrite: true,
+    Description: 'Baseline of an Image Builder distribution configuration patch (cdk-imagebuilder-distribution). Deleted with the patch.',
+  })));
+}

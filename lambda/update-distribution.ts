@@ -1,0 +1,190 @@
+// Custom::ImageBuilderDistributionConfigurationPatch: changes a distribution configuration through the Image Builder
+// API (GetDistributionConfiguration, then UpdateDistributionConfiguration only when something differs) and undoes the
+// change on delete with a three-way merge, so that what others changed in the meantime survives.
+import { createHash } from 'crypto';
+import {
+  DistributionConfiguration,
+  GetDistributionConfigurationCommand,
+  UpdateDistributionConfigurationCommand,
+  UpdateDistributionConfigurationCommandInput,
+} from '@aws-sdk/client-imagebuilder';
+import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
+import type { PatchDocument, PatchResourceProperties } from '../src/private/handler-contract';
+import { BaselineDocument, BaselineEntry, readBaseline, writeBaseline } from './baseline';
+import * as clients from './clients';
+import { call, setRetryOptions } from './errors';
+import {
+  applyPatch, deepEqual, Distribution, fromSnapshot, parsePatch, PatchError, revertDistributions, snapshot, touchedRegions,
+} from './merge';
+import type { RetryOptions } from './retry';
+import { clientToken, digest } from './tokens';
+
+/** Tests shorten the backoff. */
+export function configure(opts: { retry?: RetryOptions }): void {
+  setRetryOptions(opts.retry ?? {});
+}
+
+const notFound = (err: unknown) => (err as Error)?.name === 'ResourceNotFoundException';
+
+/** Stable for one resource and configuration; a new configuration ARN gives a new ID so that CloudFormation deletes (reverts) the old one. */
+export function physicalResourceId(arn: string, event: Pick<CdkCustomResourceEvent, 'StackId' | 'LogicalResourceId'>): string {
+  return `${arn}|patch|${createHash('sha256').update(`${event.StackId}|${event.LogicalResourceId}`).digest('hex').slice(0, 16)}`;
+}
+
+export async function onEvent(event: CdkCustomResourceEvent): Promise<CdkCustomResourceResponse> {
+  const props = readProps(event.ResourceProperties);
+  switch (event.RequestType) {
+    case 'Create':
+      return reconcile(event, props, props.BaselineParameterName);
+    case 'Update': {
+      const old = readProps(event.OldResourceProperties);
+      // A new configuration is patched like on create; CloudFormation then deletes the old physical ID, which reverts the old one.
+      if (old.DistributionConfigurationArn !== props.DistributionConfigurationArn) {
+        return reconcile(event, props, props.BaselineParameterName);
+      }
+      return reconcile(event, props, old.BaselineParameterName, old.Patch);
+    }
+    case 'Delete':
+      await revert(event, props);
+      return { PhysicalResourceId: event.PhysicalResourceId };
+  }
+}
+
+interface Props {
+  readonly DistributionConfigurationArn: string;
+  readonly BaselineParameterName: string;
+  readonly Patch: string;
+}
+
+function readProps(raw: Record<string, any>): Props {
+  const p = raw as Partial<PatchResourceProperties>;
+  for (const key of ['DistributionConfigurationArn', 'BaselineParameterName', 'Patch'] as const) {
+    if (typeof p[key] !== 'string' || p[key] === '') throw new Error(`Property ${key} is required`);
+  }
+  return p as Props;
+}
+
+function parse(arn: string, json: string): PatchDocument {
+  try {
+    return parsePatch(json);
+  } catch (err) {
+    throw new Error(`Patch for ${arn}: ${(err as Error).message}`);
+  }
+}
+
+async function getConfiguration(arn: string): Promise<DistributionConfiguration | undefined> {
+  try {
+    const out = await call('GetDistributionConfiguration', arn,
+      () => clients.imagebuilder().send(new GetDistributionConfigurationCommand({ distributionConfigurationArn: arn })), notFound);
+    return out.distributionConfiguration;
+  } catch (err) {
+    if (notFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Replaces the whole configuration: everything read is sent back, only `distributions` differs. */
+async function putDistributions(event: CdkCustomResourceEvent, config: DistributionConfiguration, arn: string, distributions: Distribution[]): Promise<void> {
+  const input: UpdateDistributionConfigurationCommandInput = {
+    distributionConfigurationArn: arn,
+    // name, timeoutMinutes, tags and dates are read-only here: the operation does not accept them.
+    ...(config.description !== undefined ? { description: config.description } : {}),
+    distributions,
+    // Same request and same body: same token, so a repeated call is a no-op. A different body (another writer got
+    // in between a lost answer and our retry) gets a new token instead of IdempotentParameterMismatchException.
+    clientToken: clientToken(event, 'UpdateDistributionConfiguration', digest([arn, config.description, distributions])),
+  };
+  await call('UpdateDistributionConfiguration', arn, () => clients.imagebuilder().send(new UpdateDistributionConfigurationCommand(input)));
+}
+
+/**
+ * `now` with the entry's patch undone. When the touched regions equal exactly what one of the candidate patches
+ * makes of the baseline (nobody else changed them), the baseline comes back as it is; this also covers an earlier
+ * run that stopped between writing the baseline and the configuration. Otherwise a three-way merge keeps others' changes.
+ */
+function undo(entry: BaselineEntry, now: Distribution[], candidates: PatchDocument[]): Distribution[] {
+  const regions = Object.keys(entry.before);
+  const base = fromSnapshot(entry.before);
+  const current = snapshot(now, regions);
+  let ours: ReturnType<typeof snapshot> | undefined;
+  for (const patch of [entry.patch, ...candidates]) {
+    try {
+      const candidate = snapshot(applyPatch(base, patch), regions);
+      ours ??= candidate;
+      if (deepEqual(candidate, current)) {
+        ours = candidate;
+        break;
+      }
+    } catch (err) {
+      if (!(err instanceof PatchError)) throw err;
+    }
+  }
+  return revertDistributions(entry.before, ours ?? entry.before, now);
+}
+
+async function reconcile(event: CdkCustomResourceEvent, props: Props, previousParameter: string, previousPatch?: string): Promise<CdkCustomResourceResponse> {
+  const arn = props.DistributionConfigurationArn;
+  const patch = parse(arn, props.Patch);
+  const config = await getConfiguration(arn);
+  if (!config) throw new Error(`Distribution configuration ${arn} not found: GetDistributionConfiguration answered ResourceNotFoundException`);
+  const now = (config.distributions ?? []) as Distribution[];
+
+  const oldDoc = await readBaseline(previousParameter);
+  const entry = oldDoc.entries[arn];
+  const candidates = [patch, ...(previousPatch ? [tryParse(previousPatch)].filter((p): p is PatchDocument => !!p) : [])];
+  const state0 = entry ? undo(entry, now, candidates) : now;
+  const regions = [...new Set([...(entry ? Object.keys(entry.before) : []), ...touchedRegions(patch)])];
+  let desired: Distribution[];
+  try {
+    desired = applyPatch(state0, patch);
+  } catch (err) {
+    throw new Error(`Patch for ${arn}: ${(err as Error).message}`);
+  }
+  const nextEntry: BaselineEntry = { before: snapshot(state0, regions), patch, requestId: event.RequestId };
+
+  // The baseline is written before the configuration, so that a failure in between leaves a baseline a rollback can revert with.
+  const sameParameter = previousParameter === props.BaselineParameterName;
+  if (!entry || !sameParameter || !deepEqual({ ...entry, requestId: '' }, { ...nextEntry, requestId: '' })) {
+    const newDoc = sameParameter ? oldDoc : await readBaseline(props.BaselineParameterName);
+    await writeBaseline(props.BaselineParameterName, withEntry(newDoc, arn, nextEntry));
+  }
+  if (!deepEqual(desired, now)) await putDistributions(event, config, arn, desired);
+  if (!sameParameter && entry) await writeBaseline(previousParameter, withEntry(oldDoc, arn, undefined));
+
+  return { PhysicalResourceId: physicalResourceId(arn, event), Data: { DistributionConfigurationArn: arn } };
+}
+
+function tryParse(json: string): PatchDocument | undefined {
+  try {
+    return parsePatch(json);
+  } catch {
+    return undefined;
+  }
+}
+
+function withEntry(doc: BaselineDocument, arn: string, entry: BaselineEntry | undefined): BaselineDocument {
+  const entries = { ...doc.entries };
+  if (entry) entries[arn] = entry;
+  else delete entries[arn];
+  return { v: 1, entries };
+}
+
+async function revert(event: CdkCustomResourceEvent, props: Props): Promise<void> {
+  const arn = props.DistributionConfigurationArn;
+  const doc = await readBaseline(props.BaselineParameterName);
+  const entry = doc.entries[arn];
+  if (!entry) return; // nothing was applied (e.g. create failed before storing the baseline)
+  const config = await getConfiguration(arn);
+  if (config) {
+    const now = (config.distributions ?? []) as Distribution[];
+    const patch = tryParse(props.Patch);
+    const desired = undo(entry, now, patch ? [patch] : []);
+    if (desired.length === 0) {
+      // The service refuses a configuration without distributions; leaving ours is better than blocking the delete.
+      console.warn(`Not reverting ${arn}: no distribution would remain (others removed the rest)`);
+    } else if (!deepEqual(desired, now)) {
+      await putDistributions(event, config, arn, desired);
+    }
+  }
+  await writeBaseline(props.BaselineParameterName, withEntry(doc, arn, undefined));
+}

@@ -1,0 +1,355 @@
+import { Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { DistributionConfiguration, IDistributionConfiguration } from './distribution-configuration';
+import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, DistributeImageAttributes, DistributeImageResourceProperties } from './private/handler-contract';
+import { ImageBuilderProvider, MAX_TOTAL_TIMEOUT } from './private/provider';
+import {
+  addValidation, isUnresolved, validateAccountIds, validateLength, validatePattern, validateTags, ValidationErrors,
+} from './private/validation';
+
+// Patterns from the DistributeImage API reference.
+const AMI_ID_PATTERN = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
+const SSM_PARAMETER_NAME_PATTERN = /^\/?[a-zA-Z0-9_.\-/]+$/;
+const IMAGE_ARN_PATTERN = /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):image\/[a-z0-9-_]+\/(?:[0-9]+|x)\.(?:[0-9]+|x)\.(?:[0-9]+|x)(?:\/[0-9]+)?$/;
+const EXECUTION_ROLE_PATTERN = /^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role\/)?[a-zA-Z_0-9+=,.@\-_/]+$/;
+const DISTRIBUTION_CONFIGURATION_ARN_PATTERN = /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration\/[a-z0-9-_]+$/;
+
+/** The role name Image Builder assumes in each target account for cross-account distribution (documented name). */
+export const CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME = 'EC2ImageBuilderDistributionCrossAccountRole';
+
+/** The kind of image a {@link DistributeImageSource} names. */
+export enum DistributeImageSourceType {
+  /** An EC2 AMI ID. */
+  AMI_ID = 'AMI_ID',
+  /** An SSM parameter whose value is an AMI ID. */
+  SSM_PARAMETER = 'SSM_PARAMETER',
+  /** An Image Builder image (build version) ARN. */
+  IMAGE_ARN = 'IMAGE_ARN',
+}
+
+/**
+ * The image to distribute: an AMI ID, an SSM parameter holding an AMI ID, or an Image Builder image ARN.
+ */
+export class DistributeImageSource {
+  /**
+   * An existing AMI, by ID (`ami-` and 8 or 17 hex digits), in the stack's Region.
+   */
+  public static fromAmiId(amiId: string): DistributeImageSource {
+    return new DistributeImageSource(DistributeImageSourceType.AMI_ID, amiId);
+  }
+
+  /**
+   * An SSM parameter whose value is an AMI ID. The handler's role and the execution role may read it.
+   */
+  public static fromSsmParameter(parameter: ssm.IParameter): DistributeImageSource {
+    return new DistributeImageSource(DistributeImageSourceType.SSM_PARAMETER, parameter.parameterName, parameter);
+  }
+
+  /**
+   * An SSM parameter, by name or path (for example `/golden/ami/latest`), whose value is an AMI ID.
+   */
+  public static fromSsmParameterName(parameterName: string): DistributeImageSource {
+    return new DistributeImageSource(DistributeImageSourceType.SSM_PARAMETER, parameterName);
+  }
+
+  /**
+   * An Image Builder image in the AVAILABLE state, by ARN
+   * (`arn:aws:imagebuilder:<region>:<account>:image/<name>/<x.y.z>[/<build>]`).
+   */
+  public static fromImageArn(imageArn: string): DistributeImageSource {
+    return new DistributeImageSource(DistributeImageSourceType.IMAGE_ARN, imageArn);
+  }
+
+  /**
+   * @param type what `value` names
+   * @param value the AMI ID, parameter name or image ARN
+   * @param parameter the parameter construct, when given as one
+   */
+  private constructor(
+    public readonly type: DistributeImageSourceType,
+    public readonly value: string,
+    public readonly parameter?: ssm.IParameter,
+  ) {}
+
+  /**
+   * The value sent as DistributeImage's `sourceImage`. SSM parameters use Image Builder's `ssm:` prefix.
+   */
+  public get sourceImage(): string {
+    return this.type === DistributeImageSourceType.SSM_PARAMETER ? `ssm:${this.value}` : this.value;
+  }
+}
+
+/**
+ * Properties of a {@link DistributeImage}.
+ */
+export interface DistributeImageProps {
+  /**
+   * The image to distribute.
+   */
+  readonly source: DistributeImageSource;
+
+  /**
+   * The distribution configuration that names the target Regions, accounts and AMI settings. It must be in the
+   * stack's Region.
+   */
+  readonly distributionConfiguration: IDistributionConfiguration;
+
+  /**
+   * The role Image Builder assumes to distribute the image.
+   *
+   * @default - a role trusted by `imagebuilder.amazonaws.com` with what distribution needs: copying and sharing
+   * AMIs and snapshots, tagging, the KMS keys in `kmsKeys`, and `sts:AssumeRole` on
+   * `EC2ImageBuilderDistributionCrossAccountRole` in each account of `targetAccountIds`.
+   */
+  readonly executionRole?: iam.IRole;
+
+  /**
+   * Accounts the configuration distributes to. The created execution role may assume the documented
+   * cross-account distribution role in each of them. Only needed when `executionRole` is not given.
+   *
+   * @default - taken from the configuration when it is this library's `DistributionConfiguration`; none otherwise
+   */
+  readonly targetAccountIds?: string[];
+
+  /**
+   * KMS keys the configuration encrypts AMIs with. The created execution role is granted their use.
+   *
+   * @default - taken from the configuration when it is this library's `DistributionConfiguration`; none otherwise
+   */
+  readonly kmsKeys?: kms.IKey[];
+
+  /**
+   * A CloudWatch log group for the distribution's logs.
+   *
+   * @default - Image Builder's default logging
+   */
+  readonly logGroup?: logs.ILogGroup;
+
+  /**
+   * Tags for the distributed image (at most 50; keys 1-128 characters, not starting with `aws:`; values at most 256).
+   *
+   * @default - no tags
+   */
+  readonly tags?: { [key: string]: string };
+
+  /**
+   * What happens to the distributed image when this resource is removed from the stack or replaced.
+   * `RETAIN` keeps it. `DESTROY` deletes the image build version, deregisters the AMIs it created in this account
+   * and deletes their snapshots; AMIs in other accounts are kept (this account has no credentials there).
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * How long to wait for the distribution to become AVAILABLE before failing the deployment.
+   * At most 2 hours (the custom-resource Provider framework's limit). The status is checked every 30 seconds.
+   *
+   * @default Duration.hours(2)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * Distributes an existing AMI, SSM-parameter AMI or Image Builder image to the Regions and accounts of a
+ * distribution configuration at deploy time (`DistributeImage`), waits until it is AVAILABLE, and exposes the
+ * resulting AMI IDs.
+ */
+export class DistributeImage extends Construct {
+  /** The ARN of the image build version the distribution created. */
+  public readonly imageBuildVersionArn: string;
+
+  /** JSON list of `{ region, accountId, image }`, one entry per distributed AMI. */
+  public readonly amis: string;
+
+  /** The role Image Builder assumes to distribute. */
+  public readonly executionRole: iam.IRole;
+
+  private readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: DistributeImageProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const provider = ImageBuilderProvider.of(this);
+    const configArn = props.distributionConfiguration.distributionConfigurationArn;
+
+    this.executionRole = props.executionRole ?? this.createExecutionRole(props);
+
+    const removal = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const timeout = props.timeout ?? MAX_TOTAL_TIMEOUT;
+
+    const properties: DistributeImageResourceProperties = {
+      SourceImage: props.source.sourceImage,
+      DistributionConfigurationArn: configArn,
+      ExecutionRole: this.executionRole.roleArn,
+      LogGroupName: props.logGroup?.logGroupName,
+      Tags: props.tags ? stack.toJsonString(props.tags) : undefined,
+      RemovalPolicy: removal === RemovalPolicy.DESTROY ? 'destroy' : 'retain',
+      TimeoutSeconds: String(timeout.toSeconds()),
+    };
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: DISTRIBUTE_IMAGE_RESOURCE_TYPE,
+      properties: { ...properties },
+      // The handler decides what DESTROY removes; CloudFormation must always send the Delete.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.grantProvider(provider, configArn, props, removal);
+    this.imageBuildVersionArn = this.resource.getAttString(DistributeImageAttributes.IMAGE_BUILD_VERSION_ARN);
+    this.amis = this.resource.getAttString(DistributeImageAttributes.AMIS);
+
+    addValidation(this, (errors) => validateDistributeImage(errors, props, stack.region, timeout));
+  }
+
+  /**
+   * The ID of the AMI distributed to `region` in the stack's account.
+   */
+  public amiIdInRegion(region: string): string {
+    return this.resource.getAttString(DistributeImageAttributes.amiIdInRegion(region));
+  }
+
+  /**
+   * The ID of the AMI distributed to `region` in `accountId`.
+   */
+  public amiId(region: string, accountId: string): string {
+    return this.resource.getAttString(DistributeImageAttributes.amiIdInRegionAndAccount(region, accountId));
+  }
+
+  private createExecutionRole(props: DistributeImageProps): iam.IRole {
+    const stack = Stack.of(this);
+    const role = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com'),
+      description: 'Assumed by EC2 Image Builder to distribute an image (cdk-imagebuilder-distribution DistributeImage)',
+    });
+    // Copying and sharing AMIs across Regions: the new AMIs' IDs are unknown, so images and snapshots are scoped
+    // to this account (snapshots) and to AMIs (which have no owner in their ARN).
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ec2:CopyImage', 'ec2:CreateTags', 'ec2:ModifyImageAttribute', 'ec2:ModifySnapshotAttribute'],
+      resources: [
+        stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'image', resourceName: '*' }),
+        stack.formatArn({ service: 'ec2', region: '*', resource: 'snapshot', resourceName: '*' }),
+      ],
+    }));
+    // Describe* actions support no resource-level permissions.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ec2:DescribeImages', 'ec2:DescribeImageAttribute', 'ec2:DescribeSnapshots'],
+      resources: ['*'],
+    }));
+
+    const assumed = new Set<string>();
+    const allowAccount = (account: string) => {
+      if (assumed.has(account) || (!isUnresolved(account) && account === stack.account)) return;
+      assumed.add(account);
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['sts:AssumeRole'],
+        resources: [stack.formatArn({
+          service: 'iam', region: '', account, resource: 'role', resourceName: CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME,
+        })],
+      }));
+    };
+    const grantKey = (key: kms.IKey) => key.grant(role,
+      'kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:CreateGrant');
+
+    props.targetAccountIds?.forEach(allowAccount);
+    props.kmsKeys?.forEach(grantKey);
+    const config = props.distributionConfiguration;
+    if (config instanceof DistributionConfiguration) {
+      // Also sees AMI distributions added to the configuration after this construct.
+      config._forEachAmiDistribution((distribution) => {
+        if (!props.targetAccountIds) distribution.targetAccountIds?.forEach(allowAccount);
+        if (!props.kmsKeys && distribution.kmsKey) grantKey(distribution.kmsKey);
+      });
+    }
+    if (props.logGroup) {
+      props.logGroup.grantWrite(role);
+    }
+    return role;
+  }
+  private grantProvider(provider: ImageBuilderProvider, configArn: string, props: DistributeImageProps, removal: RemovalPolicy): void {
+    const stack = Stack.of(this);
+    const images = stack.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: '*' });
+    const distributeResources = [configArn, images];
+    if (props.source.type === DistributeImageSourceType.IMAGE_ARN) distributeResources.push(props.source.value);
+    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['imagebuilder:DistributeImage'], resources: distributeResources }));
+    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['imagebuilder:GetImage'], resources: [images] }));
+    provider.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [this.executionRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'imagebuilder.amazonaws.com' } },
+    }));
+    if (props.source.parameter) {
+      props.source.parameter.grantRead(provider.role);
+    } else if (props.source.type === DistributeImageSourceType.SSM_PARAMETER) {
+      const name = props.source.value;
+      provider.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+        resources: [stack.formatArn({
+          service: 'ssm', resource: 'parameter', resourceName: Token.isUnresolved(name) || !name.startsWith('/') ? name : name.slice(1),
+        })],
+      }));
+    }
+    if (removal === RemovalPolicy.DESTROY) {
+      provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['imagebuilder:DeleteImage'], resources: [images] }));
+      provider.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['ec2:DeregisterImage'],
+        resources: [stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'image', resourceName: '*' })],
+      }));
+      provider.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['ec2:DeleteSnapshot'],
+        resources: [stack.formatArn({ service: 'ec2', region: '*', resource: 'snapshot', resourceName: '*' })],
+      }));
+      // DescribeImages has no resource-level permissions; it finds the snapshots to delete.
+      provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeImages'], resources: ['*'] }));
+    }
+  }
+}
+
+/** Checks a DistributeImage's props against the DistributeImage API's patterns and limits. */
+export function validateDistributeImage(
+  errors: ValidationErrors, props: DistributeImageProps, stackRegion: string, timeout: Duration,
+): void {
+  const source = props.source;
+  switch (source.type) {
+    case DistributeImageSourceType.AMI_ID:
+      validatePattern(errors, 'source', source.value, AMI_ID_PATTERN, 'an AMI ID is "ami-" followed by 8 or 17 lowercase hex digits');
+      break;
+    case DistributeImageSourceType.SSM_PARAMETER:
+      validateLength(errors, 'source', source.value, 1, 1019);
+      validatePattern(errors, 'source', source.value, SSM_PARAMETER_NAME_PATTERN, 'an SSM parameter name may contain only letters, digits, _ . - and /');
+      break;
+    case DistributeImageSourceType.IMAGE_ARN:
+      validateLength(errors, 'source', source.value, 1, 1024);
+      validatePattern(errors, 'source', source.value, IMAGE_ARN_PATTERN,
+        'an Image Builder image ARN looks like arn:aws:imagebuilder:<region>:<account>:image/<name>/<x.y.z>[/<build>]');
+      break;
+  }
+
+  const configArn = props.distributionConfiguration.distributionConfigurationArn;
+  validatePattern(errors, 'distributionConfiguration', configArn, DISTRIBUTION_CONFIGURATION_ARN_PATTERN,
+    'must be a distribution configuration ARN (arn:aws:imagebuilder:<region>:<account>:distribution-configuration/<name>)');
+  if (!isUnresolved(configArn) && !isUnresolved(stackRegion) && DISTRIBUTION_CONFIGURATION_ARN_PATTERN.test(configArn)) {
+    const configRegion = Arn.split(configArn, ArnFormat.SLASH_RESOURCE_NAME).region;
+    if (configRegion !== stackRegion) {
+      errors.add('distributionConfiguration', configArn,
+        `DistributeImage needs the distribution configuration in the same Region as the stack (${stackRegion}), not ${configRegion}`);
+    }
+  }
+
+  if (props.executionRole) {
+    const role = props.executionRole.roleArn;
+    validateLength(errors, 'executionRole', role, 1, 2048);
+    validatePattern(errors, 'executionRole', role, EXECUTION_ROLE_PATTERN, 'must be an IAM role name or role ARN');
+  }
+
+  validateTags(errors, 'tags', props.tags);
+  // Accounts taken from this library's configuration are validated by the configuration itself.
+  validateAccountIds(errors, 'targetAccountIds', props.targetAccountIds);
+  if (!isUnresolved(timeout.toSeconds()) && (timeout.toSeconds() < 60 || timeout.toSeconds() > MAX_TOTAL_TIMEOUT.toSeconds())) {
+    errors.add('timeout', `${timeout.toSeconds()} seconds`, 'must be from 1 minute to 2 hours (the Provider framework\'s limit)');
+  }
+}

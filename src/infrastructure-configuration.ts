@@ -1,0 +1,541 @@
+import { Annotations, ArnFormat, Lazy, Names, Resource, Stack, Token } from 'aws-cdk-lib';
+import type { IResource } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { CfnInfrastructureConfiguration } from 'aws-cdk-lib/aws-imagebuilder';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import {
+  defaultHopLimit,
+  logObjectKeyPattern,
+  MAX_RESOURCE_TAGS,
+  normalizeInfrastructureName,
+  renderPlacement,
+  type SubnetDescription,
+  validateDescription,
+  validateMetadataOptions,
+  validateName,
+  validatePlacement,
+  validateSubnetCount,
+  validateSubnetZone,
+} from './private/infrastructure-render';
+import {
+  addValidation,
+  validateLength,
+  validateNotEmpty,
+  validateTags,
+  validateUnique,
+  type ValidationErrors,
+} from './private/validation';
+
+/**
+ * An EC2 Image Builder infrastructure configuration: the environment in which images are built and tested.
+ */
+export interface IInfrastructureConfiguration extends IResource {
+  /**
+   * The ARN of the infrastructure configuration.
+   *
+   * @attribute
+   */
+  readonly infrastructureConfigurationArn: string;
+
+  /**
+   * The name of the infrastructure configuration.
+   *
+   * @attribute
+   */
+  readonly infrastructureConfigurationName: string;
+
+  /**
+   * Grants the given actions on this infrastructure configuration to a principal.
+   */
+  grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant;
+
+  /**
+   * Grants `imagebuilder:GetInfrastructureConfiguration` on this infrastructure configuration to a principal.
+   */
+  grantRead(grantee: iam.IGrantable): iam.Grant;
+}
+
+/**
+ * The tenancy of build and test instances.
+ *
+ * @see https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_Placement.html
+ */
+export enum Tenancy {
+  /** Shared hardware. */
+  DEFAULT = 'default',
+  /** Single-tenant hardware. */
+  DEDICATED = 'dedicated',
+  /** A Dedicated Host; optionally a given one (`hostId`) or one of a host resource group (`hostResourceGroupArn`). */
+  HOST = 'host',
+}
+
+/**
+ * Where Image Builder launches build and test instances.
+ */
+export interface InstancePlacement {
+  /**
+   * The Availability Zone of build and test instances.
+   *
+   * When a `vpc` is given without `subnetSelection`, the subnet is picked in this zone.
+   *
+   * @default - EC2 chooses the zone (the zone of the subnet, when in a VPC)
+   */
+  readonly availabilityZone?: string;
+
+  /**
+   * The tenancy of build and test instances.
+   *
+   * Must be `Tenancy.HOST` when `hostId` or `hostResourceGroupArn` is given.
+   *
+   * @default - the tenancy of the VPC (shared, unless the VPC is dedicated)
+   */
+  readonly tenancy?: Tenancy;
+
+  /**
+   * The ID of the Dedicated Host to run build and test instances on. Requires `tenancy: Tenancy.HOST`; excludes
+   * `hostResourceGroupArn`.
+   *
+   * @default - no specific host; with `Tenancy.HOST`, EC2 picks a host that has auto-placement enabled
+   */
+  readonly hostId?: string;
+
+  /**
+   * The ARN of the host resource group to run build and test instances in. Requires `tenancy: Tenancy.HOST`;
+   * excludes `hostId`.
+   *
+   * @default - no host resource group
+   */
+  readonly hostResourceGroupArn?: string;
+}
+
+/**
+ * Where build and test instances upload their logs.
+ */
+export interface InfrastructureConfigurationLogging {
+  /**
+   * The bucket that receives the logs. The instance role is granted `s3:PutObject` on the objects under
+   * `s3KeyPrefix` only (and, for a KMS-encrypted bucket, `kms:GenerateDataKey` and `kms:Decrypt` on its key).
+   */
+  readonly s3Bucket: s3.IBucket;
+
+  /**
+   * The key prefix of the logs. A trailing `/` is optional: `logs` and `logs/` both grant `logs/*`.
+   *
+   * @default - no prefix: logs go to the root of the bucket and the instance role may write any object of it
+   */
+  readonly s3KeyPrefix?: string;
+}
+
+/**
+ * Properties of an `InfrastructureConfiguration`.
+ */
+export interface InfrastructureConfigurationProps {
+  /**
+   * The name of the infrastructure configuration: 3 to 128 letters, digits, hyphens, underscores and spaces.
+   *
+   * Its ARN holds the name in lower case with spaces and underscores replaced by hyphens.
+   *
+   * @default - a unique lower-case name generated from the construct path
+   */
+  readonly infrastructureConfigurationName?: string;
+
+  /**
+   * The description of the infrastructure configuration (1 to 1024 characters).
+   *
+   * @default - no description
+   */
+  readonly description?: string;
+
+  /**
+   * The instance types Image Builder may launch; it picks one of them by availability. They must suit the
+   * architecture of the parent image.
+   *
+   * @default - Image Builder's default for the parent image (for example m5.large or m6g.large)
+   */
+  readonly instanceTypes?: ec2.InstanceType[];
+
+  /**
+   * The instance profile of build and test instances. Excludes `role`.
+   *
+   * Its role must allow what Image Builder documents for build instances (the managed policies
+   * `EC2InstanceProfileForImageBuilder` and `AmazonSSMManagedInstanceCore`). When the profile was imported without
+   * its role, the `role` attribute is undefined and no permission (for example for S3 logging) can be added for you.
+   *
+   * @default - an instance profile with `role`, or with a new role when `role` is not given either
+   */
+  readonly instanceProfile?: iam.IInstanceProfile;
+
+  /**
+   * The role of build and test instances; an instance profile is created for it. Excludes `instanceProfile`.
+   *
+   * The role must be assumable by `ec2.amazonaws.com` and allow what Image Builder documents for build instances
+   * (the managed policies `EC2InstanceProfileForImageBuilder` and `AmazonSSMManagedInstanceCore`); no managed
+   * policy is added to a role you give.
+   *
+   * @default - a new role assumed by `ec2.amazonaws.com` with the managed policies
+   * `EC2InstanceProfileForImageBuilder` and `AmazonSSMManagedInstanceCore`
+   */
+  readonly role?: iam.IRole;
+
+  /**
+   * Whether this configuration builds container images.
+   *
+   * Adds the managed policy `EC2InstanceProfileForImageBuilderECRContainerBuilds` to the role this construct creates
+   * (not to a role you give) and raises the default `httpPutResponseHopLimit` to 2, which container builds with
+   * IMDSv2 need.
+   *
+   * @default false
+   */
+  readonly containerBuilds?: boolean;
+
+  /**
+   * The VPC to launch build and test instances in.
+   *
+   * @default - Image Builder's default: the default VPC of the Region, in a subnet EC2 chooses
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * The subnet to launch build and test instances in. Requires `vpc`, and must select exactly one subnet: Image
+   * Builder launches its instances in one subnet, and picking one of several silently would hide a choice.
+   *
+   * @default - the first subnet of the VPC's default selection (private subnets with egress if any, else public),
+   * in the zone of `placement.availabilityZone` when that is given
+   */
+  readonly subnetSelection?: ec2.SubnetSelection;
+
+  /**
+   * The security groups of build and test instances.
+   *
+   * Security groups created in this app belong to a VPC: give that VPC as `vpc` too. Without `vpc`, Image Builder
+   * launches instances in the default VPC, so only imported security groups of the default VPC may be given.
+   *
+   * @default - with `vpc`, a new security group with no inbound rules that allows all outbound traffic (the
+   * instances must reach Systems Manager, S3 and package repositories); without `vpc`, the default VPC's
+   * default security group
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * The key pair to log on to build and test instances with, for troubleshooting. The security group created by
+   * this construct has no inbound rule: open one with `connections.allowFrom` if you need SSH or RDP.
+   *
+   * @default - no key pair; connect with Systems Manager Session Manager
+   */
+  readonly keyPair?: ec2.IKeyPair;
+
+  /**
+   * Whether Image Builder terminates the instance when a build or test fails. Keep `true` outside troubleshooting:
+   * a retained instance keeps running (and costing) with the build's credentials until someone terminates it.
+   *
+   * @default true
+   */
+  readonly terminateInstanceOnFailure?: boolean;
+
+  /**
+   * Whether instance metadata requests need a session token (IMDSv2).
+   *
+   * @default ec2.HttpTokens.REQUIRED
+   */
+  readonly httpTokens?: ec2.HttpTokens;
+
+  /**
+   * How many network hops an instance metadata response may travel (1 to 64). One hop keeps containers on the
+   * instance from reaching the instance's credentials.
+   *
+   * @default 1, or 2 when `containerBuilds` is true
+   */
+  readonly httpPutResponseHopLimit?: number;
+
+  /**
+   * The SNS topic Image Builder publishes build notifications to. Image Builder publishes with its service-linked
+   * role, not with the instance role, so no permission is added. A topic encrypted with a KMS key needs a
+   * customer managed key of this account whose key policy lets the role `AWSServiceRoleForImageBuilder` use
+   * `kms:GenerateDataKey*` and `kms:Decrypt`.
+   *
+   * @default - no notifications
+   */
+  readonly notificationTopic?: sns.ITopic;
+
+  /**
+   * Upload build and test logs to S3.
+   *
+   * @default - no S3 logs (Image Builder still writes to CloudWatch Logs as the managed policy allows)
+   */
+  readonly logging?: InfrastructureConfigurationLogging;
+
+  /**
+   * Where build and test instances run: Availability Zone, tenancy, Dedicated Host.
+   *
+   * @default - EC2's default placement
+   */
+  readonly placement?: InstancePlacement;
+
+  /**
+   * Tags for the EC2 instances Image Builder launches (at most 30).
+   *
+   * @default - no tags on build and test instances
+   */
+  readonly resourceTags?: { [key: string]: string };
+
+  /**
+   * Tags for the infrastructure configuration itself (at most 50). `Tags.of(scope)` adds to them.
+   *
+   * @default - no tags
+   */
+  readonly tags?: { [key: string]: string };
+}
+
+abstract class InfrastructureConfigurationBase extends Resource implements IInfrastructureConfiguration {
+  public abstract readonly infrastructureConfigurationArn: string;
+  public abstract readonly infrastructureConfigurationName: string;
+
+  public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions,
+      resourceArns: [this.infrastructureConfigurationArn],
+      scope: this,
+    });
+  }
+
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.grant(grantee, 'imagebuilder:GetInfrastructureConfiguration');
+  }
+}
+
+/**
+ * An EC2 Image Builder infrastructure configuration, secure by default: IMDSv2 with a hop limit of 1, instances
+ * terminated on failure, a least-privilege instance role and, in a VPC, a security group without inbound rules.
+ *
+ * @resource AWS::ImageBuilder::InfrastructureConfiguration
+ * @see https://docs.aws.amazon.com/imagebuilder/latest/userguide/manage-infra-config.html
+ */
+export class InfrastructureConfiguration extends InfrastructureConfigurationBase implements ec2.IConnectable {
+  /**
+   * Imports an infrastructure configuration by its ARN.
+   */
+  public static fromInfrastructureConfigurationArn(
+    scope: Construct, id: string, infrastructureConfigurationArn: string,
+  ): IInfrastructureConfiguration {
+    const name = Stack.of(scope).splitArn(infrastructureConfigurationArn, ArnFormat.SLASH_RESOURCE_NAME).resourceName!;
+    class Import extends InfrastructureConfigurationBase {
+      public readonly infrastructureConfigurationArn = infrastructureConfigurationArn;
+      public readonly infrastructureConfigurationName = name;
+    }
+    return new Import(scope, id, { environmentFromArn: infrastructureConfigurationArn });
+  }
+
+  /**
+   * Imports an infrastructure configuration of this stack's account and Region by its name. The ARN uses the name in
+   * lower case with spaces and underscores replaced by hyphens, as Image Builder does.
+   */
+  public static fromInfrastructureConfigurationName(
+    scope: Construct, id: string, infrastructureConfigurationName: string,
+  ): IInfrastructureConfiguration {
+    const arn = Stack.of(scope).formatArn({
+      service: 'imagebuilder',
+      resource: 'infrastructure-configuration',
+      resourceName: normalizeInfrastructureName(infrastructureConfigurationName),
+    });
+    class Import extends InfrastructureConfigurationBase {
+      public readonly infrastructureConfigurationArn = arn;
+      public readonly infrastructureConfigurationName = infrastructureConfigurationName;
+    }
+    return new Import(scope, id);
+  }
+
+  public readonly infrastructureConfigurationArn: string;
+  public readonly infrastructureConfigurationName: string;
+
+  /** The instance profile of build and test instances. */
+  public readonly instanceProfile: iam.IInstanceProfile;
+
+  /**
+   * The role of build and test instances; add permissions your components need to it.
+   *
+   * Undefined only when an `instanceProfile` was given whose role is unknown (imported by name or ARN).
+   */
+  public readonly role?: iam.IRole;
+
+  /** The bucket that receives build logs, if any. */
+  public readonly logBucket?: s3.IBucket;
+
+  /** The security groups of build and test instances (empty outside a VPC unless given). */
+  public readonly securityGroups: ec2.ISecurityGroup[];
+
+  /** The network connections of build and test instances, to open ports from or to them. */
+  public readonly connections: ec2.Connections;
+
+  /** The ID of the subnet build and test instances run in; undefined outside a VPC. */
+  public readonly subnetId?: string;
+
+  constructor(scope: Construct, id: string, props: InfrastructureConfigurationProps = {}) {
+    super(scope, id, {
+      physicalName: props.infrastructureConfigurationName ?? Lazy.string({
+        produce: () => Names.uniqueResourceName(this, { maxLength: 128, separator: '-', allowedSpecialCharacters: '-' }).toLowerCase(),
+      }),
+    });
+
+    const containerBuilds = props.containerBuilds ?? false;
+
+    // Instance profile and role. A given profile wins over a given role; giving both is reported at synth.
+    if (props.instanceProfile) {
+      this.instanceProfile = props.instanceProfile;
+    } else {
+      const role = props.role ?? new iam.Role(this, 'InstanceRole', {
+        assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+        description: 'EC2 Image Builder build and test instances',
+        managedPolicies: [
+          iam.ManagedPolicy.fromAwsManagedPolicyName('EC2InstanceProfileForImageBuilder'),
+          iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
+          ...(containerBuilds ? [iam.ManagedPolicy.fromAwsManagedPolicyName('EC2InstanceProfileForImageBuilderECRContainerBuilds')] : []),
+        ],
+      });
+      this.instanceProfile = new iam.InstanceProfile(this, 'InstanceProfile', { role });
+    }
+    this.role = this.instanceProfile.role;
+
+    // Network.
+    const subnet = props.vpc ? this.selectSubnet(props.vpc, props.subnetSelection, props.placement?.availabilityZone) : undefined;
+    this.subnetId = subnet?.selected?.subnetId;
+    this.securityGroups = props.securityGroups ?? (props.vpc ? [new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'EC2 Image Builder build and test instances: no inbound rules',
+      allowAllOutbound: true,
+    })] : []);
+    this.connections = new ec2.Connections({ securityGroups: this.securityGroups });
+
+    // Logging: the instances write their logs under the prefix, and nowhere else.
+    this.logBucket = props.logging?.s3Bucket;
+    if (props.logging) {
+      if (this.role) {
+        iam.Grant.addToPrincipal({
+          grantee: this.role,
+          actions: ['s3:PutObject'],
+          resourceArns: [props.logging.s3Bucket.arnForObjects(logObjectKeyPattern(props.logging.s3KeyPrefix))],
+        });
+        props.logging.s3Bucket.encryptionKey?.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
+      } else {
+        Annotations.of(this).addWarningV2('cdk-imagebuilder-distribution:infrastructureLoggingNoRole',
+          'logging: the role of the given instanceProfile is unknown, so s3:PutObject on the log bucket could not be granted; '
+          + 'grant it to the role yourself or import the profile with InstanceProfile.fromInstanceProfileAttributes({ role })');
+      }
+    }
+
+    if (props.notificationTopic?.masterKey) {
+      Annotations.of(this).addWarningV2('cdk-imagebuilder-distribution:infrastructureEncryptedTopic',
+        'notificationTopic is encrypted with a KMS key: it must be a customer managed key of this account whose key policy allows '
+        + 'the role AWSServiceRoleForImageBuilder kms:GenerateDataKey* and kms:Decrypt, or Image Builder cannot publish');
+    }
+
+    const httpTokens = props.httpTokens ?? ec2.HttpTokens.REQUIRED;
+    const hopLimit = props.httpPutResponseHopLimit ?? defaultHopLimit(containerBuilds);
+
+    const resource = new CfnInfrastructureConfiguration(this, 'Resource', {
+      name: this.physicalName,
+      description: props.description,
+      instanceProfileName: this.instanceProfile.instanceProfileName,
+      instanceTypes: props.instanceTypes?.map(t => t.toString()),
+      subnetId: this.subnetId,
+      securityGroupIds: this.securityGroups.length > 0 ? this.securityGroups.map(sg => sg.securityGroupId) : undefined,
+      keyPair: props.keyPair?.keyPairName,
+      terminateInstanceOnFailure: props.terminateInstanceOnFailure ?? true,
+      instanceMetadataOptions: { httpTokens, httpPutResponseHopLimit: hopLimit },
+      snsTopicArn: props.notificationTopic?.topicArn,
+      logging: props.logging ? {
+        s3Logs: { s3BucketName: props.logging.s3Bucket.bucketName, s3KeyPrefix: props.logging.s3KeyPrefix },
+      } : undefined,
+      placement: renderPlacement(props.placement),
+      resourceTags: props.resourceTags,
+      tags: props.tags,
+    });
+
+    this.infrastructureConfigurationArn = this.getResourceArnAttribute(resource.attrArn, {
+      service: 'imagebuilder',
+      resource: 'infrastructure-configuration',
+      resourceName: normalizeInfrastructureName(this.physicalName),
+    });
+    this.infrastructureConfigurationName = this.getResourceNameAttribute(resource.attrName);
+
+    addValidation(this, errors => {
+      validateName(errors, 'infrastructureConfigurationName', props.infrastructureConfigurationName);
+      validateDescription(errors, 'description', props.description);
+      validateNotEmpty(errors, 'instanceTypes', props.instanceTypes);
+      validateUnique(errors, 'instanceTypes', props.instanceTypes?.map(t => t.toString()));
+      if (props.instanceProfile && props.role) {
+        errors.addMessage('role', 'instanceProfile and role exclude each other; give the role through the instance profile, or give only the role');
+      }
+      this.validateNetwork(errors, props, subnet);
+      validateMetadataOptions(errors, 'instanceMetadataOptions', { httpTokens, hopLimit, containerBuilds });
+      validatePlacement(errors, 'placement', props.placement);
+      validateLength(errors, 'logging.s3KeyPrefix', props.logging?.s3KeyPrefix, 1, 1024);
+      validateTags(errors, 'tags', props.tags);
+      validateTags(errors, 'resourceTags', props.resourceTags, { maxTags: MAX_RESOURCE_TAGS });
+    });
+  }
+
+  /**
+   * Resolves the one subnet to launch in. Without an explicit selection, takes the VPC's default selection and
+   * prefers a subnet in the placement zone. Problems are reported at synth, with every other problem.
+   */
+  private selectSubnet(vpc: ec2.IVpc, selection: ec2.SubnetSelection | undefined, zone: string | undefined): SubnetChoice {
+    let subnets: SubnetDescription[];
+    try {
+      subnets = vpc.selectSubnets(selection).subnets.map(describe);
+    } catch (e) {
+      return { explicit: selection !== undefined, subnets: [], error: (e as Error).message };
+    }
+    if (selection !== undefined) {
+      return { explicit: true, subnets, selected: subnets.length === 1 ? subnets[0] : undefined };
+    }
+    const inZone = zone !== undefined && !Token.isUnresolved(zone) ? subnets.find(s => s.availabilityZone === zone) : undefined;
+    return { explicit: false, subnets, selected: inZone ?? subnets[0] };
+  }
+
+  private validateNetwork(errors: ValidationErrors, props: InfrastructureConfigurationProps, subnet: SubnetChoice | undefined): void {
+    if (!props.vpc) {
+      if (props.subnetSelection) {
+        errors.addMessage('subnetSelection', 'requires vpc: a subnet can only be selected in a given VPC');
+      }
+      props.securityGroups?.forEach((sg, i) => {
+        if (Resource.isOwnedResource(sg)) {
+          errors.addMessage(`securityGroups[${i}]`, `${sg.node.path} is created in this app and so belongs to a VPC of it: `
+            + 'give that VPC as vpc (without vpc, Image Builder launches instances in the default VPC)');
+        }
+      });
+    }
+    validateNotEmpty(errors, 'securityGroups', props.securityGroups);
+    validateUnique(errors, 'securityGroups', props.securityGroups?.map(sg => sg.securityGroupId));
+    if (!subnet) return;
+    if (subnet.error !== undefined) {
+      errors.addMessage('subnetSelection', `cannot be resolved in the VPC: ${subnet.error}`);
+    } else if (subnet.explicit) {
+      validateSubnetCount(errors, 'subnetSelection', subnet.subnets);
+    } else if (subnet.subnets.length === 0) {
+      errors.addMessage('vpc', 'has no subnets to launch build instances in; give subnetSelection');
+    }
+    validateSubnetZone(errors, 'placement.availabilityZone', subnet.selected, props.placement?.availabilityZone);
+  }
+}
+
+interface SubnetChoice {
+  readonly explicit: boolean;
+  readonly subnets: SubnetDescription[];
+  readonly selected?: SubnetDescription;
+  readonly error?: string;
+}
+
+function describe(subnet: ec2.ISubnet): SubnetDescription {
+  let availabilityZone: string | undefined;
+  try {
+    availabilityZone = subnet.availabilityZone;
+  } catch {
+    // Subnets imported by ID alone have no known zone.
+    availabilityZone = undefined;
+  }
+  return { subnetId: subnet.subnetId, path: subnet.node.path, availabilityZone };
+}

@@ -1,0 +1,70 @@
+import * as crypto from 'crypto';
+import { CfnResource, CustomResource, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { PATCH_RESOURCE_TYPE, PatchDocument, PatchResourceProperties } from './handler-contract';
+import { ImageBuilderProvider } from './provider';
+
+/** SSM parameters that keep patch baselines live under this path, one per patch resource. */
+export const BASELINE_PARAMETER_PREFIX = '/cdk-imagebuilder-distribution/baselines';
+
+export interface PatchResourceProps {
+  /** The configuration to change. */
+  readonly distributionConfigurationArn: string;
+  /** Produces the patch when the template is rendered, so changes made after construction are included. */
+  readonly patch: () => PatchDocument;
+  /**
+   * The CloudFormation resource that owns the configuration, when this stack owns it. Its rendered properties are
+   * hashed into the patch's properties: CloudFormation rewrites the whole configuration on every update of the
+   * base, which drops the patch, so any change of the base must update (and so re-apply) the patch.
+   */
+  readonly base?: CfnResource;
+}
+
+/**
+ * A `Custom::ImageBuilderDistributionConfigurationPatch`: applies a patch to a distribution configuration with
+ * Get/UpdateDistributionConfiguration and reverts it on delete (three-way, keeping changes made by others).
+ */
+export class PatchResource extends Construct {
+  /** The SSM parameter in which the handler keeps the configuration as it was before the patch. */
+  public readonly baselineParameterName: string;
+  public readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: PatchResourceProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const provider = ImageBuilderProvider.of(this);
+
+    // Known at synth, so the handler's SSM permissions can name exactly this parameter.
+    this.baselineParameterName = `${BASELINE_PARAMETER_PREFIX}/${this.node.addr}`;
+
+    const properties: PatchResourceProperties = {
+      DistributionConfigurationArn: props.distributionConfigurationArn,
+      Patch: Lazy.string({ produce: () => stack.toJsonString(props.patch()) }),
+      BaselineParameterName: this.baselineParameterName,
+      BaseHash: props.base ? Lazy.string({ produce: () => hashOf(stack, props.base!) }) : undefined,
+    };
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: PATCH_RESOURCE_TYPE,
+      properties: { ...properties },
+      // The Delete is what reverts the patch; retaining would leave our changes behind.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    if (props.base) this.resource.node.addDependency(props.base);
+
+    provider.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['imagebuilder:GetDistributionConfiguration', 'imagebuilder:UpdateDistributionConfiguration'],
+      resources: [props.distributionConfigurationArn],
+    }));
+    provider.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
+      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.baselineParameterName.slice(1) })],
+    }));
+  }
+}
+
+function hashOf(stack: Stack, resource: CfnResource): string {
+  const rendered = stack.resolve((resource as any)._toCloudFormation());
+  return crypto.createHash('sha256').update(JSON.stringify(rendered)).digest('hex');
+}

@@ -1,0 +1,100 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+
+/** Where scripts/bundle-handler.ts writes the handler; shipped in the npm package beside lib/. */
+export const HANDLER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'handler');
+
+const PROVIDER_ID = 'ImageBuilderDistributionProvider';
+
+/** The Provider framework's waiter polls isComplete at this interval; a DistributeImage takes minutes. */
+export const DEFAULT_QUERY_INTERVAL = Duration.seconds(30);
+/** The Provider framework's upper bound for a resource's total wait. */
+export const MAX_TOTAL_TIMEOUT = Duration.hours(2);
+
+/**
+ * The one custom-resource provider of a stack, shared by every resource of this library in it: one handler asset,
+ * one role, one waiter state machine, however many resources use it. Each resource adds to the role exactly the
+ * permissions it needs on its own resources.
+ */
+export class ImageBuilderProvider extends Construct {
+  /** Returns the stack's provider, creating it on first use. */
+  public static of(scope: Construct): ImageBuilderProvider {
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild(PROVIDER_ID);
+    if (existing) return existing as ImageBuilderProvider;
+    return new ImageBuilderProvider(stack, PROVIDER_ID);
+  }
+
+  public readonly serviceToken: string;
+  /** The role both handler functions run with. */
+  public readonly role: iam.Role;
+  public readonly onEventHandler: lambda.Function;
+  public readonly isCompleteHandler: lambda.Function;
+  public readonly logGroup: logs.LogGroup;
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    if (!fs.existsSync(path.join(HANDLER_ASSET_DIR, 'index.js'))) {
+      throw new Error(`The custom-resource handler bundle is missing at ${HANDLER_ASSET_DIR}. `
+        + 'In a checkout of cdk-imagebuilder-distribution, run "npx projen bundle:handler" first; '
+        + 'an installed package ships it.');
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // An own role instead of AWSLambdaBasicExecutionRole, so logging is scoped to this log group.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Custom-resource handler of cdk-imagebuilder-distribution',
+    });
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [this.logGroup.logGroupArn],
+    }));
+
+    const code = lambda.Code.fromAsset(HANDLER_ASSET_DIR);
+    const common: Omit<lambda.FunctionProps, 'handler'> = {
+      code,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.minutes(5),
+      role: this.role,
+      logGroup: this.logGroup,
+    };
+    this.onEventHandler = new lambda.Function(this, 'OnEvent', {
+      ...common,
+      handler: 'index.onEvent',
+      description: 'cdk-imagebuilder-distribution: create, update and delete of distribution patches and DistributeImage',
+    });
+    this.isCompleteHandler = new lambda.Function(this, 'IsComplete', {
+      ...common,
+      handler: 'index.isComplete',
+      description: 'cdk-imagebuilder-distribution: waits for DistributeImage to finish',
+    });
+
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: this.onEventHandler,
+      isCompleteHandler: this.isCompleteHandler,
+      queryInterval: DEFAULT_QUERY_INTERVAL,
+      totalTimeout: MAX_TOTAL_TIMEOUT,
+      logGroup: this.logGroup,
+    });
+    this.serviceToken = provider.serviceToken;
+  }
+
+  /** Adds a statement to the handler role (both entry points share it). */
+  public addToRolePolicy(statement: iam.PolicyStatement): void {
+    this.role.addToPrincipalPolicy(statement);
+  }
+}

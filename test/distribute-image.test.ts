@@ -1,0 +1,207 @@
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import {
+  DistributeImage, DistributeImageSource, DistributeImageSourceType, DistributionConfiguration,
+} from '../src';
+
+const CONFIG_ARN = 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/shared';
+
+function stack(env = { account: '111111111111', region: 'us-east-1' }) {
+  return new Stack(new App(), 'Stack', { env });
+}
+
+function synthErrors(s: Stack): string {
+  try {
+    Template.fromStack(s);
+  } catch (e: any) {
+    return e.message;
+  }
+  throw new Error('expected synth to fail');
+}
+
+describe('DistributeImageSource', () => {
+  test('renders each source form as the API expects', () => {
+    const s = stack();
+    const param = new ssm.StringParameter(s, 'P', { parameterName: '/golden/ami', stringValue: 'ami-12345678' });
+    expect(DistributeImageSource.fromAmiId('ami-0123456789abcdef0').sourceImage).toBe('ami-0123456789abcdef0');
+    expect(DistributeImageSource.fromSsmParameterName('/golden/ami').sourceImage).toBe('ssm:/golden/ami');
+    expect(s.resolve(DistributeImageSource.fromSsmParameter(param).sourceImage)).toEqual({ 'Fn::Join': ['', ['ssm:', { Ref: expect.stringMatching(/^P/) }]] });
+    const arn = 'arn:aws:imagebuilder:us-east-1:111111111111:image/golden/1.0.0/3';
+    expect(DistributeImageSource.fromImageArn(arn).sourceImage).toBe(arn);
+    expect(DistributeImageSource.fromImageArn(arn).type).toBe(DistributeImageSourceType.IMAGE_ARN);
+  });
+});
+
+describe('DistributeImage', () => {
+  test('creates the custom resource with the API inputs and exposes AMI IDs as attributes', () => {
+    const s = stack();
+    const config = DistributionConfiguration.fromDistributionConfigurationArn(s, 'C', CONFIG_ARN);
+    const d = new DistributeImage(s, 'D', {
+      source: DistributeImageSource.fromAmiId('ami-0123456789abcdef0'),
+      distributionConfiguration: config,
+      tags: { release: '1' },
+    });
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('Custom::ImageBuilderDistributeImage', {
+      SourceImage: 'ami-0123456789abcdef0',
+      DistributionConfigurationArn: CONFIG_ARN,
+      ExecutionRole: { 'Fn::GetAtt': [Match.stringLikeRegexp('DExecutionRole'), 'Arn'] },
+      Tags: '{"release":"1"}',
+      RemovalPolicy: 'retain',
+      TimeoutSeconds: '7200',
+    });
+    expect(s.resolve(d.amiIdInRegion('eu-west-1'))).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^D/), 'AmiId.eu-west-1'] });
+    expect(s.resolve(d.amiId('eu-west-1', '222222222222'))).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^D/), 'AmiId.eu-west-1.222222222222'] });
+    expect(s.resolve(d.imageBuildVersionArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^D/), 'ImageBuildVersionArn'] });
+    expect(s.resolve(d.amis)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^D/), 'Amis'] });
+  });
+
+  test('the default execution role is trusted by Image Builder and may assume the cross-account role of each target', () => {
+    const s = stack();
+    const key = kms.Key.fromKeyArn(s, 'K', 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    const config = new DistributionConfiguration(s, 'C', {
+      amiDistributions: [{ amiName: 'a-{{ imagebuilder:buildDate }}', targetAccountIds: ['222222222222'] }],
+    });
+    new DistributeImage(s, 'D', { source: DistributeImageSource.fromAmiId('ami-12345678'), distributionConfiguration: config });
+    // Added after the DistributeImage: still granted.
+    config.addAmiDistribution({ region: 'eu-west-1', amiName: 'bbb', targetAccountIds: ['333333333333'], kmsKey: key });
+
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'imagebuilder.amazonaws.com' } })] },
+    });
+    const policies = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain(':iam::222222222222:role/EC2ImageBuilderDistributionCrossAccountRole');
+    expect(policies).toContain(':iam::333333333333:role/EC2ImageBuilderDistributionCrossAccountRole');
+    expect(policies).toContain('kms:CreateGrant');
+  });
+
+  test('the provider may pass only the execution role, only to Image Builder, and distribute only this configuration', () => {
+    const s = stack();
+    const role = iam.Role.fromRoleArn(s, 'R', 'arn:aws:iam::111111111111:role/distributor');
+    new DistributeImage(s, 'D', {
+      source: DistributeImageSource.fromAmiId('ami-12345678'),
+      distributionConfiguration: DistributionConfiguration.fromDistributionConfigurationArn(s, 'C', CONFIG_ARN),
+      executionRole: role,
+    });
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'imagebuilder:DistributeImage', Resource: Match.arrayWith([CONFIG_ARN]) }),
+          Match.objectLike({
+            Action: 'iam:PassRole',
+            Resource: 'arn:aws:iam::111111111111:role/distributor',
+            Condition: { StringEquals: { 'iam:PassedToService': 'imagebuilder.amazonaws.com' } },
+          }),
+        ]),
+      },
+    });
+    // No DESTROY: no permission to delete anything.
+    const policies = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+    expect(policies).not.toContain('ec2:DeregisterImage');
+    expect(policies).not.toContain('imagebuilder:DeleteImage');
+    // A supplied role gets no execution-role policy from us.
+    t.resourcePropertiesCountIs('AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'imagebuilder.amazonaws.com' } })] } }, 0);
+  });
+
+  test('DESTROY grants the deletion of images, AMIs and snapshots and tells the handler', () => {
+    const s = stack();
+    new DistributeImage(s, 'D', {
+      source: DistributeImageSource.fromImageArn('arn:aws:imagebuilder:us-east-1:111111111111:image/golden/1.0.0/3'),
+      distributionConfiguration: DistributionConfiguration.fromDistributionConfigurationArn(s, 'C', CONFIG_ARN),
+      removalPolicy: RemovalPolicy.DESTROY,
+      timeout: Duration.minutes(30),
+      logGroup: new logs.LogGroup(s, 'L'),
+    });
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('Custom::ImageBuilderDistributeImage', {
+      RemovalPolicy: 'destroy', TimeoutSeconds: '1800', LogGroupName: { Ref: Match.stringLikeRegexp('^L') },
+    });
+    const policies = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('ec2:DeregisterImage');
+    expect(policies).toContain('ec2:DeleteSnapshot');
+    expect(policies).toContain('imagebuilder:DeleteImage');
+  });
+
+  test('an SSM parameter source lets the provider read exactly that parameter', () => {
+    const s = stack();
+    new DistributeImage(s, 'D', {
+      source: DistributeImageSource.fromSsmParameterName('/golden/ami'),
+      distributionConfiguration: DistributionConfiguration.fromDistributionConfigurationArn(s, 'C', CONFIG_ARN),
+    });
+    const statements = Object.values(Template.fromStack(s).findResources('AWS::IAM::Policy'))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => JSON.stringify(st.Action).includes('ssm:GetParameter'));
+    expect(statements).toHaveLength(1);
+    expect(JSON.stringify(statements[0].Resource)).toContain(':ssm:us-east-1:111111111111:parameter/golden/ami"');
+  });
+
+  test('many DistributeImage resources share one provider', () => {
+    const s = stack();
+    const config = DistributionConfiguration.fromDistributionConfigurationArn(s, 'C', CONFIG_ARN);
+    for (let i = 0; i < 5; i++) {
+      new DistributeImage(s, `D${i}`, { source: DistributeImageSource.fromAmiId('ami-12345678'), distributionConfiguration: config });
+    }
+    const t = Template.fromStack(s);
+    t.resourceCountIs('Custom::ImageBuilderDistributeImage', 5);
+    t.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    t.resourcePropertiesCountIs('AWS::Lambda::Function', { Handler: 'index.onEvent' }, 1);
+    t.resourcePropertiesCountIs('AWS::Lambda::Function', { Handler: 'index.isComplete' }, 1);
+    t.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.onEvent', Runtime: 'nodejs22.x' });
+    t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  describe('validation', () => {
+    test.each([
+      ['an AMI ID', DistributeImageSource.fromAmiId('ami-xyz'), /source: "ami-xyz" is invalid; an AMI ID is "ami-"/],
+      ['an SSM parameter name', DistributeImageSource.fromSsmParameterName('bad name!'), /source: "bad name!" is invalid; an SSM parameter name/],
+      ['an image ARN', DistributeImageSource.fromImageArn('arn:aws:imagebuilder:us-east-1:111111111111:image-recipe/x/1.0.0'), /source: .* is invalid; an Image Builder image ARN/],
+    ])('rejects a malformed source (%s)', (_, source, message) => {
+      const s = stack();
+      new DistributeImage(s, 'D', { source, distributionConfiguration: DistributionConfiguration.fromDistributionConfigurationArn(s, 'C', CONFIG_ARN) });
+      expect(synthErrors(s)).toMatch(message);
+    });
+
+    test('rejects a configuration in another Region, tag violations, bad accounts and timeouts, all at once', () => {
+      const s = stack();
+      new DistributeImage(s, 'D', {
+        source: DistributeImageSource.fromAmiId('ami-12345678'),
+        distributionConfiguration: DistributionConfiguration.fromDistributionConfigurationArn(s, 'C',
+          'arn:aws:imagebuilder:eu-west-1:111111111111:distribution-configuration/shared'),
+        tags: { 'aws:reserved': 'x' },
+        targetAccountIds: ['1234'],
+        timeout: Duration.hours(3),
+      });
+      const message = synthErrors(s);
+      expect(message).toMatch(/distributionConfiguration: .* same Region as the stack \(us-east-1\), not eu-west-1/);
+      expect(message).toMatch(/tags\.aws:reserved: .*reserved prefix "aws:"/);
+      expect(message).toMatch(/targetAccountIds\[0\]: "1234" is invalid; must be a 12-digit AWS account ID/);
+      expect(message).toMatch(/timeout: "10800 seconds" is invalid; must be from 1 minute to 2 hours/);
+    });
+
+    test('rejects an execution role that is not a role', () => {
+      const s = stack();
+      new DistributeImage(s, 'D', {
+        source: DistributeImageSource.fromAmiId('ami-12345678'),
+        distributionConfiguration: DistributionConfiguration.fromDistributionConfigurationArn(s, 'C', CONFIG_ARN),
+        executionRole: { roleArn: 'arn:aws:iam::111111111111:user/bob' } as any,
+      });
+      expect(synthErrors(s)).toMatch(/executionRole: .* must be an IAM role name or role ARN/);
+    });
+
+    test('accepts tokens everywhere', () => {
+      const s = new Stack(new App(), 'Agnostic');
+      const param = new ssm.StringParameter(s, 'P', { stringValue: 'ami-12345678' });
+      new DistributeImage(s, 'D', {
+        source: DistributeImageSource.fromSsmParameter(param),
+        distributionConfiguration: DistributionConfiguration.fromDistributionConfigurationName(s, 'C', 'shared'),
+      });
+      expect(() => Template.fromStack(s)).not.toThrow();
+    });
+  });
+});

@@ -1,0 +1,726 @@
+import { App, Aws, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import {
+  AmiDistribution,
+  ContainerDistribution,
+  DiskImageFormat,
+  DistributionConfiguration,
+  DistributionConfigurationProps,
+} from '../src';
+
+const ACCOUNT = '111111111111';
+const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+
+function newStack(env: { account?: string; region?: string } | undefined = { account: ACCOUNT, region: 'us-east-1' }): Stack {
+  return new Stack(new App(), 'Stack', { env });
+}
+
+function distributions(stack: Stack): any[] {
+  const resources = Template.fromStack(stack).findResources('AWS::ImageBuilder::DistributionConfiguration');
+  const [resource] = Object.values(resources);
+  return resource.Properties.Distributions;
+}
+
+/** The validation message of a synth that must fail (empty when it does not). */
+function errorsOf(stack: Stack): string {
+  try {
+    Template.fromStack(stack);
+  } catch (e: any) {
+    return e.message;
+  }
+  return '';
+}
+
+function expectErrors(props: DistributionConfigurationProps, ...expected: string[]): void {
+  const stack = newStack();
+  new DistributionConfiguration(stack, 'Dist', props);
+  const message = errorsOf(stack);
+  expect(message).toContain('Validation failed');
+  for (const e of expected) expect(message).toContain(e);
+}
+
+function expectValid(stack: Stack): void {
+  expect(errorsOf(stack)).toBe('');
+}
+
+describe('CloudFormation rendering', () => {
+  test('renders every AMI prop with the exact CloudFormation keys', () => {
+    const stack = newStack();
+    const key = kms.Key.fromKeyArn(stack, 'Key', `arn:aws:kms:us-east-1:${ACCOUNT}:key/${KEY_ID}`);
+    new DistributionConfiguration(stack, 'Dist', {
+      amiDistributions: [{
+        amiName: 'golden-{{ imagebuilder:buildDate }}',
+        amiDescription: 'Golden image',
+        targetAccountIds: ['222222222222', '333333333333'],
+        amiTags: { 'CostCenter': 'A1', 'team:Owner': 'platform' },
+        kmsKey: key,
+        launchPermission: {
+          accountIds: ['444444444444'],
+          organizationArns: ['arn:aws:organizations::111111111111:organization/o-abcdefghij'],
+          organizationalUnitArns: ['arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-ab12-cdef3456'],
+          isPublicUserGroup: true,
+        },
+      }],
+    });
+
+    expect(distributions(stack)).toEqual([{
+      Region: 'us-east-1',
+      AmiDistributionConfiguration: {
+        Name: 'golden-{{ imagebuilder:buildDate }}',
+        Description: 'Golden image',
+        TargetAccountIds: ['222222222222', '333333333333'],
+        // Tag keys are user data: never case-converted.
+        AmiTags: { 'CostCenter': 'A1', 'team:Owner': 'platform' },
+        KmsKeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${KEY_ID}`,
+        LaunchPermissionConfiguration: {
+          UserIds: ['444444444444'],
+          UserGroups: ['all'],
+          OrganizationArns: ['arn:aws:organizations::111111111111:organization/o-abcdefghij'],
+          OrganizationalUnitArns: ['arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-ab12-cdef3456'],
+        },
+      },
+    }]);
+  });
+
+  test('renders Region-level AMI settings: licenses, launch templates, Fast Launch, SSM parameters', () => {
+    const stack = newStack();
+    const created = new ec2.LaunchTemplate(stack, 'Created', {});
+    const byId = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'ById', { launchTemplateId: 'lt-0123456789abcdef0', versionNumber: '4' });
+    const byName = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'ByName', { launchTemplateName: 'fast-launch-template' });
+    const parameter = ssm.StringParameter.fromStringParameterName(stack, 'Param', '/images/golden/latest');
+    new DistributionConfiguration(stack, 'Dist', {
+      amiDistributions: [{
+        amiName: 'golden',
+        targetAccountIds: ['222222222222'],
+        licenseConfigurationArns: [`arn:aws:license-manager:us-east-1:${ACCOUNT}:license-configuration:lic-0123456789abcdef0123456789abcdef`],
+        launchTemplates: [
+          { launchTemplate: byId, accountId: '222222222222', setDefaultVersion: true },
+          { launchTemplate: created },
+        ],
+        fastLaunchConfigurations: [
+          { launchTemplate: byId, maxParallelLaunches: 6, targetSnapshotCount: 10, accountId: '222222222222' },
+          { enabled: false, launchTemplate: byName },
+        ],
+        ssmParameters: [
+          { parameter, accountId: '222222222222' },
+          { parameter, dataType: ssm.ParameterDataType.TEXT },
+        ],
+      }],
+    });
+
+    const [distribution] = distributions(stack);
+    expect(distribution.LicenseConfigurationArns).toEqual([
+      `arn:aws:license-manager:us-east-1:${ACCOUNT}:license-configuration:lic-0123456789abcdef0123456789abcdef`,
+    ]);
+    expect(distribution.LaunchTemplateConfigurations).toEqual([
+      { LaunchTemplateId: 'lt-0123456789abcdef0', AccountId: '222222222222', SetDefaultVersion: true },
+      { LaunchTemplateId: { Ref: Match.stringLikeRegexp('Created') } },
+    ]);
+    expect(distribution.FastLaunchConfigurations).toEqual([
+      {
+        Enabled: true,
+        MaxParallelLaunches: 6,
+        SnapshotConfiguration: { TargetResourceCount: 10 },
+        LaunchTemplate: { LaunchTemplateId: 'lt-0123456789abcdef0', LaunchTemplateVersion: '4' },
+        AccountId: '222222222222',
+      },
+      { Enabled: false, LaunchTemplate: { LaunchTemplateName: 'fast-launch-template' } },
+    ]);
+    expect(distribution.SsmParameterConfigurations).toEqual([
+      { ParameterName: '/images/golden/latest', AmiAccountId: '222222222222', DataType: 'aws:ec2:image' },
+      { ParameterName: '/images/golden/latest', DataType: 'text' },
+    ]);
+  });
+
+  test('renders a container distribution with the exact CloudFormation keys', () => {
+    const stack = newStack();
+    const repository = ecr.Repository.fromRepositoryName(stack, 'Repo', 'apps/web');
+    new DistributionConfiguration(stack, 'Dist', {
+      containerDistributions: [{ repository, description: 'Web image', containerTags: ['latest', 'v1'] }],
+    });
+    expect(distributions(stack)).toEqual([{
+      Region: 'us-east-1',
+      ContainerDistributionConfiguration: {
+        Description: 'Web image',
+        ContainerTags: ['latest', 'v1'],
+        TargetRepository: { Service: 'ECR', RepositoryName: 'apps/web' },
+      },
+    }]);
+  });
+
+  test('merges an AMI and a container distribution of the same Region into one entry', () => {
+    const stack = newStack();
+    const repository = ecr.Repository.fromRepositoryName(stack, 'Repo', 'apps/web');
+    new DistributionConfiguration(stack, 'Dist', {
+      amiDistributions: [{ amiName: 'a-{{ imagebuilder:buildDate }}' }, { region: 'eu-west-1', amiName: 'b-{{ imagebuilder:buildDate }}' }],
+      containerDistributions: [{ repository, region: 'eu-west-1' }, { repository }],
+    });
+    expect(distributions(stack)).toEqual([
+      {
+        Region: 'us-east-1',
+        AmiDistributionConfiguration: { Name: 'a-{{ imagebuilder:buildDate }}' },
+        ContainerDistributionConfiguration: { TargetRepository: { Service: 'ECR', RepositoryName: 'apps/web' } },
+      },
+      {
+        Region: 'eu-west-1',
+        AmiDistributionConfiguration: { Name: 'b-{{ imagebuilder:buildDate }}' },
+        ContainerDistributionConfiguration: { TargetRepository: { Service: 'ECR', RepositoryName: 'apps/web' } },
+      },
+    ]);
+  });
+
+  test('regions default to the stack Region, a token in an environment-agnostic stack', () => {
+    const stack = newStack(undefined);
+    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'golden' }] });
+    expect(distributions(stack)).toEqual([{ Region: { Ref: 'AWS::Region' }, AmiDistributionConfiguration: { Name: 'golden' } }]);
+  });
+
+  test('addAmiDistribution and addContainerDistribution after construction', () => {
+    const stack = newStack();
+    const dist = new DistributionConfiguration(stack, 'Dist');
+    dist.addAmiDistribution({ region: 'us-west-2', amiName: 'golden' });
+    dist.addContainerDistribution({ region: 'us-west-2', repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'web') });
+    expect(distributions(stack)).toEqual([{
+      Region: 'us-west-2',
+      AmiDistributionConfiguration: { Name: 'golden' },
+      ContainerDistributionConfiguration: { TargetRepository: { Service: 'ECR', RepositoryName: 'web' } },
+    }]);
+  });
+
+  test('name, description and tags', () => {
+    const stack = newStack();
+    new DistributionConfiguration(stack, 'Dist', {
+      distributionConfigurationName: 'golden-images',
+      description: 'Where golden images go',
+      tags: { Team: 'platform' },
+      amiDistributions: [{ amiName: 'golden' }],
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::ImageBuilder::DistributionConfiguration', {
+      Name: 'golden-images',
+      Description: 'Where golden images go',
+      Tags: { Team: 'platform' },
+    });
+  });
+
+  test('the generated name is lowercase, valid and at most 128 characters', () => {
+    const stack = new Stack(new App(), 'A-Very-Long-Stack-Name'.repeat(4), { env: { account: ACCOUNT, region: 'us-east-1' } });
+    new DistributionConfiguration(stack, 'Distribution-Configuration'.repeat(4), { amiDistributions: [{ amiName: 'golden' }] });
+    const [resource] = Object.values(Template.fromStack(stack).findResources('AWS::ImageBuilder::DistributionConfiguration'));
+    const name: string = resource.Properties.Name;
+    expect(name).toMatch(/^[a-z0-9][a-z0-9-]{1,126}[a-z0-9]$/);
+  });
+
+  test('S3 export is not rendered into CloudFormation but offered in the API shape', () => {
+    const stack = newStack();
+    const role = iam.Role.fromRoleName(stack, 'Role', 'vmimport');
+    const bucket = s3.Bucket.fromBucketName(stack, 'Bucket', 'exports');
+    const dist = new DistributionConfiguration(stack, 'Dist', {
+      amiDistributions: [
+        { amiName: 'golden', s3Export: { role, bucket, diskImageFormat: DiskImageFormat.VHD, prefix: 'vms/' } },
+        { region: 'eu-west-1', amiName: 'golden', s3Export: { role, bucket, diskImageFormat: DiskImageFormat.RAW } },
+        { region: 'eu-west-2', amiName: 'golden' },
+      ],
+    });
+    expect(JSON.stringify(distributions(stack))).not.toMatch(/S3Export/i);
+    expect(dist._s3Exports()).toEqual([
+      { region: 'us-east-1', s3ExportConfiguration: { roleName: 'vmimport', diskImageFormat: 'VHD', s3Bucket: 'exports', s3Prefix: 'vms/' } },
+      { region: 'eu-west-1', s3ExportConfiguration: { roleName: 'vmimport', diskImageFormat: 'RAW', s3Bucket: 'exports' } },
+    ]);
+    expect(dist._resource.cfnResourceType).toBe('AWS::ImageBuilder::DistributionConfiguration');
+  });
+
+  test('_onS3Export is called for each AMI distribution with s3Export, in the constructor and later', () => {
+    const calls: number[] = [];
+    class Probe extends DistributionConfiguration {
+      protected _onS3Export(): void {
+        calls.push(this._s3Exports().length);
+      }
+    }
+    const stack = newStack();
+    const s3Export = {
+      role: iam.Role.fromRoleName(stack, 'Role', 'vmimport'),
+      bucket: s3.Bucket.fromBucketName(stack, 'Bucket', 'exports'),
+      diskImageFormat: DiskImageFormat.VMDK,
+    };
+    const dist = new Probe(stack, 'Dist', { amiDistributions: [{ amiName: 'golden', s3Export }, { region: 'eu-west-1', amiName: 'x' }] });
+    expect(calls).toEqual([1]);
+    dist.addAmiDistribution({ region: 'eu-west-2', amiName: 'golden', s3Export });
+    expect(calls).toEqual([1, 2]);
+  });
+
+  test('_forEachAmiDistribution sees existing and later AMI distributions with their Regions', () => {
+    const stack = newStack();
+    const dist = new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'a' }] });
+    const seen: string[] = [];
+    dist._forEachAmiDistribution((d, region) => seen.push(`${d.amiName}@${region}`));
+    dist.addAmiDistribution({ region: 'eu-west-1', amiName: 'b' });
+    expect(seen).toEqual(['a@us-east-1', 'b@eu-west-1']);
+  });
+
+  test('public AMIs are flagged with a warning', () => {
+    const stack = newStack();
+    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'golden', launchPermission: { isPublicUserGroup: true } }] });
+    Annotations.fromStack(stack).hasWarning('/Stack/Dist', Match.stringLikeRegexp('amiDistributions\\[0\\].launchPermission.isPublicUserGroup makes the AMI public'));
+  });
+
+  test('no warning for private AMIs', () => {
+    const stack = newStack();
+    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'golden', launchPermission: { accountIds: ['222222222222'] } }] });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+});
+
+describe('attributes, imports and grants', () => {
+  test('ARN and name attributes come from the resource', () => {
+    const stack = newStack();
+    const dist = new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'golden' }] });
+    const logicalId = stack.getLogicalId(dist._resource);
+    expect(stack.resolve(dist.distributionConfigurationArn)).toEqual({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+    expect(stack.resolve(dist.distributionConfigurationName)).toEqual({ 'Fn::GetAtt': [logicalId, 'Name'] });
+  });
+
+  test('grant and grantRead', () => {
+    const stack = newStack();
+    const dist = new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'golden' }] });
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    dist.grantRead(role);
+    dist.grant(role, 'imagebuilder:UpdateDistributionConfiguration');
+    const arn = { 'Fn::GetAtt': [stack.getLogicalId(dist._resource), 'Arn'] };
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          { Action: 'imagebuilder:GetDistributionConfiguration', Effect: 'Allow', Resource: arn },
+          { Action: 'imagebuilder:UpdateDistributionConfiguration', Effect: 'Allow', Resource: arn },
+        ],
+      },
+    });
+  });
+
+  test('fromDistributionConfigurationName builds the ARN like Image Builder (lowercase, spaces to hyphens)', () => {
+    const stack = newStack();
+    const imported = DistributionConfiguration.fromDistributionConfigurationName(stack, 'Imported', 'Golden Images_v2');
+    expect(imported.distributionConfigurationName).toBe('Golden Images_v2');
+    expect(stack.resolve(imported.distributionConfigurationArn)).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:imagebuilder:us-east-1:${ACCOUNT}:distribution-configuration/golden-images_v2`]],
+    });
+    expectValid(stack);
+  });
+
+  test('fromDistributionConfigurationName grants on the ARN', () => {
+    const stack = newStack();
+    const imported = DistributionConfiguration.fromDistributionConfigurationName(stack, 'Imported', 'golden');
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    imported.grantRead(role);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [{
+          Action: 'imagebuilder:GetDistributionConfiguration',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:imagebuilder:us-east-1:${ACCOUNT}:distribution-configuration/golden`]] },
+        }],
+      },
+    });
+  });
+
+  test('fromDistributionConfigurationName keeps unresolved names', () => {
+    const stack = newStack();
+    const name = Lazy.string({ produce: () => 'late' });
+    const imported = DistributionConfiguration.fromDistributionConfigurationName(stack, 'Imported', name);
+    expect(stack.resolve(imported.distributionConfigurationArn)).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:imagebuilder:us-east-1:${ACCOUNT}:distribution-configuration/late`]],
+    });
+  });
+
+  test('fromDistributionConfigurationArn parses the name', () => {
+    const stack = newStack();
+    const arn = `arn:aws:imagebuilder:us-east-1:${ACCOUNT}:distribution-configuration/golden-images`;
+    const imported = DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', arn);
+    expect(imported.distributionConfigurationArn).toBe(arn);
+    expect(imported.distributionConfigurationName).toBe('golden-images');
+    expectValid(stack);
+  });
+
+  test('fromDistributionConfigurationArn accepts a token', () => {
+    const stack = newStack();
+    const arn = new ssm.StringParameter(stack, 'P', { stringValue: 'x' }).stringValue;
+    const imported = DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', arn);
+    expect(Token.isUnresolved(imported.distributionConfigurationName)).toBe(true);
+    const resolved = stack.resolve(imported.distributionConfigurationName);
+    expect(resolved['Fn::Select'][0]).toBe(1);
+    expect(JSON.stringify(resolved)).toContain('"Fn::Split":["/"');
+    expectValid(stack);
+  });
+
+  test('fromDistributionConfigurationArn rejects a malformed ARN at synth', () => {
+    const stack = newStack();
+    DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported',
+      `arn:aws:imagebuilder:us-east-1:${ACCOUNT}:image-recipe/golden`);
+    expect(errorsOf(stack)).toContain('distributionConfigurationArn: "arn:aws:imagebuilder:us-east-1:111111111111:image-recipe/golden" is invalid');
+  });
+
+  test('fromDistributionConfigurationName rejects an invalid name at synth', () => {
+    const stack = newStack();
+    DistributionConfiguration.fromDistributionConfigurationName(stack, 'Imported', 'bad/name');
+    expect(errorsOf(stack)).toContain('distributionConfigurationName: "bad/name" is invalid');
+  });
+
+  test('isDistributionConfiguration', () => {
+    const stack = newStack();
+    const dist = new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'golden' }] });
+    expect(DistributionConfiguration.isDistributionConfiguration(dist)).toBe(true);
+    expect(DistributionConfiguration.isDistributionConfiguration(stack)).toBe(false);
+    expect(DistributionConfiguration.isDistributionConfiguration(null)).toBe(false);
+  });
+});
+
+describe('validation', () => {
+  const repoStack = newStack();
+  const repository = ecr.Repository.fromRepositoryName(repoStack, 'Repo', 'web');
+
+  test('collects every problem in one message with paths', () => {
+    expectErrors(
+      {
+        description: '',
+        amiDistributions: [
+          { amiName: 'ok' },
+          { region: 'eu-west-1', amiName: 'x'.repeat(128), targetAccountIds: ['222222222222', '12'] },
+        ],
+      },
+      'description: "" is invalid; must be 1 to 1024 characters long (got 0)',
+      'amiDistributions[1].amiName: ',
+      'must be 1 to 127 characters long (got 128)',
+      'amiDistributions[1].targetAccountIds[1]: "12" is invalid; must be a 12-digit AWS account ID',
+    );
+  });
+
+  test('at least one distribution', () => {
+    expectErrors({}, 'amiDistributions: a distribution configuration needs at least one AMI or container distribution');
+  });
+
+  test('configuration name', () => {
+    expectErrors({ distributionConfigurationName: 'no/slashes', amiDistributions: [{ amiName: 'a' }] },
+      'distributionConfigurationName: "no/slashes" is invalid; must be 3 to 128 characters');
+    expectErrors({ distributionConfigurationName: 'x'.repeat(129), amiDistributions: [{ amiName: 'a' }] },
+      'distributionConfigurationName: "xxx');
+  });
+
+  test('configuration description length', () => {
+    expectErrors({ description: 'd'.repeat(1025), amiDistributions: [{ amiName: 'a' }] }, 'description: ', '(got 1025)');
+  });
+
+  test('configuration tags', () => {
+    expectErrors({ tags: { 'aws:reserved': 'x' }, amiDistributions: [{ amiName: 'a' }] },
+      'tags.aws:reserved: "aws:reserved" is invalid; tag keys must not start with the reserved prefix "aws:"');
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 51; i++) many[`k${i}`] = 'v';
+    expectErrors({ tags: many, amiDistributions: [{ amiName: 'a' }] }, 'tags: has 51 tags; at most 50 are allowed');
+  });
+
+  test('duplicate AMI Regions, including two defaults', () => {
+    expectErrors({ amiDistributions: [{ amiName: 'a' }, { amiName: 'b', region: 'us-east-1' }] },
+      'amiDistributions[1].region: "us-east-1" is invalid; amiDistributions[0] already distributes to this Region; '
+      + 'Image Builder allows one AMI distribution per Region');
+    const stack = newStack(undefined);
+    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'a' }, { amiName: 'b' }] });
+    expect(errorsOf(stack)).toContain('amiDistributions[1].region');
+  });
+
+  test('duplicate container Regions', () => {
+    expectErrors({ containerDistributions: [{ repository }, { repository, region: 'us-east-1' }] },
+      'containerDistributions[1].region: "us-east-1" is invalid; containerDistributions[0] already distributes to this Region; '
+      + 'Image Builder allows one container distribution per Region');
+  });
+
+  test('an AMI distribution must set more than its Region', () => {
+    expectErrors({ amiDistributions: [{ region: 'eu-west-1' }] },
+      'amiDistributions[0]: sets nothing but the Region, which Image Builder rejects');
+  });
+
+  test('an AMI distribution with nothing but its Region is fine next to a container distribution', () => {
+    const stack = newStack();
+    new DistributionConfiguration(stack, 'Dist', {
+      amiDistributions: [{}],
+      containerDistributions: [{ repository: ecr.Repository.fromRepositoryName(stack, 'Repo', 'web') }],
+    });
+    expectValid(stack);
+  });
+
+  test('region format', () => {
+    expectErrors({
+      amiDistributions: [{ region: 'US_EAST_1', amiName: 'a' }],
+      containerDistributions: [{ repository, region: 'mars' }],
+    },
+    'amiDistributions[0].region: "US_EAST_1" is invalid; must be an AWS Region name',
+    'containerDistributions[0].region: "mars" is invalid');
+  });
+
+  test('AMI name characters', () => {
+    expectErrors({ amiDistributions: [{ amiName: 'golden (v1)' }] },
+      'amiDistributions[0].amiName: "golden (v1)" is invalid; may contain only letters, digits, spaces and - _ . : { }');
+    expectErrors({ amiDistributions: [{ amiName: 'ab ' }] }, 'amiDistributions[0].amiName: "ab " is invalid');
+  });
+
+  test('AMI name with Image Builder placeholders is valid', () => {
+    const stack = newStack();
+    new DistributionConfiguration(stack, 'Dist', {
+      amiDistributions: [{ amiName: 'Golden_v1.2 {{ imagebuilder:buildDate }}-{{imagebuilder:buildVersion}}' }],
+    });
+    expectValid(stack);
+  });
+
+  test('AMI name length', () => {
+    expectErrors({ amiDistributions: [{ amiName: '' }] }, 'amiDistributions[0].amiName: "" is invalid; must be 1 to 127 characters long (got 0)');
+  });
+
+  test('AMI description length', () => {
+    expectErrors({ amiDistributions: [{ amiName: 'a', amiDescription: '' }] }, 'amiDistributions[0].amiDescription: "" is invalid');
+    expectErrors({ amiDistributions: [{ amiName: 'a', amiDescription: 'd'.repeat(1025) }] }, 'amiDistributions[0].amiDescription: ', '(got 1025)');
+  });
+
+  test('target account IDs: format, empty list, duplicates, count', () => {
+    expectErrors({ amiDistributions: [{ amiName: 'a', targetAccountIds: ['1234'] }] },
+      'amiDistributions[0].targetAccountIds[0]: "1234" is invalid; must be a 12-digit AWS account ID');
+    expectErrors({ amiDistributions: [{ amiName: 'a', targetAccountIds: [] }] },
+      'amiDistributions[0].targetAccountIds: must not be an empty list');
+    expectErrors({ amiDistributions: [{ amiName: 'a', targetAccountIds: ['222222222222', '222222222222'] }] },
+      'amiDistributions[0].targetAccountIds: "222222222222" is invalid; each value may appear only once');
+    const many = Array.from({ length: 1537 }, (_, i) => String(100000000000 + i));
+    expectErrors({ amiDistributions: [{ amiName: 'a', targetAccountIds: many }] },
+      'amiDistributions[0].targetAccountIds: has 1537 items; at most 1536 are allowed');
+  });
+
+  test('AMI tags: empty, reserved prefix, value length', () => {
+    expectErrors({ amiDistributions: [{ amiName: 'a', amiTags: {} }] }, 'amiDistributions[0].amiTags: must not be empty');
+    expectErrors({ amiDistributions: [{ amiName: 'a', amiTags: { 'AWS:x': 'y' } }] },
+      'amiDistributions[0].amiTags.AWS:x: "AWS:x" is invalid; tag keys must not start with the reserved prefix "aws:"');
+    expectErrors({ amiDistributions: [{ amiName: 'a', amiTags: { k: 'v'.repeat(257) } }] },
+      'amiDistributions[0].amiTags.k: ', 'tag values must be at most 256 characters long (got 257)');
+  });
+
+  test('KMS key must be in the distribution Region', () => {
+    const stack = newStack();
+    const key = kms.Key.fromKeyArn(stack, 'Key', `arn:aws:kms:us-west-2:${ACCOUNT}:key/${KEY_ID}`);
+    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ region: 'eu-west-1', amiName: 'a', kmsKey: key }] });
+    expect(errorsOf(stack)).toContain(
+      `amiDistributions[0].kmsKey: "arn:aws:kms:us-west-2:${ACCOUNT}:key/${KEY_ID}" is invalid; `
+      + 'must be a KMS key in the distribution Region eu-west-1 (it is in us-west-2)');
+  });
+
+  test('KMS key of the stack is fine for the default Region', () => {
+    const stack = newStack();
+    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'a', kmsKey: new kms.Key(stack, 'Key') }] });
+    expectValid(stack);
+  });
+
+  test('launch permission lists', () => {
+    expectErrors({ amiDistributions: [{ amiName: 'a', launchPermission: { accountIds: ['x'] } }] },
+      'amiDistributions[0].launchPermission.accountIds[0]: "x" is invalid; must be a 12-digit AWS account ID');
+    expectErrors({ amiDistributions: [{ amiName: 'a', launchPermission: { organizationArns: ['o-abcdefghij'] } }] },
+      'amiDistributions[0].launchPermission.organizationArns[0]: "o-abcdefghij" is invalid; must be an AWS Organizations organization ARN');
+    expectErrors({ amiDistributions: [{ amiName: 'a', launchPermission: { organizationalUnitArns: ['ou-ab12-cdef3456'] } }] },
+      'amiDistributions[0].launchPermission.organizationalUnitArns[0]: "ou-ab12-cdef3456" is invalid; must be an AWS Organizations organizational unit ARN');
+    expectErrors({ amiDistributions: [{ amiName: 'a', launchPermission: { organizationArns: [] } }] },
+      'amiDistributions[0].launchPermission.organizationArns: must not be an empty list');
+    const orgs = Array.from({ length: 26 }, (_, i) => `arn:aws:organizations::111111111111:organization/o-abcdefgh${String(i).padStart(2, '0')}`);
+    expectErrors({ amiDistributions: [{ amiName: 'a', launchPermission: { organizationArns: orgs } }] },
+      'amiDistributions[0].launchPermission.organizationArns: has 26 items; at most 25 are allowed');
+  });
+
+  test('license configuration ARNs', () => {
+    expectErrors({ amiDistributions: [{ amiName: 'a', licenseConfigurationArns: ['lic-1'] }] },
+      'amiDistributions[0].licenseConfigurationArns[0]: "lic-1" is invalid; must be a License Manager license configuration ARN');
+    expectErrors({ amiDistributions: [{ amiName: 'a', licenseConfigurationArns: [] }] },
+      'amiDistributions[0].licenseConfigurationArns: must not be an empty list');
+  });
+
+  test('launch templates imported by name are rejected with a hint', () => {
+    const stack = newStack();
+    const byName = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'ByName', { launchTemplateName: 'web' });
+    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'a', launchTemplates: [{ launchTemplate: byName }] }] });
+    expect(errorsOf(stack)).toContain('amiDistributions[0].launchTemplates[0].launchTemplate: "web" is invalid; must have a launchTemplateId');
+  });
+
+  test('launch templates: ID format, account, empty list, count', () => {
+    const stack = newStack();
+    const bad = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'Bad', { launchTemplateId: 'lt-123' });
+    const good = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'Good', { launchTemplateId: 'lt-0123456789abcdef0' });
+    new DistributionConfiguration(stack, 'Dist', {
+      amiDistributions: [
+        { amiName: 'a', launchTemplates: [{ launchTemplate: bad }, { launchTemplate: good, accountId: 'me' }] },
+        { region: 'eu-west-1', amiName: 'a', launchTemplates: [] },
+        { region: 'eu-west-2', amiName: 'a', launchTemplates: Array.from({ length: 101 }, () => ({ launchTemplate: good })) },
+      ],
+    });
+    const message = errorsOf(stack);
+    expect(message).toContain('amiDistributions[0].launchTemplates[0].launchTemplate.launchTemplateId: "lt-123" is invalid; must be a launch template ID');
+    expect(message).toContain('amiDistributions[0].launchTemplates[1].accountId: "me" is invalid; must be a 12-digit AWS account ID');
+    expect(message).toContain('amiDistributions[1].launchTemplates: must not be an empty list');
+    expect(message).toContain('amiDistributions[2].launchTemplates: has 101 items; at most 100 are allowed');
+  });
+
+  test('Fast Launch bounds', () => {
+    expectErrors({ amiDistributions: [{ amiName: 'a', fastLaunchConfigurations: [{ maxParallelLaunches: 5 }] }] },
+      'amiDistributions[0].fastLaunchConfigurations[0].maxParallelLaunches: 5 is invalid; must be an integer of at least 6');
+    expectErrors({ amiDistributions: [{ amiName: 'a', fastLaunchConfigurations: [{ maxParallelLaunches: 6.5 }] }] },
+      'amiDistributions[0].fastLaunchConfigurations[0].maxParallelLaunches: 6.5 is invalid');
+    expectErrors({ amiDistributions: [{ amiName: 'a', fastLaunchConfigurations: [{ targetSnapshotCount: 0 }, { targetSnapshotCount: 10001 }] }] },
+      'amiDistributions[0].fastLaunchConfigurations[0].targetSnapshotCount: 0 is invalid; must be an integer from 1 to 10000',
+      'amiDistributions[0].fastLaunchConfigurations[1].targetSnapshotCount: 10001 is invalid');
+    expectErrors({ amiDistributions: [{ amiName: 'a', fastLaunchConfigurations: [{ accountId: '1' }] }] },
+      'amiDistributions[0].fastLaunchConfigurations[0].accountId: "1" is invalid');
+    expectErrors({ amiDistributions: [{ amiName: 'a', fastLaunchConfigurations: [] }] },
+      'amiDistributions[0].fastLaunchConfigurations: must not be an empty list');
+    expectErrors({ amiDistributions: [{ amiName: 'a', fastLaunchConfigurations: Array.from({ length: 1001 }, () => ({})) }] },
+      'amiDistributions[0].fastLaunchConfigurations: has 1001 items; at most 1000 are allowed');
+  });
+
+  test('Fast Launch launch template needs an ID or a name', () => {
+    const stack = newStack();
+    const noIdentity = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'ById', { launchTemplateId: 'lt-0123456789abcdef0' });
+    // A hand-made ILaunchTemplate without ID or name.
+    const anonymous: ec2.ILaunchTemplate = Object.assign(Object.create(noIdentity), { launchTemplateId: undefined, launchTemplateName: undefined });
+    const badId = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'BadId', { launchTemplateId: 'template' });
+    const longName = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'LongName', { launchTemplateName: 'n'.repeat(1025) });
+    new DistributionConfiguration(stack, 'Dist', {
+      amiDistributions: [{
+        amiName: 'a',
+        fastLaunchConfigurations: [{ launchTemplate: anonymous }, { launchTemplate: badId }, { launchTemplate: longName }],
+      }],
+    });
+    const message = errorsOf(stack);
+    expect(message).toContain('amiDistributions[0].fastLaunchConfigurations[0].launchTemplate: "Stack/ById" is invalid; must have a launchTemplateId or a launchTemplateName');
+    expect(message).toContain('amiDistributions[0].fastLaunchConfigurations[1].launchTemplate.launchTemplateId: "template" is invalid');
+    expect(message).toContain('amiDistributions[0].fastLaunchConfigurations[2].launchTemplate.launchTemplateName: ');
+  });
+
+  test('SSM parameters: account must be a target account, name length, empty list', () => {
+    const stack = newStack();
+    const parameter = ssm.StringParameter.fromStringParameterName(stack, 'P', '/ami/latest');
+    const longName = ssm.StringParameter.fromStringParameterName(stack, 'Long', `/${'p'.repeat(1011)}`);
+    new DistributionConfiguration(stack, 'Dist', {
+      amiDistributions: [
+        { amiName: 'a', targetAccountIds: ['222222222222'], ssmParameters: [{ parameter, accountId: '333333333333' }, { parameter, accountId: 'x' }] },
+        { region: 'eu-west-1', amiName: 'a', ssmParameters: [] },
+        { region: 'eu-west-2', amiName: 'a', ssmParameters: [{ parameter: longName }] },
+      ],
+    });
+    const message = errorsOf(stack);
+    expect(message).toContain('amiDistributions[0].ssmParameters[0].accountId: "333333333333" is invalid; must be one of the distribution\'s targetAccountIds (222222222222)');
+    expect(message).toContain('amiDistributions[0].ssmParameters[1].accountId: "x" is invalid; must be a 12-digit AWS account ID');
+    expect(message).toContain('amiDistributions[1].ssmParameters: must not be an empty list');
+    expect(message).toContain('amiDistributions[2].ssmParameters[0].parameter.parameterName: ');
+    expect(message).toContain('must be 1 to 1011 characters long (got 1012)');
+  });
+
+  test('S3 export prefix', () => {
+    const stack = newStack();
+    new DistributionConfiguration(stack, 'Dist', {
+      amiDistributions: [{
+        amiName: 'a',
+        s3Export: {
+          role: iam.Role.fromRoleName(stack, 'Role', 'vmimport'),
+          bucket: s3.Bucket.fromBucketName(stack, 'Bucket', 'exports'),
+          diskImageFormat: DiskImageFormat.VMDK,
+          prefix: '',
+        },
+      }],
+    });
+    expect(errorsOf(stack)).toContain('amiDistributions[0].s3Export.prefix: "" is invalid; must be 1 to 1024 characters long');
+  });
+
+  test('container description and tags', () => {
+    expectErrors({ containerDistributions: [{ repository, description: '' }] },
+      'containerDistributions[0].description: "" is invalid');
+    expectErrors({ containerDistributions: [{ repository, containerTags: [] }] },
+      'containerDistributions[0].containerTags: must not be an empty list');
+    expectErrors({ containerDistributions: [{ repository, containerTags: ['latest', ''] }] },
+      'containerDistributions[0].containerTags[1]: "" is invalid; must be 1 to 1024 characters long');
+    expectErrors({ containerDistributions: [{ repository, containerTags: ['latest', 'latest'] }] },
+      'containerDistributions[0].containerTags: "latest" is invalid; each value may appear only once');
+  });
+
+  test('distributions added later are validated too', () => {
+    const stack = newStack();
+    const dist = new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'a' }] });
+    dist.addAmiDistribution({ region: 'eu-west-1', amiName: 'a', targetAccountIds: ['nope'] });
+    dist.addContainerDistribution({ repository: ecr.Repository.fromRepositoryName(stack, 'R', 'web'), description: '' });
+    const message = errorsOf(stack);
+    expect(message).toContain('amiDistributions[1].targetAccountIds[0]: "nope" is invalid');
+    expect(message).toContain('containerDistributions[0].description: "" is invalid');
+  });
+
+  test('unresolved tokens are never rejected', () => {
+    const stack = newStack(undefined);
+    const token = (s: string) => Lazy.string({ produce: () => s });
+    const repo = ecr.Repository.fromRepositoryName(stack, 'Repo', 'web');
+    new DistributionConfiguration(stack, 'Dist', {
+      distributionConfigurationName: token('!!'),
+      description: token(''),
+      amiDistributions: [
+        {
+          amiName: token('(bad)'),
+          amiDescription: token(''),
+          targetAccountIds: [Aws.ACCOUNT_ID, token('1')],
+          amiTags: { k: token('v'.repeat(300)) },
+          kmsKey: new kms.Key(stack, 'Key'),
+          launchPermission: { accountIds: [token('x')], organizationArns: [token('x')] },
+          licenseConfigurationArns: [token('x')],
+          fastLaunchConfigurations: [{ maxParallelLaunches: Token.asNumber(token('1')), targetSnapshotCount: Token.asNumber(token('0')), accountId: Aws.ACCOUNT_ID }],
+          ssmParameters: [{ parameter: ssm.StringParameter.fromStringParameterName(stack, 'P', token('x')), accountId: Aws.ACCOUNT_ID }],
+        },
+        { region: token('eu-west-1'), amiName: 'a' },
+        { region: token('eu-west-1'), amiName: 'b' },
+      ],
+      containerDistributions: [{ repository: repo, region: token('x'), containerTags: [token('')] }],
+    });
+    expectValid(stack);
+  });
+});
+
+describe('snapshot', () => {
+  test('a multi-Region, multi-account configuration', () => {
+    const app = new App();
+    const stack = new Stack(app, 'GoldenImages', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    const euKey = kms.Key.fromKeyArn(stack, 'EuKey', `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${KEY_ID}`);
+    const key = new kms.Key(stack, 'Key');
+    const template = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'Template', { launchTemplateId: 'lt-0123456789abcdef0', versionNumber: '1' });
+    const parameter = ssm.StringParameter.fromStringParameterName(stack, 'Latest', '/golden/windows/latest');
+    const repository = ecr.Repository.fromRepositoryName(stack, 'Repo', 'golden/base');
+    const shared: Partial<AmiDistribution> = {
+      amiName: 'golden-windows-{{ imagebuilder:buildDate }}',
+      amiTags: { Name: 'golden-windows', CostCenter: 'platform' },
+    };
+    const dist = new DistributionConfiguration(stack, 'Distribution', {
+      distributionConfigurationName: 'golden-windows',
+      description: 'Golden Windows AMIs for the workload accounts',
+      tags: { Owner: 'platform' },
+      amiDistributions: [
+        {
+          ...shared,
+          kmsKey: key,
+          targetAccountIds: ['222222222222', '333333333333'],
+          launchPermission: { organizationalUnitArns: ['arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-ab12-cdef3456'] },
+          launchTemplates: [{ launchTemplate: template, accountId: '222222222222', setDefaultVersion: true }],
+          fastLaunchConfigurations: [{ accountId: '222222222222', maxParallelLaunches: 10, targetSnapshotCount: 5, launchTemplate: template }],
+          ssmParameters: [{ parameter, accountId: '222222222222' }],
+        },
+        {
+          ...shared,
+          region: 'eu-west-1',
+          kmsKey: euKey,
+          targetAccountIds: ['444444444444'],
+          licenseConfigurationArns: [`arn:aws:license-manager:eu-west-1:${ACCOUNT}:license-configuration:lic-0123456789abcdef0123456789abcdef`],
+        },
+      ],
+    });
+    const container: ContainerDistribution = { region: 'eu-west-1', repository, containerTags: ['latest'], description: 'Base image' };
+    dist.addContainerDistribution(container);
+    dist.addAmiDistribution({ ...shared, region: 'ap-southeast-2', launchPermission: { accountIds: ['555555555555'] } });
+    expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
+  });
+});

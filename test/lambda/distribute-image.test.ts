@@ -1,0 +1,540 @@
+import { DeleteSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DeleteImageCommand, DistributeImageCommand, GetImageCommand, ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
+import type { CdkCustomResourceEvent, CdkCustomResourceIsCompleteEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import * as clients from '../../lambda/clients';
+import { DistributeImageOptions, isComplete, onEvent, STARTED_AT_KEY, stackAccount } from '../../lambda/distribute-image';
+import { clientToken } from '../../lambda/tokens';
+import { DISTRIBUTE_IMAGE_RESOURCE_TYPE } from '../../src/private/handler-contract';
+
+const ib = mockClient(ImagebuilderClient);
+const ec2 = mockClient(EC2Client);
+
+const ACCOUNT = '111111111111';
+const OTHER = '222222222222';
+const STACK_ID = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/my-stack/0a1b2c3d-0000-0000-0000-000000000000`;
+const CONFIG_ARN = `arn:aws:imagebuilder:us-east-1:${ACCOUNT}:distribution-configuration/my-config`;
+const IMAGE_ARN = `arn:aws:imagebuilder:us-east-1:${ACCOUNT}:image/my-recipe/1.0.0/3`;
+const NOW = Date.parse('2025-06-01T12:00:00.000Z');
+const IMAGE_CREATED = '2025-06-01T12:00:01.000Z';
+
+const baseProps = {
+  ServiceToken: 'arn:aws:lambda:us-east-1:111111111111:function:provider',
+  SourceImage: 'ami-0123456789abcdef0',
+  DistributionConfigurationArn: CONFIG_ARN,
+  ExecutionRole: 'ImageBuilderDistributionRole',
+  LogGroupName: '/aws/imagebuilder/distribute',
+  Tags: JSON.stringify({ team: 'platform', env: 'prod' }),
+};
+
+function event(requestType: 'Create' | 'Update' | 'Delete', props: Record<string, any> = baseProps, extra: Record<string, any> = {}): any {
+  return {
+    RequestType: requestType,
+    ServiceToken: baseProps.ServiceToken,
+    ResponseURL: 'https://example.invalid/response',
+    StackId: STACK_ID,
+    RequestId: `request-${requestType}`,
+    LogicalResourceId: 'Distribute',
+    ResourceType: DISTRIBUTE_IMAGE_RESOURCE_TYPE,
+    ResourceProperties: props,
+    ...(requestType === 'Create' ? {} : { PhysicalResourceId: IMAGE_ARN }),
+    ...extra,
+  };
+}
+
+let sleeps: number[];
+let logs: string[];
+let now: number;
+let options: DistributeImageOptions;
+
+beforeEach(() => {
+  ib.reset();
+  ec2.reset();
+  sleeps = [];
+  logs = [];
+  now = NOW;
+  options = {
+    retry: { sleep: async (ms) => { sleeps.push(ms); }, random: () => 0.5 },
+    now: () => now,
+    log: (m) => logs.push(m),
+  };
+});
+
+function awsError(name: string, status: number, message = name): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+}
+
+function image(status: string, extra: Record<string, any> = {}) {
+  return { image: { arn: IMAGE_ARN, dateCreated: IMAGE_CREATED, state: { status, ...(extra.reason ? { reason: extra.reason } : {}) }, ...extra } };
+}
+
+describe('onEvent Create', () => {
+  test('calls DistributeImage with every property and the request-derived client token', async () => {
+    ib.on(DistributeImageCommand).resolves({ imageBuildVersionArn: IMAGE_ARN, clientToken: 'x' });
+    const ev = event('Create');
+    const res = await onEvent(ev, options);
+
+    expect(res).toEqual({
+      PhysicalResourceId: IMAGE_ARN,
+      Data: { ImageBuildVersionArn: IMAGE_ARN },
+      [STARTED_AT_KEY]: NOW,
+    });
+    const calls = ib.commandCalls(DistributeImageCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0].args[0].input).toEqual({
+      sourceImage: 'ami-0123456789abcdef0',
+      distributionConfigurationArn: CONFIG_ARN,
+      executionRole: 'ImageBuilderDistributionRole',
+      loggingConfiguration: { logGroupName: '/aws/imagebuilder/distribute' },
+      tags: { team: 'platform', env: 'prod' },
+      clientToken: clientToken(ev, 'DistributeImage'),
+    });
+    const token = calls[0].args[0].input.clientToken!;
+    expect(token.length).toBeGreaterThanOrEqual(1);
+    expect(token.length).toBeLessThanOrEqual(64);
+  });
+
+  test('leaves out loggingConfiguration and tags when not given', async () => {
+    ib.on(DistributeImageCommand).resolves({ imageBuildVersionArn: IMAGE_ARN });
+    const { LogGroupName: _l, Tags: _t, ...props } = baseProps;
+    await onEvent(event('Create', { ...props, Tags: '{}' }), options);
+    const input = ib.commandCalls(DistributeImageCommand)[0].args[0].input;
+    expect(input).not.toHaveProperty('loggingConfiguration');
+    expect(input).not.toHaveProperty('tags');
+  });
+
+  test.each([
+    ['CallRateLimitExceededException', 429],
+    ['TooManyRequestsException', 429],
+    ['ResourceInUseException', 400],
+    ['ServiceException', 500],
+    ['ServiceUnavailableException', 503],
+  ])('retries %s with backoff and the same client token', async (name, status) => {
+    ib.on(DistributeImageCommand)
+      .rejectsOnce(awsError(name, status))
+      .rejectsOnce(awsError(name, status))
+      .resolves({ imageBuildVersionArn: IMAGE_ARN });
+    const res = await onEvent(event('Create'), options);
+    expect(res.PhysicalResourceId).toBe(IMAGE_ARN);
+    const tokens = ib.commandCalls(DistributeImageCommand).map((c) => c.args[0].input.clientToken);
+    expect(tokens).toHaveLength(3);
+    expect(new Set(tokens).size).toBe(1);
+    expect(sleeps).toEqual([125, 250]); // jittered (random 0.5) exponential backoff from 250 ms
+  });
+
+  test('fails at once on a client error, naming the resource and the service reason', async () => {
+    ib.on(DistributeImageCommand).rejects(awsError('InvalidRequestException', 400, 'The source image ami-0123456789abcdef0 does not exist'));
+    await expect(onEvent(event('Create'), options)).rejects.toThrow(
+      `Custom::ImageBuilderDistributeImage Distribute: DistributeImage of ami-0123456789abcdef0 with ${CONFIG_ARN} failed: `
+      + 'InvalidRequestException (HTTP 400): The source image ami-0123456789abcdef0 does not exist');
+    expect(ib.commandCalls(DistributeImageCommand)).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  test('gives up after the bounded number of attempts', async () => {
+    ib.on(DistributeImageCommand).rejects(awsError('CallRateLimitExceededException', 429, 'Rate exceeded'));
+    await expect(onEvent(event('Create'), { ...options, retry: { ...options.retry, maxAttempts: 3 } }))
+      .rejects.toThrow(/CallRateLimitExceededException \(HTTP 429\): Rate exceeded/);
+    expect(ib.commandCalls(DistributeImageCommand)).toHaveLength(3);
+  });
+
+  test('fails when the service returns no image ARN', async () => {
+    ib.on(DistributeImageCommand).resolves({});
+    await expect(onEvent(event('Create'), options)).rejects.toThrow(/returned no imageBuildVersionArn/);
+  });
+
+  test.each([
+    [{ SourceImage: undefined }, /property SourceImage is required/],
+    [{ DistributionConfigurationArn: '' }, /property DistributionConfigurationArn is required/],
+    [{ ExecutionRole: 42 }, /property ExecutionRole is required \(got 42\)/],
+    [{ RemovalPolicy: 'snapshot' }, /RemovalPolicy must be "retain" or "destroy"/],
+    [{ TimeoutSeconds: '1.5' }, /TimeoutSeconds must be a positive whole number/],
+    [{ TimeoutSeconds: '0' }, /TimeoutSeconds must be a positive whole number/],
+    [{ Tags: '{not json' }, /Tags is not valid JSON/],
+    [{ Tags: '["a"]' }, /Tags must be a JSON object of string values/],
+    [{ Tags: '{"a":1}' }, /Tags must be a JSON object of string values/],
+    [{ Tags: 'null' }, /Tags must be a JSON object of string values/],
+  ])('rejects invalid properties %j before calling the service', async (change, message) => {
+    await expect(onEvent(event('Create', { ...baseProps, ...change }), options)).rejects.toThrow(message);
+    expect(ib.calls()).toHaveLength(0);
+  });
+
+  test('reports missing ResourceProperties', async () => {
+    await expect(onEvent({ ...event('Create'), ResourceProperties: undefined }, options)).rejects.toThrow(/SourceImage is required/);
+  });
+});
+
+describe('onEvent Update', () => {
+  test.each([
+    ['tags in another key order', { Tags: JSON.stringify({ env: 'prod', team: 'platform' }) }],
+    ['another execution role', { ExecutionRole: 'arn:aws:iam::111111111111:role/Other' }],
+    ['another log group', { LogGroupName: '/other' }],
+    ['another removal policy and timeout', { RemovalPolicy: 'destroy', TimeoutSeconds: '600' }],
+  ])('keeps the distribution for %s', async (_what, change) => {
+    const res = await onEvent(event('Update', { ...baseProps, ...change }, { OldResourceProperties: baseProps }), options);
+    expect(res).toEqual({ PhysicalResourceId: IMAGE_ARN, Data: { ImageBuildVersionArn: IMAGE_ARN } });
+    expect(res).not.toHaveProperty(STARTED_AT_KEY);
+    expect(ib.calls()).toHaveLength(0);
+  });
+
+  test.each([
+    ['source image', { SourceImage: 'ami-0fedcba9876543210' }],
+    ['distribution configuration', { DistributionConfigurationArn: `${CONFIG_ARN}-2` }],
+    ['a tag value', { Tags: JSON.stringify({ team: 'platform', env: 'dev' }) }],
+    ['removed tags', { Tags: undefined }],
+  ])('distributes again, with a new physical id, for a new %s', async (_what, change) => {
+    const newArn = IMAGE_ARN.replace(/\/3$/, '/4');
+    ib.on(DistributeImageCommand).resolves({ imageBuildVersionArn: newArn });
+    const ev = event('Update', { ...baseProps, ...change }, { OldResourceProperties: baseProps });
+    const res = await onEvent(ev, options);
+    expect(res.PhysicalResourceId).toBe(newArn);
+    expect(res[STARTED_AT_KEY]).toBe(NOW);
+    const input = ib.commandCalls(DistributeImageCommand)[0].args[0].input;
+    expect(input.clientToken).toBe(clientToken(ev, 'DistributeImage'));
+    expect(input.clientToken).not.toBe(clientToken(event('Create'), 'DistributeImage'));
+  });
+});
+
+describe('onEvent Delete', () => {
+  test('does nothing itself and keeps the physical id', async () => {
+    const res = await onEvent(event('Delete', { ...baseProps, RemovalPolicy: 'destroy' }), options);
+    expect(res).toEqual({ PhysicalResourceId: IMAGE_ARN });
+    expect(ib.calls()).toHaveLength(0);
+    expect(ec2.calls()).toHaveLength(0);
+  });
+});
+
+describe('isComplete for Create and Update', () => {
+  const created = (props: Record<string, any> = baseProps): CdkCustomResourceIsCompleteEvent =>
+    event('Create', props, { PhysicalResourceId: IMAGE_ARN, Data: { ImageBuildVersionArn: IMAGE_ARN }, [STARTED_AT_KEY]: NOW });
+
+  test('AVAILABLE completes with the AMIs as attributes', async () => {
+    ib.on(GetImageCommand, { imageBuildVersionArn: IMAGE_ARN }).resolves(image('AVAILABLE', {
+      outputResources: {
+        amis: [
+          { region: 'us-east-1', accountId: ACCOUNT, image: 'ami-00000000000000001' },
+          { region: 'eu-west-1', accountId: ACCOUNT, image: 'ami-00000000000000002' },
+          { region: 'eu-west-1', accountId: OTHER, image: 'ami-00000000000000003' },
+          { region: 'ap-south-1', image: 'ami-00000000000000004' }, // no account: the service's own
+          { region: 'us-west-2' }, // no image id yet: left out
+        ],
+      },
+    }));
+    const res = await isComplete(created(), options);
+    expect(res).toEqual({
+      IsComplete: true,
+      Data: {
+        'ImageBuildVersionArn': IMAGE_ARN,
+        'AmiId.us-east-1': 'ami-00000000000000001',
+        'AmiId.us-east-1.111111111111': 'ami-00000000000000001',
+        'AmiId.eu-west-1': 'ami-00000000000000002',
+        'AmiId.eu-west-1.111111111111': 'ami-00000000000000002',
+        'AmiId.eu-west-1.222222222222': 'ami-00000000000000003',
+        'AmiId.ap-south-1': 'ami-00000000000000004',
+        'AmiId.ap-south-1.111111111111': 'ami-00000000000000004',
+        'Amis': JSON.stringify([
+          { region: 'us-east-1', accountId: ACCOUNT, image: 'ami-00000000000000001' },
+          { region: 'eu-west-1', accountId: ACCOUNT, image: 'ami-00000000000000002' },
+          { region: 'eu-west-1', accountId: OTHER, image: 'ami-00000000000000003' },
+          { region: 'ap-south-1', accountId: ACCOUNT, image: 'ami-00000000000000004' },
+        ]),
+      },
+    });
+  });
+
+  test('an Update that kept the distribution returns the same Data as the Create', async () => {
+    ib.on(GetImageCommand).resolves(image('AVAILABLE', {
+      outputResources: { amis: [{ region: 'us-east-1', accountId: ACCOUNT, image: 'ami-00000000000000001' }] },
+    }));
+    const fromCreate = await isComplete(created(), options);
+    const kept = await onEvent(event('Update', baseProps, { OldResourceProperties: baseProps }), options);
+    const fromUpdate = await isComplete({ ...event('Update', baseProps, { OldResourceProperties: baseProps }), ...kept } as any, options);
+    expect(fromUpdate).toEqual(fromCreate);
+  });
+
+  test.each(['DEPRECATED', 'DISABLED'])('%s (set by a lifecycle policy after AVAILABLE) counts as complete', async (status) => {
+    ib.on(GetImageCommand).resolves(image(status, { outputResources: { amis: [] } }));
+    expect(await isComplete(created(), options)).toEqual({ IsComplete: true, Data: { ImageBuildVersionArn: IMAGE_ARN, Amis: '[]' } });
+  });
+
+  test.each(['PENDING', 'DISTRIBUTING', 'CREATING', 'INTEGRATING'])('%s is not complete yet', async (status) => {
+    ib.on(GetImageCommand).resolves(image(status));
+    expect(await isComplete(created(), options)).toEqual({ IsComplete: false });
+  });
+
+  test('an image without a state is not complete yet', async () => {
+    ib.on(GetImageCommand).resolves({});
+    expect(await isComplete(created(), options)).toEqual({ IsComplete: false });
+  });
+
+  test.each([
+    ['FAILED', 'Failed to copy AMI to eu-west-1: not authorized to perform ec2:CopyImage'],
+    ['CANCELLED', 'Cancelled by user'],
+    ['DELETED', undefined],
+  ])('%s fails with the service reason', async (status, reason) => {
+    ib.on(GetImageCommand).resolves(image(status, { reason }));
+    await expect(isComplete(created(), options)).rejects.toThrow(
+      `Custom::ImageBuilderDistributeImage Distribute: distribution ${IMAGE_ARN} of ami-0123456789abcdef0 is ${status}: `
+      + (reason ?? 'no reason given by Image Builder'));
+  });
+
+  test('TimeoutSeconds counts from the start of the distribution', async () => {
+    ib.on(GetImageCommand).resolves(image('DISTRIBUTING'));
+    const ev = created({ ...baseProps, TimeoutSeconds: '600' });
+    now = NOW + 600_000;
+    expect(await isComplete(ev, options)).toEqual({ IsComplete: false });
+    now = NOW + 600_001;
+    await expect(isComplete(ev, options)).rejects.toThrow(
+      /did not become AVAILABLE within TimeoutSeconds=600 \(last status DISTRIBUTING\); it keeps running in Image Builder/);
+  });
+
+  test('AVAILABLE after the timeout still succeeds', async () => {
+    ib.on(GetImageCommand).resolves(image('AVAILABLE'));
+    now = NOW + 10_000_000;
+    expect(await isComplete(created({ ...baseProps, TimeoutSeconds: '60' }), options)).toMatchObject({ IsComplete: true });
+  });
+
+  test('without a start time (an Update that kept the distribution) TimeoutSeconds does not apply', async () => {
+    ib.on(GetImageCommand).resolves(image('DISTRIBUTING'));
+    now = NOW + 10_000_000;
+    const ev = event('Update', { ...baseProps, TimeoutSeconds: '60' }, { OldResourceProperties: baseProps });
+    expect(await isComplete(ev, options)).toEqual({ IsComplete: false });
+  });
+
+  test('a poll that stays throttled after retries polls again instead of failing', async () => {
+    ib.on(GetImageCommand).rejects(awsError('ThrottlingException', 400, 'Rate exceeded'));
+    expect(await isComplete(created(), { ...options, retry: { ...options.retry, maxAttempts: 2 } })).toEqual({ IsComplete: false });
+    expect(ib.commandCalls(GetImageCommand)).toHaveLength(2);
+    expect(logs.join('\n')).toMatch(/failed transiently \(ThrottlingException/);
+  });
+
+  test('a throttled poll past the timeout fails', async () => {
+    ib.on(GetImageCommand).rejects(awsError('ThrottlingException', 400));
+    now = NOW + 61_000;
+    await expect(isComplete(created({ ...baseProps, TimeoutSeconds: '60' }), { ...options, retry: { ...options.retry, maxAttempts: 1 } }))
+      .rejects.toThrow(/within TimeoutSeconds=60 \(last status unknown: GetImage kept failing\)/);
+  });
+
+  test('a poll that the service refuses fails with its reason', async () => {
+    ib.on(GetImageCommand).rejects(awsError('AccessDeniedException', 403, 'not authorized to perform imagebuilder:GetImage'));
+    await expect(isComplete(created(), options)).rejects.toThrow(
+      `Distribute: GetImage ${IMAGE_ARN} failed: AccessDeniedException (HTTP 403): not authorized to perform imagebuilder:GetImage`);
+  });
+
+  test('leaves out the Amis list when the response would exceed CloudFormation\'s 4 KB', async () => {
+    const regions = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-central-1', 'ap-south-1'];
+    const accounts = ['111111111111', '222222222222', '333333333333'];
+    const amis = regions.flatMap((region, r) => accounts.map((accountId, a) => ({ region, accountId, image: `ami-${String(r * 10 + a).padStart(17, '0')}` })));
+    ib.on(GetImageCommand).resolves(image('AVAILABLE', { outputResources: { amis } }));
+    const res = await isComplete(created(), options) as any;
+    expect(res.Data).not.toHaveProperty('Amis');
+    expect(res.Data['AmiId.eu-west-1.333333333333']).toBe('ami-00000000000000042');
+    expect(Buffer.byteLength(JSON.stringify(res.Data))).toBeLessThan(3000);
+    expect(logs.join('\n')).toMatch(/attribute Amis left out: with 24 AMIs/);
+  });
+});
+
+describe('isComplete for Delete', () => {
+  const destroy = { ...baseProps, RemovalPolicy: 'destroy' };
+  // Spy on the client factory to see which Region each EC2 call went to.
+  let ec2Regions: string[];
+  beforeEach(() => {
+    ec2Regions = [];
+    const real = clients.ec2;
+    jest.spyOn(clients, 'ec2').mockImplementation((region: string) => {
+      ec2Regions.push(region);
+      return real(region);
+    });
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  test.each([undefined, 'retain'])('RemovalPolicy %s retains everything', async (policy) => {
+    const res = await isComplete(event('Delete', { ...baseProps, RemovalPolicy: policy }), options);
+    expect(res).toEqual({ IsComplete: true });
+    expect(ib.calls()).toHaveLength(0);
+    expect(ec2.calls()).toHaveLength(0);
+    expect(logs.join('\n')).toMatch(/retaining/);
+  });
+
+  test('without ResourceProperties, retains', async () => {
+    expect(await isComplete({ ...event('Delete'), ResourceProperties: undefined }, options)).toEqual({ IsComplete: true });
+    expect(ib.calls()).toHaveLength(0);
+  });
+
+  test('a physical id that is not an image ARN has nothing to delete', async () => {
+    const res = await isComplete(event('Delete', destroy, { PhysicalResourceId: 'request-Create' }), options);
+    expect(res).toEqual({ IsComplete: true });
+    expect(ib.calls()).toHaveLength(0);
+  });
+
+  test('an image that is already gone is deleted', async () => {
+    ib.on(GetImageCommand).rejects(awsError('ResourceNotFoundException', 404));
+    expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: true });
+    expect(ib.commandCalls(DeleteImageCommand)).toHaveLength(0);
+  });
+
+  test('an image in state DELETED needs nothing more', async () => {
+    ib.on(GetImageCommand).resolves(image('DELETED'));
+    expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: true });
+    expect(ib.commandCalls(DeleteImageCommand)).toHaveLength(0);
+  });
+
+  test.each(['PENDING', 'DISTRIBUTING'])('waits while the distribution is %s', async (status) => {
+    ib.on(GetImageCommand).resolves(image(status));
+    expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: false });
+    expect(ec2.calls()).toHaveLength(0);
+    expect(ib.commandCalls(DeleteImageCommand)).toHaveLength(0);
+  });
+
+  test('a GetImage error other than not-found fails', async () => {
+    ib.on(GetImageCommand).rejects(awsError('AccessDeniedException', 403, 'denied'));
+    await expect(isComplete(event('Delete', destroy), options)).rejects.toThrow(
+      `Distribute: GetImage ${IMAGE_ARN} before deletion failed: AccessDeniedException (HTTP 403): denied`);
+  });
+
+  test('destroy deregisters this account\'s AMIs, deletes their snapshots, then the image; other accounts are logged', async () => {
+    ib.on(GetImageCommand).resolves(image('AVAILABLE', {
+      outputResources: {
+        amis: [
+          { region: 'us-east-1', accountId: ACCOUNT, image: 'ami-00000000000000001' },
+          { region: 'eu-west-1', image: 'ami-00000000000000002' },
+          { region: 'eu-west-1', accountId: OTHER, image: 'ami-00000000000000003' },
+          { region: 'eu-west-1', accountId: ACCOUNT }, // no image id: skipped
+        ],
+      },
+    }));
+    ib.on(DeleteImageCommand).resolves({ imageBuildVersionArn: IMAGE_ARN });
+    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-00000000000000001'], Owners: ['self'] }).resolves({
+      Images: [{
+        ImageId: 'ami-00000000000000001',
+        CreationDate: '2025-06-01T12:30:00.000Z',
+        BlockDeviceMappings: [
+          { DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-1' } },
+          { DeviceName: '/dev/sdb', VirtualName: 'ephemeral0' },
+        ],
+      }],
+    });
+    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-00000000000000002'], Owners: ['self'] }).resolves({
+      Images: [{ ImageId: 'ami-00000000000000002', CreationDate: '2025-06-01T12:40:00.000Z', BlockDeviceMappings: [{ Ebs: { SnapshotId: 'snap-2' } }] }],
+    });
+
+    expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: true });
+
+    expect(ec2.commandCalls(DeregisterImageCommand).map((c) => c.args[0].input)).toEqual([
+      { ImageId: 'ami-00000000000000001' }, { ImageId: 'ami-00000000000000002' }]);
+    expect(ec2.commandCalls(DeleteSnapshotCommand).map((c) => c.args[0].input)).toEqual([{ SnapshotId: 'snap-1' }, { SnapshotId: 'snap-2' }]);
+    expect(ec2Regions).toEqual(['us-east-1', 'eu-west-1']);
+    expect(ib.commandCalls(DeleteImageCommand).map((c) => c.args[0].input)).toEqual([{ imageBuildVersionArn: IMAGE_ARN }]);
+    // Deregistration comes before snapshot deletion, and both before the image goes.
+    const order = [...ec2.calls(), ...ib.calls()].map((c) => c.args[0].constructor.name);
+    expect(order.indexOf('DeregisterImageCommand')).toBeLessThan(order.indexOf('DeleteSnapshotCommand'));
+    expect(logs.join('\n')).toMatch(/cannot remove ami-00000000000000003 in eu-west-1 of account 222222222222/);
+  });
+
+  test('never deregisters the source AMI or an AMI older than the distribution', async () => {
+    ib.on(GetImageCommand).resolves(image('FAILED', {
+      outputResources: {
+        amis: [
+          { region: 'us-east-1', accountId: ACCOUNT, image: 'ami-0123456789abcdef0' }, // the SourceImage itself
+          { region: 'us-east-1', accountId: ACCOUNT, image: 'ami-0000000000000000a' }, // e.g. resolved from an SSM parameter
+          { region: 'us-east-1', accountId: ACCOUNT, image: 'ami-0000000000000000b' }, // no creation date
+        ],
+      },
+    }));
+    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-0000000000000000a'] }).resolves({
+      Images: [{ ImageId: 'ami-0000000000000000a', CreationDate: '2024-01-01T00:00:00.000Z' }],
+    });
+    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-0000000000000000b'] }).resolves({ Images: [{ ImageId: 'ami-0000000000000000b' }] });
+    expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: true });
+    expect(ec2.commandCalls(DeregisterImageCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(DeleteSnapshotCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(DescribeImagesCommand)).toHaveLength(2);
+    expect(ib.commandCalls(DeleteImageCommand)).toHaveLength(1);
+    expect(logs.join('\n')).toMatch(/keeping ami-0123456789abcdef0 in us-east-1: it is the source image/);
+    expect(logs.join('\n')).toMatch(/keeping ami-0000000000000000a in us-east-1: created 2024-01-01/);
+  });
+
+  test('tolerates AMIs, snapshots and the image being gone already, and snapshots still in use', async () => {
+    ib.on(GetImageCommand).resolves(image('AVAILABLE', {
+      outputResources: {
+        amis: [
+          { region: 'us-east-1', accountId: ACCOUNT, image: 'ami-00000000000000001' }, // DescribeImages: not found
+          { region: 'us-east-1', accountId: ACCOUNT, image: 'ami-00000000000000002' }, // DescribeImages: empty
+          { region: 'us-east-1', accountId: ACCOUNT, image: 'ami-00000000000000003' }, // Deregister: not found
+        ],
+      },
+    }));
+    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-00000000000000001'] }).rejects(awsError('InvalidAMIID.NotFound', 400));
+    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-00000000000000002'] }).resolves({ Images: [] });
+    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-00000000000000003'] }).resolves({
+      Images: [{
+        ImageId: 'ami-00000000000000003',
+        CreationDate: '2025-06-01T13:00:00.000Z',
+        BlockDeviceMappings: [{ Ebs: { SnapshotId: 'snap-gone' } }, { Ebs: { SnapshotId: 'snap-shared' } }],
+      }],
+    });
+    ec2.on(DeregisterImageCommand).rejects(awsError('InvalidAMIID.Unavailable', 400));
+    ec2.on(DeleteSnapshotCommand, { SnapshotId: 'snap-gone' }).rejects(awsError('InvalidSnapshot.NotFound', 400));
+    ec2.on(DeleteSnapshotCommand, { SnapshotId: 'snap-shared' }).rejects(awsError('InvalidSnapshot.InUse', 400, 'in use by ami-x'));
+    ib.on(DeleteImageCommand).rejects(awsError('ResourceNotFoundException', 404));
+
+    expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: true });
+    expect(ec2.commandCalls(DeleteSnapshotCommand)).toHaveLength(2);
+    expect(logs.join('\n')).toMatch(/keeping snapshot snap-shared in us-east-1: still used by another AMI \(in use by ami-x\)/);
+    expect(logs.join('\n')).toMatch(/ami-00000000000000001 in us-east-1 is already gone/);
+  });
+
+  test('retries EC2 throttling (RequestLimitExceeded, HTTP 503)', async () => {
+    ib.on(GetImageCommand).resolves(image('AVAILABLE', {
+      outputResources: { amis: [{ region: 'us-east-1', accountId: ACCOUNT, image: 'ami-00000000000000001' }] },
+    }));
+    ec2.on(DescribeImagesCommand)
+      .rejectsOnce(awsError('RequestLimitExceeded', 503))
+      .resolves({ Images: [{ ImageId: 'ami-00000000000000001', CreationDate: '2025-06-01T13:00:00.000Z' }] });
+    ec2.on(DeregisterImageCommand).rejectsOnce(awsError('RequestLimitExceeded', 503)).resolves({});
+    expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: true });
+    expect(ec2.commandCalls(DeregisterImageCommand)).toHaveLength(2);
+    expect(sleeps).toHaveLength(2);
+  });
+
+  const oneAmi = () => {
+    ib.on(GetImageCommand).resolves(image('AVAILABLE', {
+      outputResources: { amis: [{ region: 'eu-west-1', accountId: ACCOUNT, image: 'ami-00000000000000001' }] },
+    }));
+    ec2.on(DescribeImagesCommand).resolves({
+      Images: [{ ImageId: 'ami-00000000000000001', CreationDate: '2025-06-01T13:00:00.000Z', BlockDeviceMappings: [{ Ebs: { SnapshotId: 'snap-1' } }] }],
+    });
+  };
+
+  test.each([
+    ['DescribeImages', () => ec2.on(DescribeImagesCommand).rejects(awsError('UnauthorizedOperation', 403, 'no')),
+      'DescribeImages ami-00000000000000001 in eu-west-1 failed: UnauthorizedOperation (HTTP 403): no'],
+    ['DeregisterImage', () => ec2.on(DeregisterImageCommand).rejects(awsError('UnauthorizedOperation', 403, 'no')),
+      'DeregisterImage ami-00000000000000001 in eu-west-1 failed: UnauthorizedOperation (HTTP 403): no'],
+    ['DeleteSnapshot', () => ec2.on(DeleteSnapshotCommand).rejects(awsError('UnauthorizedOperation', 403, 'no')),
+      'DeleteSnapshot snap-1 in eu-west-1 failed: UnauthorizedOperation (HTTP 403): no'],
+    ['DeleteImage', () => ib.on(DeleteImageCommand).rejects(awsError('ResourceDependencyException', 400, 'in use')),
+      `DeleteImage ${IMAGE_ARN} failed: ResourceDependencyException (HTTP 400): in use`],
+  ])('a %s failure fails the deletion with the service reason', async (_op, arrange, message) => {
+    oneAmi();
+    arrange();
+    await expect(isComplete(event('Delete', destroy), options)).rejects.toThrow(`Custom::ImageBuilderDistributeImage Distribute: ${message}`);
+  });
+});
+
+describe('stackAccount', () => {
+  test.each([
+    [STACK_ID, ACCOUNT],
+    ['arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/s/id', '123456789012'],
+    ['not-an-arn', undefined],
+    [undefined, undefined],
+  ])('%s -> %s', (stackId, account) => {
+    expect(stackAccount(stackId)).toBe(account);
+  });
+});
+
+test('works with the typed event of the router', async () => {
+  ib.on(DistributeImageCommand).resolves({ imageBuildVersionArn: IMAGE_ARN });
+  const ev: CdkCustomResourceEvent = event('Create');
+  await expect(onEvent(ev)).resolves.toMatchObject({ PhysicalResourceId: IMAGE_ARN });
+});

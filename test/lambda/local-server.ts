@@ -1,0 +1,203 @@
+/**
+ * A tiny AWS look-alike on 127.0.0.1 for over-the-wire tests: the real SDK clients talk HTTP to it.
+ *
+ * Usage:
+ *   const server = await LocalServer.start();               // random port on 127.0.0.1
+ *   process.env.IMAGEBUILDER_ENDPOINT = server.endpoint;    // then clients.resetClients()
+ *   // REST-JSON operations (Image Builder): by method and path; the operation name is the path without '/'.
+ *   server.route('PUT', '/DistributeImage', (req) => ({ body: { imageBuildVersionArn: '...' } }));
+ *   // AWS JSON operations (SSM, ...): by X-Amz-Target; the operation name is what follows the '.'.
+ *   server.target('AmazonSSM.GetParameter', (req) => ({ body: { Parameter: {...} } }));
+ *   // Handlers read req.body (parsed JSON), req.query, req.headers and may throw
+ *   // new ServiceError(400, 'InvalidRequestException', 'why').
+ *   server.inject('DistributeImage', faults.throttle, 2);   // the next 2 calls answer 429 CallRateLimitExceeded
+ *   server.inject('DistributeImage', faults.slow(500));     // the next call answers normally after 500 ms
+ *   server.count('DistributeImage');                         // calls received, faulted ones included
+ *   server.calls;                                            // every request received, in order
+ *   await server.close();                                    // always, e.g. in afterAll/afterEach
+ * Models of the services' state live in ./server/*.ts (e.g. server/imagebuilder.ts, server/ssm.ts).
+ */
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+
+export interface ReceivedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Record<string, string>;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly rawBody: string;
+  /** Parsed JSON body; undefined when the body is empty. */
+  readonly body: any;
+  /** Path without '/' for REST operations, the part of X-Amz-Target after '.' for AWS JSON ones. */
+  readonly operation: string;
+  /** True when a fault was injected instead of calling the route. */
+  readonly faulted: boolean;
+}
+
+export interface Reply {
+  readonly status?: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export type RouteHandler = (req: ReceivedRequest) => Reply | Promise<Reply>;
+
+/** An error answered in the protocol's error format. */
+export class ServiceError extends Error {
+  constructor(readonly status: number, readonly type: string, message: string) {
+    super(message);
+  }
+}
+
+export type Fault =
+  | { readonly kind: 'error'; readonly status: number; readonly type: string; readonly message?: string }
+  | { readonly kind: 'slow'; readonly delayMs: number };
+
+export const faults = {
+  throttle: { kind: 'error', status: 429, type: 'CallRateLimitExceededException', message: 'Rate exceeded' } as Fault,
+  serverError: { kind: 'error', status: 500, type: 'ServiceException', message: 'Internal failure' } as Fault,
+  inUse: { kind: 'error', status: 400, type: 'ResourceInUseException', message: 'The resource is in use' } as Fault,
+  error: (status: number, type: string, message = type): Fault => ({ kind: 'error', status, type, message }),
+  slow: (delayMs: number): Fault => ({ kind: 'slow', delayMs }),
+};
+
+export class LocalServer {
+  static async start(): Promise<LocalServer> {
+    const s = new LocalServer();
+    await new Promise<void>((resolve, reject) => {
+      s.server.once('error', reject);
+      s.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return s;
+  }
+
+  readonly calls: ReceivedRequest[] = [];
+  private readonly server: http.Server;
+  private readonly routes = new Map<string, RouteHandler>();
+  private readonly injected = new Map<string, Fault[]>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  private constructor() {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        this.handle(req, Buffer.concat(chunks).toString('utf8'), res).catch((err) => {
+          if (!res.headersSent) this.send(res, 500, { message: String(err) }, {});
+        });
+      });
+    });
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  route(method: string, path: string, handler: RouteHandler): this {
+    this.routes.set(`${method.toUpperCase()} ${path}`, handler);
+    return this;
+  }
+
+  target(amzTarget: string, handler: RouteHandler): this {
+    this.routes.set(`TARGET ${amzTarget}`, handler);
+    return this;
+  }
+
+  /** Answer the next `times` calls of `operation` with `fault` (queued after faults injected earlier). */
+  inject(operation: string, fault: Fault, times = 1): this {
+    const queue = this.injected.get(operation) ?? [];
+    for (let i = 0; i < times; i++) queue.push(fault);
+    this.injected.set(operation, queue);
+    return this;
+  }
+
+  /** Faults injected for `operation` that no call has consumed yet. */
+  pendingFaults(operation: string): number {
+    return this.injected.get(operation)?.length ?? 0;
+  }
+
+  count(operation: string): number {
+    return this.calls.filter((c) => c.operation === operation).length;
+  }
+
+  callsTo(operation: string): ReceivedRequest[] {
+    return this.calls.filter((c) => c.operation === operation);
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, rawBody: string, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const amzTarget = req.headers['x-amz-target'] as string | undefined;
+    const isJsonProtocol = amzTarget !== undefined;
+    const operation = isJsonProtocol ? amzTarget.split('.').pop()! : url.pathname.replace(/^\//, '');
+    const key = isJsonProtocol ? `TARGET ${amzTarget}` : `${req.method} ${url.pathname}`;
+    const fault = this.injected.get(operation)?.shift();
+    let body: any;
+    try {
+      body = rawBody ? JSON.parse(rawBody) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const received: ReceivedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams.entries()),
+      headers: req.headers,
+      rawBody,
+      body,
+      operation,
+      faulted: fault?.kind === 'error',
+    };
+    this.calls.push(received);
+
+    if (fault?.kind === 'slow') await this.delay(fault.delayMs);
+    if (res.destroyed) return; // the client gave up waiting
+    if (fault?.kind === 'error') {
+      return this.sendError(res, isJsonProtocol, new ServiceError(fault.status, fault.type, fault.message ?? fault.type));
+    }
+    const handler = this.routes.get(key);
+    if (!handler) {
+      return this.sendError(res, isJsonProtocol, new ServiceError(404, 'UnknownOperationException', `No route for ${key}`));
+    }
+    try {
+      const reply = await handler(received);
+      this.send(res, reply.status ?? 200, reply.body ?? {}, {
+        'content-type': isJsonProtocol ? 'application/x-amz-json-1.1' : 'application/json',
+        ...reply.headers,
+      });
+    } catch (err) {
+      if (!(err instanceof ServiceError)) throw err;
+      this.sendError(res, isJsonProtocol, err);
+    }
+  }
+
+  private sendError(res: http.ServerResponse, isJsonProtocol: boolean, err: ServiceError): void {
+    // REST-JSON clients read the type from x-amzn-errortype; AWS JSON clients from __type in the body.
+    this.send(res, err.status, isJsonProtocol ? { __type: err.type, message: err.message } : { message: err.message }, {
+      'content-type': isJsonProtocol ? 'application/x-amz-json-1.1' : 'application/json',
+      'x-amzn-errortype': err.type,
+    });
+  }
+
+  private send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+    if (res.destroyed) return;
+    res.writeHead(status, { 'x-amzn-requestid': `req-${this.calls.length}`, ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, ms);
+      this.timers.add(t);
+    });
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Jest setup (setupFilesAfterEnv): every CloudFormation template that a test synthesizes is validated by two
+ * independent validators, and a violation fails the synthesis (so the test) with the stack, resource, property path
+ * and reason.
+ *
+ * 1. CloudFormation Validate (`@aws/cloudformation-validate`, AWS's offline validator with the bundled CloudFormation
+ *    registry provider schemas of ~1,770 resource types, shipped inside aws-cdk-lib 2.270). aws-cdk-lib already runs it
+ *    on every synthesis but downgrades its errors to warnings; the feature flag
+ *    `@aws-cdk/core:validateAgainstDefaultRules` (set here through CDK_CONTEXT_JSON, which every App reads) makes them
+ *    errors. It checks names, types, required properties, patterns, enumerations and lengths.
+ * 2. `validateTemplate` (./cfn-schema.ts) over the `@aws-cdk/aws-service-spec` database: property names, required
+ *    properties, types, nested types, plus what (1) leaves out: unknown resource types, `Ref`/`Fn::GetAtt`/`Fn::Sub`
+ *    targets and GetAtt attribute names, DependsOn targets, resource attribute keys. It runs after each
+ *    `Stage.synth()` (the call behind `app.synth()` and `Template.fromStack()`), over every stack of the cloud
+ *    assembly, nested stages and nested-stack templates included.
+ *
+ * Escape hatch for a test that synthesizes an invalid template on purpose: `withoutSchemaValidation(() => ...)`.
+ */
+import { readFileSync } from 'fs';
+import { Stage } from 'aws-cdk-lib';
+import { assertValidTemplate, nestedTemplateFiles } from './cfn-schema';
+
+const FLAG = '@aws-cdk/core:validateAgainstDefaultRules';
+const PATCHED = Symbol.for('cdk-imagebuilder-distribution.cfn-schema.patched');
+
+let disabled = 0;
+const validated = new WeakSet<object>();
+
+/** Runs `fn` with the service-spec validation of this file switched off (aws-cdk-lib's own validator stays on). */
+export function withoutSchemaValidation<T>(fn: () => T): T {
+  disabled++;
+  try {
+    return fn();
+  } finally {
+    disabled--;
+  }
+}
+
+/** Validates every template of a cloud assembly (stacks, nested assemblies, nested-stack templates). */
+export function validateAssembly(assembly: any): void {
+  const errors: string[] = [];
+  for (const stack of assembly.stacksRecursively) {
+    try {
+      assertValidTemplate(stack.template, `stack ${stack.hierarchicalId ?? stack.stackName}`);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  const dirs = new Set<string>([assembly.directory]);
+  for (const file of nestedTemplateFiles(assembly.directory)) {
+    if (dirs.has(file)) continue;
+    try {
+      assertValidTemplate(JSON.parse(readFileSync(file, 'utf-8')), `nested stack template ${file}`);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  if (errors.length > 0) throw new Error(errors.join('\n'));
+}
+
+function enableCdkValidateErrors(): void {
+  let ctx: Record<string, unknown> = {};
+  try {
+    ctx = process.env.CDK_CONTEXT_JSON ? JSON.parse(process.env.CDK_CONTEXT_JSON) : {};
+  } catch {
+    ctx = {};
+  }
+  if (ctx[FLAG] === undefined) ctx[FLAG] = true;
+  process.env.CDK_CONTEXT_JSON = JSON.stringify(ctx);
+}
+
+function patchStageSynth(): void {
+  const proto = Stage.prototype as any;
+  if (proto[PATCHED]) return;
+  const original = proto.synth;
+  proto.synth = function synthWithSchemaValidation(this: Stage, ...args: unknown[]) {
+    const assembly = original.apply(this, args);
+    if (disabled === 0 && assembly && !validated.has(assembly)) {
+      validateAssembly(assembly);
+      validated.add(assembly);
+    }
+    return assembly;
+  };
+  proto[PATCHED] = true;
+}
+
+enableCdkValidateErrors();
+patchStageSynth();
