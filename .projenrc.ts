@@ -53,6 +53,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       collectCoverageFrom: ['src/**/*.ts', 'lambda/**/*.ts'],
       testTimeout: 60_000,
+      // Every template a test synthesizes is checked against CloudFormation's resource schemas.
+      setupFilesAfterEnv: ['<rootDir>/test/util/jest-setup.ts'],
     },
   },
   tsconfigDev: {
@@ -64,6 +66,21 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   gitignore: ['/assets/', '/cdk.out/', '/examples/cdk.out/', '/bench/results/', '*.snapshot/asset.*', '/dist-python-check/'],
   npmignoreEnabled: true,
+});
+
+// typescript-eslint's project service needs a tsconfig beside every linted folder outside src/ and test/.
+for (const dir of ['lambda', 'bench', 'examples', 'scripts']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
+  });
+}
+// lambda/ imports the SDK clients it bundles: they are devDependencies on purpose (esbuild inlines them).
+project.eslint?.addRules({
+  'import/no-extraneous-dependencies': ['error', {
+    devDependencies: ['**/test/**', '**/bench/**', '**/examples/**', '**/scripts/**', '**/lambda/**', '.projenrc.ts', 'projenrc/**/*.ts'],
+    optionalDependencies: false,
+    peerDependencies: true,
+  }],
 });
 
 // The handler is bundled with its SDK clients at build time; the bundle ships in the npm package under assets/.
@@ -89,6 +106,14 @@ project.addTask('synth:example', {
     { spawn: bundle.name },
     { exec: 'cdk synth --no-notices --quiet' },
     { exec: 'ts-node --project test/tsconfig.json scripts/summarize-cdk-out.ts cdk.out' },
+  ],
+});
+
+project.addTask('bench', {
+  description: 'Benchmarks: synth time and template bytes vs raw L1 and the alpha module, handler bundle size and load time',
+  steps: [
+    { spawn: bundle.name },
+    { exec: 'ts-node --project test/tsconfig.json bench/run.ts' },
   ],
 });
 

@@ -3,10 +3,10 @@
 // for why SSM): CloudFormation does not send a custom resource's Data back on Delete, and a physical ID holds 1 KB.
 import { gunzipSync, gzipSync } from 'zlib';
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
-import type { PatchDocument } from '../src/private/handler-contract';
 import * as clients from './clients';
 import { call } from './errors';
 import type { RegionSnapshot } from './merge';
+import type { PatchDocument } from '../src/private/handler-contract';
 
 export interface BaselineEntry {
   /** The touched regions before the patch (null: absent). */

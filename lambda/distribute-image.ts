@@ -1,6 +1,5 @@
 // Custom::ImageBuilderDistributeImage: runs Image Builder's DistributeImage for an existing image and waits, through
 // the Provider framework's isComplete, until the distributed image is AVAILABLE.
-import { DeregisterImageCommand, DeleteSnapshotCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { DeleteImageCommand, DistributeImageCommand, GetImageCommand, Image } from '@aws-sdk/client-imagebuilder';
 import type {
   CdkCustomResourceEvent,
@@ -9,22 +8,20 @@ import type {
   CdkCustomResourceResponse,
 } from 'aws-lambda';
 import * as clients from './clients';
-import { isRetryable, RetryOptions, withRetries } from './retry';
+import { DistributeImageOptions, errorText, log } from './distribute-common';
+import { deleteAmi } from './distribute-ec2';
+import { isRetryable, withRetries } from './retry';
 import { clientToken } from './tokens';
 import { DistributeImageAttributes, DistributeImageResourceProperties } from '../src/private/handler-contract';
 
-/** Injected by tests; the Lambda entry points use the defaults. */
-export interface DistributeImageOptions {
-  readonly retry?: RetryOptions;
-  readonly now?: () => number;
-  readonly log?: (message: string) => void;
-}
 
 /**
  * Extra top-level key of onEvent's response. The framework passes every key of that response into each isComplete
  * event (framework.js `createResponseEvent`) but sends only Status/PhysicalResourceId/Data to CloudFormation, so this
  * carries the start time to isComplete without becoming a GetAtt attribute.
  */
+export type { DistributeImageOptions } from './distribute-common';
+
 export const STARTED_AT_KEY = 'DistributionStartedAt';
 
 // Statuses in which the distribution has ended and its AMIs exist. DEPRECATED/DISABLED come from lifecycle policies
@@ -195,58 +192,6 @@ async function deleteIfDestroy(
   return { IsComplete: true };
 }
 
-async function deleteAmi(name: string, region: string, amiId: string, imageCreated: number, sourceImage: string | undefined,
-  options: DistributeImageOptions): Promise<void> {
-  if (amiId === sourceImage) {
-    log(options, `${name}: keeping ${amiId} in ${region}: it is the source image`);
-    return;
-  }
-  const ec2 = clients.ec2(region);
-  let described;
-  try {
-    described = (await withRetries(() => ec2.send(new DescribeImagesCommand({ ImageIds: [amiId], Owners: ['self'] })), options.retry)).Images?.[0];
-  } catch (err: any) {
-    if (isEc2NotFound(err)) {
-      log(options, `${name}: ${amiId} in ${region} is already gone`);
-      return;
-    }
-    throw new Error(`${name}: DescribeImages ${amiId} in ${region} failed: ${errorText(err)}`);
-  }
-  if (!described) {
-    log(options, `${name}: ${amiId} in ${region} is already gone or not owned by this account`);
-    return;
-  }
-  // An AMI older than the distribution is not one it made: the source AMI, listed when the configuration
-  // distributes to the source's own Region and account (e.g. a source given as an SSM parameter or image ARN).
-  const amiCreated = Date.parse(described.CreationDate ?? '');
-  if (!(amiCreated >= imageCreated)) {
-    log(options, `${name}: keeping ${amiId} in ${region}: created ${described.CreationDate}, not after the distribution (${new Date(imageCreated).toString()})`);
-    return;
-  }
-
-  try {
-    await withRetries(() => ec2.send(new DeregisterImageCommand({ ImageId: amiId })), options.retry);
-  } catch (err: any) {
-    if (!isEc2NotFound(err)) throw new Error(`${name}: DeregisterImage ${amiId} in ${region} failed: ${errorText(err)}`);
-  }
-  // Snapshots survive deregistration and cost money; they can only go once the AMI is gone.
-  for (const mapping of described.BlockDeviceMappings ?? []) {
-    const snapshotId = mapping.Ebs?.SnapshotId;
-    if (!snapshotId) continue;
-    try {
-      await withRetries(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId })), options.retry);
-    } catch (err: any) {
-      if (err?.name === 'InvalidSnapshot.NotFound') continue;
-      if (err?.name === 'InvalidSnapshot.InUse') {
-        log(options, `${name}: keeping snapshot ${snapshotId} in ${region}: still used by another AMI (${err.message})`);
-        continue;
-      }
-      throw new Error(`${name}: DeleteSnapshot ${snapshotId} in ${region} failed: ${errorText(err)}`);
-    }
-  }
-  log(options, `${name}: deregistered ${amiId} in ${region} and deleted its snapshots`);
-}
-
 function outputData(arn: string, image: Image, account: string | undefined, options: DistributeImageOptions): Record<string, string> {
   const amis = (image.outputResources?.amis ?? [])
     .filter((a) => a.image && a.region)
@@ -325,9 +270,6 @@ function timeoutError(name: string, arn: string, props: ParsedProps, status: str
   return new Error(`${name}: distribution ${arn} of ${props.sourceImage} did not become AVAILABLE within TimeoutSeconds=${props.timeoutSeconds} (last status ${status}); it keeps running in Image Builder`);
 }
 
-function isEc2NotFound(err: any): boolean {
-  return err?.name === 'InvalidAMIID.NotFound' || err?.name === 'InvalidAMIID.Unavailable';
-}
 
 /** The account of the stack, from `arn:<partition>:cloudformation:<region>:<account>:stack/...`. */
 export function stackAccount(stackId: string | undefined): string | undefined {
@@ -339,11 +281,4 @@ function describeResource(event: { LogicalResourceId?: string; ResourceType?: st
   return `${event.ResourceType ?? 'Custom::ImageBuilderDistributeImage'} ${event.LogicalResourceId ?? '?'}`;
 }
 
-function errorText(err: any): string {
-  const status = err?.$metadata?.httpStatusCode;
-  return `${err?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${err?.message ?? String(err)}`;
-}
 
-function log(options: DistributeImageOptions, message: string): void {
-  (options.log ?? console.log)(message);
-}

@@ -9,7 +9,6 @@ import {
   UpdateDistributionConfigurationCommandInput,
 } from '@aws-sdk/client-imagebuilder';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
-import type { PatchDocument, PatchResourceProperties } from '../src/private/handler-contract';
 import { BaselineDocument, BaselineEntry, readBaseline, writeBaseline } from './baseline';
 import * as clients from './clients';
 import { call, setRetryOptions } from './errors';
@@ -18,6 +17,7 @@ import {
 } from './merge';
 import type { RetryOptions } from './retry';
 import { clientToken, digest } from './tokens';
+import type { PatchDocument, PatchResourceProperties } from '../src/private/handler-contract';
 
 /** Tests shorten the backoff. */
 export function configure(opts: { retry?: RetryOptions }): void {
@@ -84,7 +84,9 @@ async function getConfiguration(arn: string): Promise<DistributionConfiguration 
 }
 
 /** Replaces the whole configuration: everything read is sent back, only `distributions` differs. */
-async function putDistributions(event: CdkCustomResourceEvent, config: DistributionConfiguration, arn: string, distributions: Distribution[]): Promise<void> {
+async function putDistributions(
+  event: CdkCustomResourceEvent, config: DistributionConfiguration, arn: string, distributions: Distribution[],
+): Promise<void> {
   const input: UpdateDistributionConfigurationCommandInput = {
     distributionConfigurationArn: arn,
     // name, timeoutMinutes, tags and dates are read-only here: the operation does not accept them.
@@ -122,7 +124,9 @@ function undo(entry: BaselineEntry, now: Distribution[], candidates: PatchDocume
   return revertDistributions(entry.before, ours ?? entry.before, now);
 }
 
-async function reconcile(event: CdkCustomResourceEvent, props: Props, previousParameter: string, previousPatch?: string): Promise<CdkCustomResourceResponse> {
+async function reconcile(
+  event: CdkCustomResourceEvent, props: Props, previousParameter: string, previousPatch?: string,
+): Promise<CdkCustomResourceResponse> {
   const arn = props.DistributionConfigurationArn;
   const patch = parse(arn, props.Patch);
   const config = await getConfiguration(arn);

@@ -185,7 +185,8 @@ export class DistributionConfigurationPatch extends Construct {
         errors.addMessage(path, 'this Region is replaced by a distribution of this patch; put the target accounts, launch '
           + 'permission or S3 export into that distribution instead');
       }
-      if (merge.targetAccountIds.length > 0) validateAccountIds(errors, `${path}.targetAccountIds`, merge.targetAccountIds);
+      // Repeated addTargetAccounts calls may name an account twice; the patch sends it once.
+      if (merge.targetAccountIds.length > 0) validateAccountIds(errors, `${path}.targetAccountIds`, [...new Set(merge.targetAccountIds)]);
       merge.launchPermissions.forEach((p, i) => validateLaunchPermission(errors, `${path}.launchPermissions[${i}]`, p));
       if (merge.s3Export) validateS3Export(errors, `${path}.s3Export`, merge.s3Export);
     }

@@ -7,7 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { renderApiS3Export, renderCfnDistribution, renderApiDistribution } from './private/distribution-render';
+import { ApiS3ExportConfiguration, renderApiDistribution, renderApiS3Export, renderCfnDistribution } from './private/distribution-render';
 import {
   validateAmiDistribution,
   validateContainerDistribution,
@@ -15,6 +15,7 @@ import {
   validateDistributionConfigurationName,
   validateDistributionSet,
 } from './private/distribution-validation';
+import { PatchResource } from './private/patch-resource';
 import { addValidation, validateLength, validateTags } from './private/validation';
 
 /**
@@ -470,6 +471,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
 
   private readonly amiDistributions: AmiDistribution[] = [];
   private readonly containerDistributions: ContainerDistribution[] = [];
+  private s3ExportPatch?: PatchResource;
   private readonly amiDistributionListeners: Array<(distribution: AmiDistribution, region: string) => void> = [];
 
   constructor(scope: Construct, id: string, props: DistributionConfigurationProps = {}) {
@@ -526,6 +528,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
         'public: every AWS account can launch it. Make sure it contains no credentials, secrets or proprietary data.');
     }
     if (distribution.s3Export) {
+      grantS3Export(distribution.s3Export);
       this._onS3Export();
     }
   }
@@ -543,7 +546,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
    *
    * @internal
    */
-  public _s3Exports(): Array<{ region: string; s3ExportConfiguration: { roleName: string; diskImageFormat: string; s3Bucket: string; s3Prefix?: string } }> {
+  public _s3Exports(): Array<{ region: string; s3ExportConfiguration: ApiS3ExportConfiguration }> {
     return this.amiDistributions
       .filter(ami => ami.s3Export !== undefined)
       .map(ami => ({ region: this.regionOf(ami), s3ExportConfiguration: renderApiS3Export(ami.s3Export!) }));
@@ -565,7 +568,16 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
    * @internal
    */
   protected _onS3Export(): void {
-    // custom resource attaches here (see s3-export)
+    // CloudFormation's schema has no S3 export, so one patch resource applies all of them through the API. It
+    // carries a hash of this resource's properties: every update of the base rewrites the whole configuration
+    // (dropping the export), and the hash makes CloudFormation update, and so re-apply, the patch right after.
+    this.s3ExportPatch ??= new PatchResource(this, 'S3Export', {
+      distributionConfigurationArn: this.distributionConfigurationArn,
+      base: this._resource,
+      patch: () => ({
+        distributions: this._s3Exports().map(({ region, s3ExportConfiguration }) => ({ region, merge: { s3ExportConfiguration } })),
+      }),
+    });
   }
 
   private regionOf(distribution: { readonly region?: string }): string {
@@ -590,6 +602,24 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     }
     return [...byRegion.entries()].map(([region, { ami, container }]) => renderCfnDistribution(renderApiDistribution(region, ami, container)));
   }
+}
+
+/**
+ * VM Import/Export writes the disk image with the export role: it needs the bucket's location and ACL, and to put
+ * objects under the prefix only. Imported roles are left alone (grants to them are no-ops).
+ */
+function grantS3Export(config: S3ExportConfiguration): void {
+  iam.Grant.addToPrincipal({
+    grantee: config.role,
+    actions: ['s3:GetBucketLocation', 's3:GetBucketAcl', 's3:ListBucket'],
+    resourceArns: [config.bucket.bucketArn],
+  });
+  iam.Grant.addToPrincipal({
+    grantee: config.role,
+    actions: ['s3:PutObject'],
+    resourceArns: [config.bucket.arnForObjects(`${config.prefix ?? ''}*`)],
+  });
+  config.bucket.encryptionKey?.grant(config.role, 'kms:GenerateDataKey*', 'kms:Encrypt');
 }
 
 /**

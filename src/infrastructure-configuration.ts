@@ -293,6 +293,9 @@ abstract class InfrastructureConfigurationBase extends Resource implements IInfr
   public abstract readonly infrastructureConfigurationArn: string;
   public abstract readonly infrastructureConfigurationName: string;
 
+  /**
+   * Grants the given actions on this infrastructure configuration, and nothing else, to a principal.
+   */
   public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
@@ -302,6 +305,9 @@ abstract class InfrastructureConfigurationBase extends Resource implements IInfr
     });
   }
 
+  /**
+   * Grants `imagebuilder:GetInfrastructureConfiguration` on this infrastructure configuration to a principal.
+   */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     return this.grant(grantee, 'imagebuilder:GetInfrastructureConfiguration');
   }
@@ -348,7 +354,18 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     return new Import(scope, id);
   }
 
+  /**
+   * The ARN of the infrastructure configuration.
+   *
+   * @attribute
+   */
   public readonly infrastructureConfigurationArn: string;
+
+  /**
+   * The name of the infrastructure configuration.
+   *
+   * @attribute
+   */
   public readonly infrastructureConfigurationName: string;
 
   /** The instance profile of build and test instances. */
@@ -511,12 +528,14 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     validateNotEmpty(errors, 'securityGroups', props.securityGroups);
     validateUnique(errors, 'securityGroups', props.securityGroups?.map(sg => sg.securityGroupId));
     if (!subnet) return;
-    if (subnet.error !== undefined) {
-      errors.addMessage('subnetSelection', `cannot be resolved in the VPC: ${subnet.error}`);
-    } else if (subnet.explicit) {
-      validateSubnetCount(errors, 'subnetSelection', subnet.subnets);
-    } else if (subnet.subnets.length === 0) {
-      errors.addMessage('vpc', 'has no subnets to launch build instances in; give subnetSelection');
+    if (subnet.explicit) {
+      if (subnet.error !== undefined) {
+        errors.addMessage('subnetSelection', `cannot be resolved in the VPC: ${subnet.error}`);
+      } else {
+        validateSubnetCount(errors, 'subnetSelection', subnet.subnets);
+      }
+    } else if (!subnet.selected) {
+      errors.addMessage('vpc', `has no subnet to launch build instances in (${subnet.error ?? 'the default selection is empty'}); give subnetSelection`);
     }
     validateSubnetZone(errors, 'placement.availabilityZone', subnet.selected, props.placement?.availabilityZone);
   }

@@ -157,7 +157,7 @@ describe('validateTemplate (service-spec database)', () => {
           Type: DC,
           Properties: {
             Name: { 'Fn::Join': ['-', ['dist', { Ref: 'AWS::StackName' }]] },
-            Description: { 'Fn::Sub': '${AWS::Region} ${Key.Arn} ${X}', X: undefined },
+            Description: { 'Fn::Sub': ['${AWS::Region} ${Key.Arn} ${X}', { X: 'x' }] },
             Tags: { Env: { 'Fn::ImportValue': 'env' }, B64: { 'Fn::Base64': 'x' } },
             Distributions: {
               'Fn::If': ['IsProd', [{ Region: { 'Fn::Select': [0, { 'Fn::GetAZs': '' }] } }], [{ Region: 'us-east-1' }]],
@@ -181,8 +181,6 @@ describe('validateTemplate (service-spec database)', () => {
         },
       },
     };
-    // Fn::Sub's ${X} is neither a resource nor a parameter: the only expected finding.
-    (template.Resources.Dist.Properties.Description as any) = { 'Fn::Sub': ['${AWS::Region} ${Key.Arn} ${X}', { X: 'x' }] };
     expect(validateTemplate(template)).toEqual([]);
   });
 
@@ -230,6 +228,18 @@ describe('validateTemplate (service-spec database)', () => {
 describe('every synthesized template is validated (test/util/jest-setup.ts)', () => {
   test('the setup turns aws-cdk-lib\'s CloudFormation Validate warnings into errors', () => {
     expect(new App().node.tryGetContext('@aws-cdk/core:validateAgainstDefaultRules')).toBe(true);
+  });
+
+  test('a stack with no resources (imports only) still synthesizes; withoutSchemaValidation switches both validators off', () => {
+    const app = new App();
+    new Stack(app, 'Empty');
+    expect(() => app.synth()).not.toThrow();
+    const bad = new App();
+    new ib.CfnDistributionConfiguration(new Stack(bad, 'Bad3'), 'Dist', {
+      name: 'dist-config',
+      distributions: [{ region: 'us-east-1', amiDistributionConfiguration: { amiTags: { a: 'b' } } }],
+    });
+    expect(withoutSchemaValidation(() => bad.synth()).getStackByName('Bad3').template.Resources.Dist.Type).toBe(DC);
   });
 
   test('Template.fromStack throws on camelCase AmiDistributionConfiguration keys, naming resource, path and reason', () => {

@@ -17,8 +17,12 @@ import {
 const ACCOUNT = '111111111111';
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 
-function newStack(env: { account?: string; region?: string } | undefined = { account: ACCOUNT, region: 'us-east-1' }): Stack {
-  return new Stack(new App(), 'Stack', { env });
+function newStack(): Stack {
+  return new Stack(new App(), 'Stack', { env: { account: ACCOUNT, region: 'us-east-1' } });
+}
+
+function agnosticStack(): Stack {
+  return new Stack(new App(), 'Stack');
 }
 
 function distributions(stack: Stack): any[] {
@@ -120,7 +124,7 @@ describe('CloudFormation rendering', () => {
     ]);
     expect(distribution.LaunchTemplateConfigurations).toEqual([
       { LaunchTemplateId: 'lt-0123456789abcdef0', AccountId: '222222222222', SetDefaultVersion: true },
-      { LaunchTemplateId: { Ref: Match.stringLikeRegexp('Created') } },
+      { LaunchTemplateId: { Ref: stack.getLogicalId(created.node.defaultChild as ec2.CfnLaunchTemplate) } },
     ]);
     expect(distribution.FastLaunchConfigurations).toEqual([
       {
@@ -130,7 +134,7 @@ describe('CloudFormation rendering', () => {
         LaunchTemplate: { LaunchTemplateId: 'lt-0123456789abcdef0', LaunchTemplateVersion: '4' },
         AccountId: '222222222222',
       },
-      { Enabled: false, LaunchTemplate: { LaunchTemplateName: 'fast-launch-template' } },
+      { Enabled: false, LaunchTemplate: { LaunchTemplateName: 'fast-launch-template', LaunchTemplateVersion: '$Default' } },
     ]);
     expect(distribution.SsmParameterConfigurations).toEqual([
       { ParameterName: '/images/golden/latest', AmiAccountId: '222222222222', DataType: 'aws:ec2:image' },
@@ -176,7 +180,7 @@ describe('CloudFormation rendering', () => {
   });
 
   test('regions default to the stack Region, a token in an environment-agnostic stack', () => {
-    const stack = newStack(undefined);
+    const stack = agnosticStack();
     new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'golden' }] });
     expect(distributions(stack)).toEqual([{ Region: { Ref: 'AWS::Region' }, AmiDistributionConfiguration: { Name: 'golden' } }]);
   });
@@ -248,7 +252,7 @@ describe('CloudFormation rendering', () => {
       bucket: s3.Bucket.fromBucketName(stack, 'Bucket', 'exports'),
       diskImageFormat: DiskImageFormat.VMDK,
     };
-    const dist = new Probe(stack, 'Dist', { amiDistributions: [{ amiName: 'golden', s3Export }, { region: 'eu-west-1', amiName: 'x' }] });
+    const dist = new Probe(stack, 'Dist', { amiDistributions: [{ amiName: 'golden', s3Export }, { region: 'eu-west-1', amiName: 'img-x' }] });
     expect(calls).toEqual([1]);
     dist.addAmiDistribution({ region: 'eu-west-2', amiName: 'golden', s3Export });
     expect(calls).toEqual([1, 2]);
@@ -256,11 +260,11 @@ describe('CloudFormation rendering', () => {
 
   test('_forEachAmiDistribution sees existing and later AMI distributions with their Regions', () => {
     const stack = newStack();
-    const dist = new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'a' }] });
+    const dist = new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'img-a' }] });
     const seen: string[] = [];
     dist._forEachAmiDistribution((d, region) => seen.push(`${d.amiName}@${region}`));
-    dist.addAmiDistribution({ region: 'eu-west-1', amiName: 'b' });
-    expect(seen).toEqual(['a@us-east-1', 'b@eu-west-1']);
+    dist.addAmiDistribution({ region: 'eu-west-1', amiName: 'img-b' });
+    expect(seen).toEqual(['img-a@us-east-1', 'img-b@eu-west-1']);
   });
 
   test('public AMIs are flagged with a warning', () => {
@@ -387,7 +391,7 @@ describe('validation', () => {
       {
         description: '',
         amiDistributions: [
-          { amiName: 'ok' },
+          { amiName: 'img-ok' },
           { region: 'eu-west-1', amiName: 'x'.repeat(128), targetAccountIds: ['222222222222', '12'] },
         ],
       },
@@ -403,30 +407,30 @@ describe('validation', () => {
   });
 
   test('configuration name', () => {
-    expectErrors({ distributionConfigurationName: 'no/slashes', amiDistributions: [{ amiName: 'a' }] },
+    expectErrors({ distributionConfigurationName: 'no/slashes', amiDistributions: [{ amiName: 'img-a' }] },
       'distributionConfigurationName: "no/slashes" is invalid; must be 3 to 128 characters');
-    expectErrors({ distributionConfigurationName: 'x'.repeat(129), amiDistributions: [{ amiName: 'a' }] },
+    expectErrors({ distributionConfigurationName: 'x'.repeat(129), amiDistributions: [{ amiName: 'img-a' }] },
       'distributionConfigurationName: "xxx');
   });
 
   test('configuration description length', () => {
-    expectErrors({ description: 'd'.repeat(1025), amiDistributions: [{ amiName: 'a' }] }, 'description: ', '(got 1025)');
+    expectErrors({ description: 'd'.repeat(1025), amiDistributions: [{ amiName: 'img-a' }] }, 'description: ', '(got 1025)');
   });
 
   test('configuration tags', () => {
-    expectErrors({ tags: { 'aws:reserved': 'x' }, amiDistributions: [{ amiName: 'a' }] },
+    expectErrors({ tags: { 'aws:reserved': 'x' }, amiDistributions: [{ amiName: 'img-a' }] },
       'tags.aws:reserved: "aws:reserved" is invalid; tag keys must not start with the reserved prefix "aws:"');
     const many: Record<string, string> = {};
     for (let i = 0; i < 51; i++) many[`k${i}`] = 'v';
-    expectErrors({ tags: many, amiDistributions: [{ amiName: 'a' }] }, 'tags: has 51 tags; at most 50 are allowed');
+    expectErrors({ tags: many, amiDistributions: [{ amiName: 'img-a' }] }, 'tags: has 51 tags; at most 50 are allowed');
   });
 
   test('duplicate AMI Regions, including two defaults', () => {
-    expectErrors({ amiDistributions: [{ amiName: 'a' }, { amiName: 'b', region: 'us-east-1' }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a' }, { amiName: 'img-b', region: 'us-east-1' }] },
       'amiDistributions[1].region: "us-east-1" is invalid; amiDistributions[0] already distributes to this Region; '
       + 'Image Builder allows one AMI distribution per Region');
-    const stack = newStack(undefined);
-    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'a' }, { amiName: 'b' }] });
+    const stack = agnosticStack();
+    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'img-a' }, { amiName: 'img-b' }] });
     expect(errorsOf(stack)).toContain('amiDistributions[1].region');
   });
 
@@ -452,7 +456,7 @@ describe('validation', () => {
 
   test('region format', () => {
     expectErrors({
-      amiDistributions: [{ region: 'US_EAST_1', amiName: 'a' }],
+      amiDistributions: [{ region: 'US_EAST_1', amiName: 'img-a' }],
       containerDistributions: [{ repository, region: 'mars' }],
     },
     'amiDistributions[0].region: "US_EAST_1" is invalid; must be an AWS Region name',
@@ -478,34 +482,34 @@ describe('validation', () => {
   });
 
   test('AMI description length', () => {
-    expectErrors({ amiDistributions: [{ amiName: 'a', amiDescription: '' }] }, 'amiDistributions[0].amiDescription: "" is invalid');
-    expectErrors({ amiDistributions: [{ amiName: 'a', amiDescription: 'd'.repeat(1025) }] }, 'amiDistributions[0].amiDescription: ', '(got 1025)');
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', amiDescription: '' }] }, 'amiDistributions[0].amiDescription: "" is invalid');
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', amiDescription: 'd'.repeat(1025) }] }, 'amiDistributions[0].amiDescription: ', '(got 1025)');
   });
 
   test('target account IDs: format, empty list, duplicates, count', () => {
-    expectErrors({ amiDistributions: [{ amiName: 'a', targetAccountIds: ['1234'] }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', targetAccountIds: ['1234'] }] },
       'amiDistributions[0].targetAccountIds[0]: "1234" is invalid; must be a 12-digit AWS account ID');
-    expectErrors({ amiDistributions: [{ amiName: 'a', targetAccountIds: [] }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', targetAccountIds: [] }] },
       'amiDistributions[0].targetAccountIds: must not be an empty list');
-    expectErrors({ amiDistributions: [{ amiName: 'a', targetAccountIds: ['222222222222', '222222222222'] }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', targetAccountIds: ['222222222222', '222222222222'] }] },
       'amiDistributions[0].targetAccountIds: "222222222222" is invalid; each value may appear only once');
     const many = Array.from({ length: 1537 }, (_, i) => String(100000000000 + i));
-    expectErrors({ amiDistributions: [{ amiName: 'a', targetAccountIds: many }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', targetAccountIds: many }] },
       'amiDistributions[0].targetAccountIds: has 1537 items; at most 1536 are allowed');
   });
 
   test('AMI tags: empty, reserved prefix, value length', () => {
-    expectErrors({ amiDistributions: [{ amiName: 'a', amiTags: {} }] }, 'amiDistributions[0].amiTags: must not be empty');
-    expectErrors({ amiDistributions: [{ amiName: 'a', amiTags: { 'AWS:x': 'y' } }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', amiTags: {} }] }, 'amiDistributions[0].amiTags: must not be empty');
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', amiTags: { 'AWS:x': 'y' } }] },
       'amiDistributions[0].amiTags.AWS:x: "AWS:x" is invalid; tag keys must not start with the reserved prefix "aws:"');
-    expectErrors({ amiDistributions: [{ amiName: 'a', amiTags: { k: 'v'.repeat(257) } }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', amiTags: { k: 'v'.repeat(257) } }] },
       'amiDistributions[0].amiTags.k: ', 'tag values must be at most 256 characters long (got 257)');
   });
 
   test('KMS key must be in the distribution Region', () => {
     const stack = newStack();
     const key = kms.Key.fromKeyArn(stack, 'Key', `arn:aws:kms:us-west-2:${ACCOUNT}:key/${KEY_ID}`);
-    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ region: 'eu-west-1', amiName: 'a', kmsKey: key }] });
+    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ region: 'eu-west-1', amiName: 'img-a', kmsKey: key }] });
     expect(errorsOf(stack)).toContain(
       `amiDistributions[0].kmsKey: "arn:aws:kms:us-west-2:${ACCOUNT}:key/${KEY_ID}" is invalid; `
       + 'must be a KMS key in the distribution Region eu-west-1 (it is in us-west-2)');
@@ -513,35 +517,35 @@ describe('validation', () => {
 
   test('KMS key of the stack is fine for the default Region', () => {
     const stack = newStack();
-    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'a', kmsKey: new kms.Key(stack, 'Key') }] });
+    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'img-a', kmsKey: new kms.Key(stack, 'Key') }] });
     expectValid(stack);
   });
 
   test('launch permission lists', () => {
-    expectErrors({ amiDistributions: [{ amiName: 'a', launchPermission: { accountIds: ['x'] } }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', launchPermission: { accountIds: ['x'] } }] },
       'amiDistributions[0].launchPermission.accountIds[0]: "x" is invalid; must be a 12-digit AWS account ID');
-    expectErrors({ amiDistributions: [{ amiName: 'a', launchPermission: { organizationArns: ['o-abcdefghij'] } }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', launchPermission: { organizationArns: ['o-abcdefghij'] } }] },
       'amiDistributions[0].launchPermission.organizationArns[0]: "o-abcdefghij" is invalid; must be an AWS Organizations organization ARN');
-    expectErrors({ amiDistributions: [{ amiName: 'a', launchPermission: { organizationalUnitArns: ['ou-ab12-cdef3456'] } }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', launchPermission: { organizationalUnitArns: ['ou-ab12-cdef3456'] } }] },
       'amiDistributions[0].launchPermission.organizationalUnitArns[0]: "ou-ab12-cdef3456" is invalid; must be an AWS Organizations organizational unit ARN');
-    expectErrors({ amiDistributions: [{ amiName: 'a', launchPermission: { organizationArns: [] } }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', launchPermission: { organizationArns: [] } }] },
       'amiDistributions[0].launchPermission.organizationArns: must not be an empty list');
     const orgs = Array.from({ length: 26 }, (_, i) => `arn:aws:organizations::111111111111:organization/o-abcdefgh${String(i).padStart(2, '0')}`);
-    expectErrors({ amiDistributions: [{ amiName: 'a', launchPermission: { organizationArns: orgs } }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', launchPermission: { organizationArns: orgs } }] },
       'amiDistributions[0].launchPermission.organizationArns: has 26 items; at most 25 are allowed');
   });
 
   test('license configuration ARNs', () => {
-    expectErrors({ amiDistributions: [{ amiName: 'a', licenseConfigurationArns: ['lic-1'] }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', licenseConfigurationArns: ['lic-1'] }] },
       'amiDistributions[0].licenseConfigurationArns[0]: "lic-1" is invalid; must be a License Manager license configuration ARN');
-    expectErrors({ amiDistributions: [{ amiName: 'a', licenseConfigurationArns: [] }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', licenseConfigurationArns: [] }] },
       'amiDistributions[0].licenseConfigurationArns: must not be an empty list');
   });
 
   test('launch templates imported by name are rejected with a hint', () => {
     const stack = newStack();
     const byName = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'ByName', { launchTemplateName: 'web' });
-    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'a', launchTemplates: [{ launchTemplate: byName }] }] });
+    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'img-a', launchTemplates: [{ launchTemplate: byName }] }] });
     expect(errorsOf(stack)).toContain('amiDistributions[0].launchTemplates[0].launchTemplate: "web" is invalid; must have a launchTemplateId');
   });
 
@@ -551,9 +555,9 @@ describe('validation', () => {
     const good = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'Good', { launchTemplateId: 'lt-0123456789abcdef0' });
     new DistributionConfiguration(stack, 'Dist', {
       amiDistributions: [
-        { amiName: 'a', launchTemplates: [{ launchTemplate: bad }, { launchTemplate: good, accountId: 'me' }] },
-        { region: 'eu-west-1', amiName: 'a', launchTemplates: [] },
-        { region: 'eu-west-2', amiName: 'a', launchTemplates: Array.from({ length: 101 }, () => ({ launchTemplate: good })) },
+        { amiName: 'img-a', launchTemplates: [{ launchTemplate: bad }, { launchTemplate: good, accountId: 'me' }] },
+        { region: 'eu-west-1', amiName: 'img-a', launchTemplates: [] },
+        { region: 'eu-west-2', amiName: 'img-a', launchTemplates: Array.from({ length: 101 }, () => ({ launchTemplate: good })) },
       ],
     });
     const message = errorsOf(stack);
@@ -564,18 +568,18 @@ describe('validation', () => {
   });
 
   test('Fast Launch bounds', () => {
-    expectErrors({ amiDistributions: [{ amiName: 'a', fastLaunchConfigurations: [{ maxParallelLaunches: 5 }] }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', fastLaunchConfigurations: [{ maxParallelLaunches: 5 }] }] },
       'amiDistributions[0].fastLaunchConfigurations[0].maxParallelLaunches: 5 is invalid; must be an integer of at least 6');
-    expectErrors({ amiDistributions: [{ amiName: 'a', fastLaunchConfigurations: [{ maxParallelLaunches: 6.5 }] }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', fastLaunchConfigurations: [{ maxParallelLaunches: 6.5 }] }] },
       'amiDistributions[0].fastLaunchConfigurations[0].maxParallelLaunches: 6.5 is invalid');
-    expectErrors({ amiDistributions: [{ amiName: 'a', fastLaunchConfigurations: [{ targetSnapshotCount: 0 }, { targetSnapshotCount: 10001 }] }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', fastLaunchConfigurations: [{ targetSnapshotCount: 0 }, { targetSnapshotCount: 10001 }] }] },
       'amiDistributions[0].fastLaunchConfigurations[0].targetSnapshotCount: 0 is invalid; must be an integer from 1 to 10000',
       'amiDistributions[0].fastLaunchConfigurations[1].targetSnapshotCount: 10001 is invalid');
-    expectErrors({ amiDistributions: [{ amiName: 'a', fastLaunchConfigurations: [{ accountId: '1' }] }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', fastLaunchConfigurations: [{ accountId: '1' }] }] },
       'amiDistributions[0].fastLaunchConfigurations[0].accountId: "1" is invalid');
-    expectErrors({ amiDistributions: [{ amiName: 'a', fastLaunchConfigurations: [] }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', fastLaunchConfigurations: [] }] },
       'amiDistributions[0].fastLaunchConfigurations: must not be an empty list');
-    expectErrors({ amiDistributions: [{ amiName: 'a', fastLaunchConfigurations: Array.from({ length: 1001 }, () => ({})) }] },
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', fastLaunchConfigurations: Array.from({ length: 1001 }, () => ({})) }] },
       'amiDistributions[0].fastLaunchConfigurations: has 1001 items; at most 1000 are allowed');
   });
 
@@ -588,7 +592,7 @@ describe('validation', () => {
     const longName = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'LongName', { launchTemplateName: 'n'.repeat(1025) });
     new DistributionConfiguration(stack, 'Dist', {
       amiDistributions: [{
-        amiName: 'a',
+        amiName: 'img-a',
         fastLaunchConfigurations: [{ launchTemplate: anonymous }, { launchTemplate: badId }, { launchTemplate: longName }],
       }],
     });
@@ -604,9 +608,9 @@ describe('validation', () => {
     const longName = ssm.StringParameter.fromStringParameterName(stack, 'Long', `/${'p'.repeat(1011)}`);
     new DistributionConfiguration(stack, 'Dist', {
       amiDistributions: [
-        { amiName: 'a', targetAccountIds: ['222222222222'], ssmParameters: [{ parameter, accountId: '333333333333' }, { parameter, accountId: 'x' }] },
-        { region: 'eu-west-1', amiName: 'a', ssmParameters: [] },
-        { region: 'eu-west-2', amiName: 'a', ssmParameters: [{ parameter: longName }] },
+        { amiName: 'img-a', targetAccountIds: ['222222222222'], ssmParameters: [{ parameter, accountId: '333333333333' }, { parameter, accountId: 'x' }] },
+        { region: 'eu-west-1', amiName: 'img-a', ssmParameters: [] },
+        { region: 'eu-west-2', amiName: 'img-a', ssmParameters: [{ parameter: longName }] },
       ],
     });
     const message = errorsOf(stack);
@@ -621,7 +625,7 @@ describe('validation', () => {
     const stack = newStack();
     new DistributionConfiguration(stack, 'Dist', {
       amiDistributions: [{
-        amiName: 'a',
+        amiName: 'img-a',
         s3Export: {
           role: iam.Role.fromRoleName(stack, 'Role', 'vmimport'),
           bucket: s3.Bucket.fromBucketName(stack, 'Bucket', 'exports'),
@@ -646,8 +650,8 @@ describe('validation', () => {
 
   test('distributions added later are validated too', () => {
     const stack = newStack();
-    const dist = new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'a' }] });
-    dist.addAmiDistribution({ region: 'eu-west-1', amiName: 'a', targetAccountIds: ['nope'] });
+    const dist = new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'img-a' }] });
+    dist.addAmiDistribution({ region: 'eu-west-1', amiName: 'img-a', targetAccountIds: ['nope'] });
     dist.addContainerDistribution({ repository: ecr.Repository.fromRepositoryName(stack, 'R', 'web'), description: '' });
     const message = errorsOf(stack);
     expect(message).toContain('amiDistributions[1].targetAccountIds[0]: "nope" is invalid');
@@ -655,7 +659,7 @@ describe('validation', () => {
   });
 
   test('unresolved tokens are never rejected', () => {
-    const stack = newStack(undefined);
+    const stack = agnosticStack();
     const token = (s: string) => Lazy.string({ produce: () => s });
     const repo = ecr.Repository.fromRepositoryName(stack, 'Repo', 'web');
     new DistributionConfiguration(stack, 'Dist', {
@@ -670,11 +674,15 @@ describe('validation', () => {
           kmsKey: new kms.Key(stack, 'Key'),
           launchPermission: { accountIds: [token('x')], organizationArns: [token('x')] },
           licenseConfigurationArns: [token('x')],
-          fastLaunchConfigurations: [{ maxParallelLaunches: Token.asNumber(token('1')), targetSnapshotCount: Token.asNumber(token('0')), accountId: Aws.ACCOUNT_ID }],
-          ssmParameters: [{ parameter: ssm.StringParameter.fromStringParameterName(stack, 'P', token('x')), accountId: Aws.ACCOUNT_ID }],
+          fastLaunchConfigurations: [{
+            maxParallelLaunches: Lazy.number({ produce: () => 1 }),
+            targetSnapshotCount: Lazy.number({ produce: () => 0 }),
+            accountId: Aws.ACCOUNT_ID,
+          }],
+          ssmParameters: [{ parameter: ssm.StringParameter.fromStringParameterAttributes(stack, 'P', { parameterName: token('x'), simpleName: true }), accountId: Aws.ACCOUNT_ID }],
         },
-        { region: token('eu-west-1'), amiName: 'a' },
-        { region: token('eu-west-1'), amiName: 'b' },
+        { region: token('eu-west-1'), amiName: 'img-a' },
+        { region: token('eu-west-1'), amiName: 'img-b' },
       ],
       containerDistributions: [{ repository: repo, region: token('x'), containerTags: [token('')] }],
     });

@@ -51,7 +51,7 @@ describe('defaults', () => {
 
   test('renders IMDSv2 with one hop, terminate on failure, a generated lower-case name and nothing else', () => {
     expect(icProps(template)).toEqual({
-      Name: 'stack-ic-6b3bc7a4',
+      Name: 'stack-ic-ae508675',
       InstanceProfileName: { Ref: 'ICInstanceProfileDCF66DD7' },
       InstanceMetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
       TerminateInstanceOnFailure: true,
@@ -136,6 +136,14 @@ describe('props', () => {
       ResourceTags: { b: '2' },
     });
     // The instance role does not publish: Image Builder does, with its service-linked role.
+    Template.fromStack(stack).resourceCountIs('AWS::IAM::Policy', 0);
+  });
+
+  test('an encrypted topic warns about the key policy Image Builder needs', () => {
+    const stack = newStack();
+    new InfrastructureConfiguration(stack, 'IC', { notificationTopic: new sns.Topic(stack, 'T', { masterKey: new kms.Key(stack, 'K') }) });
+    Annotations.fromStack(stack).hasWarning('/Stack/IC', Match.stringLikeRegexp('AWSServiceRoleForImageBuilder kms:GenerateDataKey'));
+    // Nothing is granted to the instance role: it does not publish.
     Template.fromStack(stack).resourceCountIs('AWS::IAM::Policy', 0);
   });
 
@@ -384,13 +392,13 @@ describe('network', () => {
   test('an imported VPC whose subnets have no known zone', () => {
     const stack = newStack();
     const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
-      vpcId: 'vpc-1', availabilityZones: ['us-east-1a'], privateSubnetIds: ['subnet-1'],
+      vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['us-east-1a'], privateSubnetIds: ['subnet-0123456789abcdef1'],
     });
-    const subnet = ec2.Subnet.fromSubnetId(stack, 'S', 'subnet-9');
+    const subnet = ec2.Subnet.fromSubnetId(stack, 'S', 'subnet-0123456789abcdef9');
     const ic = new InfrastructureConfiguration(stack, 'IC', {
       vpc, subnetSelection: { subnets: [subnet] }, placement: { availabilityZone: 'us-east-1b' },
     });
-    expect(icProps(Template.fromStack(stack)).SubnetId).toEqual('subnet-9');
+    expect(icProps(Template.fromStack(stack)).SubnetId).toEqual('subnet-0123456789abcdef9');
     expect(ic.node.validate()).toEqual([]);
   });
 });
@@ -521,10 +529,10 @@ describe('validation', () => {
 
   test('duplicate security groups', () => {
     const errors = errorsOf(stack => {
-      const sg = ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-1');
+      const sg = ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-0123456789abcdef1');
       return { securityGroups: [sg, sg] };
     });
-    expect(errors).toEqual(['securityGroups: "sg-1" is invalid; each value may appear only once']);
+    expect(errors).toEqual(['securityGroups: "sg-0123456789abcdef1" is invalid; each value may appear only once']);
   });
 
   test('a security group created in the app without its VPC', () => {
@@ -542,10 +550,14 @@ describe('validation', () => {
 
   test('a subnet selection of imported subnets lists their IDs', () => {
     const errors = errorsOf(stack => ({
-      vpc: ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['us-east-1a', 'us-east-1b'], privateSubnetIds: ['subnet-a', 'subnet-b'] }),
+      vpc: ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+        vpcId: 'vpc-0123456789abcdef0',
+        availabilityZones: ['us-east-1a', 'us-east-1b'],
+        privateSubnetIds: ['subnet-0000000000000000a', 'subnet-0000000000000000b'],
+      }),
       subnetSelection: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     }));
-    expect(errors).toEqual([expect.stringMatching(/^subnetSelection: resolves to 2 subnets \(subnet-a, subnet-b\)/)]);
+    expect(errors).toEqual([expect.stringMatching(/^subnetSelection: resolves to 2 subnets \(subnet-0000000000000000a, subnet-0000000000000000b\)/)]);
   });
 
   test('a subnet selection matching no subnet', () => {
@@ -562,9 +574,18 @@ describe('validation', () => {
   });
 
   test('a VPC without subnets', () => {
-    const errors = errorsOf(stack => ({ vpc: ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['us-east-1a'] }) }));
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^(vpc: has no subnets|subnetSelection: cannot be resolved)/);
+    const errors = errorsOf(stack => ({ vpc: ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['us-east-1a'] }) }));
+    expect(errors).toEqual([expect.stringMatching(/^vpc: has no subnet to launch build instances in \(.+\); give subnetSelection$/)]);
+  });
+
+  test('a VPC whose default selection is empty', () => {
+    const errors = errorsOf(stack => {
+      const vpc = twoAzVpc(stack);
+      const empty = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, availabilityZones: ['nowhere'] });
+      jest.spyOn(vpc, 'selectSubnets').mockReturnValue(empty);
+      return { vpc };
+    });
+    expect(errors).toEqual(['vpc: has no subnet to launch build instances in (the default selection is empty); give subnetSelection']);
   });
 
   test('a placement zone other than the subnet zone', () => {

@@ -64,7 +64,7 @@ function awsError(name: string, status: number, message = name): Error {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
 }
 
-function image(status: string, extra: Record<string, any> = {}) {
+function image(status: string, extra: Record<string, any> = {}): any {
   return { image: { arn: IMAGE_ARN, dateCreated: IMAGE_CREATED, state: { status, ...(extra.reason ? { reason: extra.reason } : {}) }, ...extra } };
 }
 
@@ -421,7 +421,8 @@ describe('isComplete for Delete', () => {
     expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: true });
 
     expect(ec2.commandCalls(DeregisterImageCommand).map((c) => c.args[0].input)).toEqual([
-      { ImageId: 'ami-00000000000000001' }, { ImageId: 'ami-00000000000000002' }]);
+      { ImageId: 'ami-00000000000000001' }, { ImageId: 'ami-00000000000000002' },
+    ]);
     expect(ec2.commandCalls(DeleteSnapshotCommand).map((c) => c.args[0].input)).toEqual([{ SnapshotId: 'snap-1' }, { SnapshotId: 'snap-2' }]);
     expect(ec2Regions).toEqual(['us-east-1', 'eu-west-1']);
     expect(ib.commandCalls(DeleteImageCommand).map((c) => c.args[0].input)).toEqual([{ imageBuildVersionArn: IMAGE_ARN }]);
@@ -535,6 +536,10 @@ describe('stackAccount', () => {
 
 test('works with the typed event of the router', async () => {
   ib.on(DistributeImageCommand).resolves({ imageBuildVersionArn: IMAGE_ARN });
+  const consoleLog = jest.spyOn(console, 'log').mockImplementation(() => {});
   const ev: CdkCustomResourceEvent = event('Create');
   await expect(onEvent(ev)).resolves.toMatchObject({ PhysicalResourceId: IMAGE_ARN });
+  // Without injected options the handler logs to the Lambda's console.
+  expect(consoleLog).toHaveBeenCalledWith(expect.stringMatching(/DistributeImage started/));
+  consoleLog.mockRestore();
 });

@@ -1,8 +1,8 @@
 import * as fc from 'fast-check';
+import { fullDistribution } from './server/patch-fixtures';
 import {
   applyPatch, canonical, deepEqual, Distribution, mergeValue, parsePatch, PatchError, revertDistributions, revertValue, snapshot, touchedRegions,
 } from '../../lambda/merge';
-import { fullDistribution } from './server/patch-fixtures';
 
 describe('canonical / deepEqual', () => {
   test('key order and undefined members do not matter; list order does', () => {

@@ -1,13 +1,13 @@
 // Over the wire: the real SDK clients, through the handler, against a local Image Builder + SSM on 127.0.0.1.
-import * as clients from '../../lambda/clients';
-import { onEvent as route } from '../../lambda/index';
-import { configure } from '../../lambda/update-distribution';
 import { faults, LocalServer } from './local-server';
 import { DistributionConfigurations } from './server/imagebuilder';
 import {
   ARN, createEvent, deleteEvent, exportPatch, fullDistribution, PARAM, props, S3_EXPORT, sharePatch, updateEvent,
 } from './server/patch-fixtures';
 import { Parameters } from './server/ssm';
+import * as clients from '../../lambda/clients';
+import { onEvent as route } from '../../lambda/index';
+import { configure } from '../../lambda/update-distribution';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
 
@@ -40,8 +40,13 @@ beforeEach(async () => {
   ib = new DistributionConfigurations(server);
   ssm = new Parameters(server);
   Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true',
-    IMAGEBUILDER_ENDPOINT: server.endpoint, SSM_ENDPOINT: server.endpoint, HANDLER_REQUEST_TIMEOUT_MS: '150',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    IMAGEBUILDER_ENDPOINT: server.endpoint,
+    SSM_ENDPOINT: server.endpoint,
+    HANDLER_REQUEST_TIMEOUT_MS: '150',
   });
   clients.resetClients();
   sleeps.length = 0;

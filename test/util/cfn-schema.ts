@@ -21,6 +21,7 @@
  * `LaunchPermissionConfiguration`...): a camelCase key there is caught here although aws-cdk-lib accepts it.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'fs';
+import { createRequire } from 'module';
 import * as path from 'path';
 import { gunzipSync } from 'zlib';
 
@@ -109,7 +110,9 @@ export function loadSchemaIndex(): SchemaIndex {
   const cacheFile = schemaCachePath(version);
   if (existsSync(cacheFile)) {
     try {
-      cachedIndex = JSON.parse(readFileSync(cacheFile, 'utf-8')) as SchemaIndex;
+      // Node's own require (not jest's per-test-file registry) parses the JSON once per process, i.e. once per jest
+      // worker; jest hands the real `module` builtin through. Nothing mutates the index.
+      cachedIndex = createRequire(__filename)(cacheFile) as SchemaIndex;
       if (cachedIndex.version === version && cachedIndex.resources['AWS::ImageBuilder::DistributionConfiguration']) {
         return cachedIndex;
       }

@@ -14,10 +14,14 @@
  *    `Stage.synth()` (the call behind `app.synth()` and `Template.fromStack()`), over every stack of the cloud
  *    assembly, nested stages and nested-stack templates included.
  *
- * Escape hatch for a test that synthesizes an invalid template on purpose: `withoutSchemaValidation(() => ...)`.
+ * Escape hatch for a test that synthesizes an invalid template on purpose: `withoutSchemaValidation(() => ...)` switches
+ * both validators off for the synthesis it wraps (the App must be synthesized inside the callback).
+ *
+ * One CloudFormation Validate rule is acknowledged on every stack: F0001 "Resources section must exist and be
+ * non-empty", because tests legitimately synthesize stacks that only import resources.
  */
 import { readFileSync } from 'fs';
-import { Stage } from 'aws-cdk-lib';
+import { Stack, Stage, Validations } from 'aws-cdk-lib';
 import { assertValidTemplate, nestedTemplateFiles } from './cfn-schema';
 
 const FLAG = '@aws-cdk/core:validateAgainstDefaultRules';
@@ -26,13 +30,17 @@ const PATCHED = Symbol.for('cdk-imagebuilder-distribution.cfn-schema.patched');
 let disabled = 0;
 const validated = new WeakSet<object>();
 
-/** Runs `fn` with the service-spec validation of this file switched off (aws-cdk-lib's own validator stays on). */
+/** Runs `fn` with both validators switched off (CDK_VALIDATION=false and the service-spec hook). */
 export function withoutSchemaValidation<T>(fn: () => T): T {
   disabled++;
+  const previous = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'false';
   try {
     return fn();
   } finally {
     disabled--;
+    if (previous === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = previous;
   }
 }
 
@@ -74,6 +82,12 @@ function patchStageSynth(): void {
   if (proto[PATCHED]) return;
   const original = proto.synth;
   proto.synth = function synthWithSchemaValidation(this: Stage, ...args: unknown[]) {
+    for (const c of this.node.findAll()) {
+      if (Stack.isStack(c) && !(c as any)[PATCHED]) {
+        Validations.of(c).acknowledge({ id: 'CloudFormation-Validate::F0001', reason: 'tests synthesize stacks that only import resources' });
+        (c as any)[PATCHED] = true;
+      }
+    }
     const assembly = original.apply(this, args);
     if (disabled === 0 && assembly && !validated.has(assembly)) {
       validateAssembly(assembly);

@@ -59,7 +59,7 @@ export function createEvent(p: Record<string, string>, requestId?: string): CdkC
 }
 
 export function updateEvent(physicalId: string, p: Record<string, string>, old: Record<string, string>, requestId?: string): CdkCustomResourceEvent {
-  return { ...base(requestId), RequestType: 'Update', PhysicalResourceId: physicalId, ResourceProperties: p as any, OldResourceProperties: old };
+  return { ...base(requestId), RequestType: 'Update', PhysicalResourceId: physicalId, ResourceProperties: p as any, OldResourceProperties: old as any };
 }
 
 export function deleteEvent(physicalId: string, p: Record<string, string>): CdkCustomResourceEvent {

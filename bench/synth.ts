@@ -1,0 +1,224 @@
+/**
+ * Synth benchmark: the same logical stack built three ways, measured side by side in one process.
+ *
+ *   200 distribution configurations x 5 regions (AMI name, tags, target account, launch permission per region)
+ * + 200 infrastructure configurations, each with the IAM role + instance profile the constructs create by default.
+ *
+ * - `l1`: raw aws-cdk-lib L1 (`CfnDistributionConfiguration` with PascalCase keys, `CfnInfrastructureConfiguration`,
+ *   `iam.CfnRole`, `iam.CfnInstanceProfile`), written to produce the same resources and properties as ours.
+ * - `alpha`: `@aws-cdk/aws-imagebuilder-alpha` (a devDependency used only here and in tests).
+ * - `ours`: this library (`../src`).
+ *
+ * Method: in-process. One untimed warm-up build per variant (module loading, JIT), then ROUNDS rounds; each round runs
+ * the three variants in a rotated order, and each measurement is `new App()` + constructs + `app.synth()` (construct
+ * time is part of what a user waits for). Medians are reported. aws-cdk-lib's default synth-time template validation
+ * (CloudFormation Validate, ~5-15 s engine start per process) is switched off with CDK_VALIDATION=false for all three,
+ * so the figures measure the construct libraries, not the validator. Template bytes are the size of the template file
+ * aws-cdk-lib writes to the cloud assembly (`*.template.json`, indented as the CDK CLI uploads it) and of its
+ * minified JSON. The stack has 800 resources, above CloudFormation's 500-per-stack quota: aws-cdk-lib's quota check
+ * is lifted with the `@aws-cdk/core:stackResourceLimit` context (synthesis only; it would not deploy as one stack).
+ */
+import * as fs from 'fs';
+import * as alpha from '@aws-cdk/aws-imagebuilder-alpha';
+import { App, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as ib from 'aws-cdk-lib/aws-imagebuilder';
+
+export const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-2'];
+export const TARGET_ACCOUNT = '111111111111';
+export const LAUNCH_ACCOUNT = '222222222222';
+
+export type Variant = 'l1' | 'alpha' | 'ours';
+
+export interface BenchSize {
+  readonly distributions: number;
+  readonly regions: number;
+  readonly infrastructures: number;
+}
+
+export const FULL_SIZE: BenchSize = { distributions: 200, regions: 5, infrastructures: 200 };
+
+const amiName = (i: number) => `ami-${i}-{{ imagebuilder:buildDate }}`;
+const tags = (i: number) => ({ Team: 'platform', Index: String(i) });
+
+function buildL1(stack: Stack, size: BenchSize): void {
+  const managed = ['EC2InstanceProfileForImageBuilder', 'AmazonSSMManagedInstanceCore'].map((p) =>
+    stack.formatArn({ service: 'iam', region: '', account: 'aws', resource: 'policy', resourceName: p }));
+  for (let i = 0; i < size.infrastructures; i++) {
+    const role = new iam.CfnRole(stack, `Infra${i}Role`, {
+      assumeRolePolicyDocument: {
+        Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' } }],
+        Version: '2012-10-17',
+      },
+      description: 'EC2 Image Builder build and test instances',
+      managedPolicyArns: managed,
+    });
+    const profile = new iam.CfnInstanceProfile(stack, `Infra${i}Profile`, { roles: [role.ref] });
+    new ib.CfnInfrastructureConfiguration(stack, `Infra${i}`, {
+      name: `infra-${i}`,
+      instanceProfileName: profile.ref,
+      instanceMetadataOptions: { httpPutResponseHopLimit: 1, httpTokens: 'required' },
+      terminateInstanceOnFailure: true,
+    });
+  }
+  for (let i = 0; i < size.distributions; i++) {
+    new ib.CfnDistributionConfiguration(stack, `Dist${i}`, {
+      name: `dist-${i}`,
+      distributions: REGIONS.slice(0, size.regions).map((region) => ({
+        region,
+        amiDistributionConfiguration: {
+          Name: amiName(i),
+          AmiTags: tags(i),
+          TargetAccountIds: [TARGET_ACCOUNT],
+          LaunchPermissionConfiguration: { UserIds: [LAUNCH_ACCOUNT] },
+        },
+      })),
+    });
+  }
+}
+
+function buildAlpha(stack: Stack, size: BenchSize): void {
+  for (let i = 0; i < size.infrastructures; i++) {
+    new alpha.InfrastructureConfiguration(stack, `Infra${i}`, {
+      infrastructureConfigurationName: `infra-${i}`,
+      terminateInstanceOnFailure: true,
+      httpPutResponseHopLimit: 1,
+    });
+  }
+  for (let i = 0; i < size.distributions; i++) {
+    new alpha.DistributionConfiguration(stack, `Dist${i}`, {
+      distributionConfigurationName: `dist-${i}`,
+      amiDistributions: REGIONS.slice(0, size.regions).map((region) => ({
+        region,
+        amiName: amiName(i),
+        amiTags: tags(i),
+        amiTargetAccountIds: [TARGET_ACCOUNT],
+        amiLaunchPermission: { accountIds: [LAUNCH_ACCOUNT] },
+      })),
+    });
+  }
+}
+
+function buildOurs(stack: Stack, size: BenchSize): void {
+  // Required lazily so that the L1 and alpha figures still print while ../src does not compile.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ours = require('../src');
+  for (let i = 0; i < size.infrastructures; i++) {
+    new ours.InfrastructureConfiguration(stack, `Infra${i}`, {
+      infrastructureConfigurationName: `infra-${i}`,
+      terminateInstanceOnFailure: true,
+      httpTokens: ec2.HttpTokens.REQUIRED,
+      httpPutResponseHopLimit: 1,
+    });
+  }
+  for (let i = 0; i < size.distributions; i++) {
+    new ours.DistributionConfiguration(stack, `Dist${i}`, {
+      distributionConfigurationName: `dist-${i}`,
+      amiDistributions: REGIONS.slice(0, size.regions).map((region) => ({
+        region,
+        amiName: amiName(i),
+        amiTags: tags(i),
+        targetAccountIds: [TARGET_ACCOUNT],
+        launchPermission: { accountIds: [LAUNCH_ACCOUNT] },
+      })),
+    });
+  }
+}
+
+const BUILDERS: Record<Variant, (stack: Stack, size: BenchSize) => void> = { l1: buildL1, alpha: buildAlpha, ours: buildOurs };
+
+/** One measurement: build + synth in a fresh App, returning milliseconds, template bytes and resource counts. */
+export function measure(variant: Variant, size: BenchSize = FULL_SIZE) {
+  const started = process.hrtime.bigint();
+  // 800 resources exceed CloudFormation's 500-per-stack quota, which aws-cdk-lib enforces at synth; the benchmark only
+  // synthesizes, so the check is lifted (a deployable app would spread these over two or more stacks).
+  const app = new App({ context: { '@aws-cdk/core:stackResourceLimit': 1000 } });
+  const stack = new Stack(app, `Bench-${variant}`);
+  BUILDERS[variant](stack, size);
+  const assembly = app.synth();
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const artifact = assembly.getStackByName(stack.stackName);
+  const fileBytes = fs.statSync(artifact.templateFullPath).size;
+  const template = artifact.template;
+  const minBytes = Buffer.byteLength(JSON.stringify(template));
+  const counts: Record<string, number> = {};
+  for (const r of Object.values<any>(template.Resources ?? {})) counts[r.Type] = (counts[r.Type] ?? 0) + 1;
+  fs.rmSync(assembly.directory, { recursive: true, force: true });
+  return { ms, fileBytes, minBytes, counts, template };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Runs the synth benchmark and prints the table; returns the medians for callers (bench/run.ts). */
+export function runSynthBench(rounds = Number(process.env.BENCH_ROUNDS ?? 5), size: BenchSize = FULL_SIZE) {
+  const previous = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'false';
+  try {
+    const variants: Variant[] = ['l1', 'alpha', 'ours'];
+    const available: Variant[] = [];
+    const info: Partial<Record<Variant, ReturnType<typeof measure>>> = {};
+    for (const v of variants) {
+      try {
+        info[v] = measure(v, size); // warm-up, untimed
+        available.push(v);
+      } catch (e) {
+        process.stdout.write(`[synth] ${v}: cannot build (${(e as Error).message.split('\n')[0]}); left out\n`);
+      }
+    }
+    const times: Record<string, number[]> = {};
+    for (let r = 0; r < rounds; r++) {
+      const order = available.map((_, k) => available[(k + r) % available.length]);
+      for (const v of order) {
+        (global as any).gc?.();
+        (times[v] ??= []).push(measure(v, size).ms);
+      }
+    }
+    const rows = available.map((v) => ({
+      variant: v,
+      medianMs: median(times[v]),
+      minMs: Math.min(...times[v]),
+      maxMs: Math.max(...times[v]),
+      fileBytes: info[v]!.fileBytes,
+      minBytes: info[v]!.minBytes,
+      resources: Object.values(info[v]!.counts).reduce((a, b) => a + b, 0),
+      counts: info[v]!.counts,
+    }));
+    const w = (s: string | number, n: number) => String(s).padStart(n);
+    process.stdout.write(`\nSynth benchmark: ${size.distributions} distribution configurations x ${size.regions} regions + ${size.infrastructures} infrastructure configurations`
+      + ` (each with role + instance profile); ${rounds} rounds, alternating order, in-process, CDK_VALIDATION=false\n`);
+    process.stdout.write(`${'variant'.padEnd(8)}${w('median ms', 11)}${w('min ms', 9)}${w('max ms', 9)}${w('template bytes', 16)}${w('minified bytes', 16)}${w('resources', 11)}\n`);
+    for (const r of rows) {
+      process.stdout.write(`${r.variant.padEnd(8)}${w(r.medianMs.toFixed(0), 11)}${w(r.minMs.toFixed(0), 9)}${w(r.maxMs.toFixed(0), 9)}${w(r.fileBytes, 16)}${w(r.minBytes, 16)}${w(r.resources, 11)}\n`);
+    }
+    for (const r of rows) process.stdout.write(`  ${r.variant} resource types: ${JSON.stringify(r.counts)}\n`);
+    const by = Object.fromEntries(rows.map((r) => [r.variant, r]));
+    const ratios: Record<string, number> = {};
+    if (by.ours && by.l1) {
+      ratios.timeOursOverL1 = by.ours.medianMs / by.l1.medianMs;
+      ratios.bytesOursOverL1 = by.ours.fileBytes / by.l1.fileBytes;
+      process.stdout.write(`ours / L1    : synth time ${ratios.timeOursOverL1.toFixed(2)}x (target <= 1.30x: ${ratios.timeOursOverL1 <= 1.3 ? 'met' : 'MISSED'}),`
+        + ` template bytes ${ratios.bytesOursOverL1.toFixed(3)}x\n`);
+    }
+    if (by.ours && by.alpha) {
+      ratios.timeOursOverAlpha = by.ours.medianMs / by.alpha.medianMs;
+      ratios.bytesOursOverAlpha = by.ours.fileBytes / by.alpha.fileBytes;
+      process.stdout.write(`ours / alpha : synth time ${ratios.timeOursOverAlpha.toFixed(2)}x (target <= 1.00x: ${ratios.timeOursOverAlpha <= 1 ? 'met' : 'MISSED'}),`
+        + ` template bytes ${ratios.bytesOursOverAlpha.toFixed(3)}x\n`);
+    }
+    if (by.alpha && by.l1) {
+      process.stdout.write(`alpha / L1   : synth time ${(by.alpha.medianMs / by.l1.medianMs).toFixed(2)}x, template bytes ${(by.alpha.fileBytes / by.l1.fileBytes).toFixed(3)}x\n`);
+    }
+    return { rows, ratios };
+  } finally {
+    if (previous === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = previous;
+  }
+}
+
+if (require.main === module) {
+  runSynthBench();
+}

@@ -1,0 +1,291 @@
+// Every branch of the patch handler, with the SDK clients mocked (aws-sdk-client-mock).
+import {
+  GetDistributionConfigurationCommand, ImagebuilderClient, ResourceNotFoundException, UpdateDistributionConfigurationCommand,
+} from '@aws-sdk/client-imagebuilder';
+import { DeleteParameterCommand, GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  ARN, createEvent, deleteEvent, exportPatch, fullDistribution, OTHER_ARN, PARAM, props, S3_EXPORT, sharePatch, STACK_ID, updateEvent,
+} from './server/patch-fixtures';
+import { decode, encode } from '../../lambda/baseline';
+import * as clients from '../../lambda/clients';
+import { CLIENT_TOKEN_MAX_LENGTH, clientToken, digest } from '../../lambda/tokens';
+import { configure, onEvent, physicalResourceId } from '../../lambda/update-distribution';
+
+const ib = mockClient(ImagebuilderClient);
+const ssmMock = mockClient(SSMClient);
+let configs: Record<string, any>;
+let params: Record<string, string>;
+let log: string[];
+
+function seed() {
+  configs = {
+    [ARN]: { arn: ARN, name: 'imported-dist', description: 'd', timeoutMinutes: 720, distributions: [fullDistribution('us-east-1'), fullDistribution('us-west-2')] },
+    [OTHER_ARN]: { arn: OTHER_ARN, name: 'other-dist', timeoutMinutes: 720, distributions: [fullDistribution('us-east-1')] },
+  };
+}
+
+beforeEach(() => {
+  process.env.AWS_REGION = 'us-east-1';
+  clients.resetClients();
+  ib.reset();
+  ssmMock.reset();
+  seed();
+  params = {};
+  log = [];
+  configure({ retry: { sleep: async () => {} } });
+  ib.on(GetDistributionConfigurationCommand).callsFake((input) => {
+    log.push('GetDistributionConfiguration');
+    const c = configs[input.distributionConfigurationArn];
+    if (!c) throw new ResourceNotFoundException({ message: 'not found', $metadata: {} });
+    return { distributionConfiguration: structuredClone(c) };
+  });
+  ib.on(UpdateDistributionConfigurationCommand).callsFake((input) => {
+    log.push('UpdateDistributionConfiguration');
+    configs[input.distributionConfigurationArn].distributions = structuredClone(input.distributions);
+    return { distributionConfigurationArn: input.distributionConfigurationArn };
+  });
+  ssmMock.on(GetParameterCommand).callsFake((input) => {
+    log.push('GetParameter');
+    if (!(input.Name in params)) throw new ParameterNotFound({ message: '', $metadata: {} });
+    return { Parameter: { Name: input.Name, Value: params[input.Name] } };
+  });
+  ssmMock.on(PutParameterCommand).callsFake((input) => {
+    log.push('PutParameter');
+    params[input.Name] = input.Value;
+    return { Version: 1 };
+  });
+  ssmMock.on(DeleteParameterCommand).callsFake((input) => {
+    log.push('DeleteParameter');
+    if (!(input.Name in params)) throw new ParameterNotFound({ message: '', $metadata: {} });
+    delete params[input.Name];
+    return {};
+  });
+});
+
+afterAll(() => configure({}));
+
+const updates = () => ib.commandCalls(UpdateDistributionConfigurationCommand).map((c) => c.args[0].input);
+const region = (arn: string, r: string) => configs[arn].distributions.find((d: any) => d.region === r);
+
+describe('create', () => {
+  test('stores the baseline, then writes the whole configuration with the patch applied', async () => {
+    const out = await onEvent(createEvent(props(exportPatch)));
+    expect(out.PhysicalResourceId).toBe(physicalResourceId(ARN, { StackId: STACK_ID, LogicalResourceId: 'Patch' }));
+    expect(out.PhysicalResourceId).toMatch(new RegExp(`^${ARN}\\|patch\\|[0-9a-f]{16}$`));
+    const [input] = updates();
+    expect(Object.keys(input).sort()).toEqual(['clientToken', 'description', 'distributionConfigurationArn', 'distributions']);
+    expect(input.description).toBe('d');
+    expect(input.clientToken).toHaveLength(36);
+    expect(input.distributions).toEqual([{ ...fullDistribution('us-east-1'), s3ExportConfiguration: S3_EXPORT }, fullDistribution('us-west-2')]);
+    const doc = decode(params[PARAM]);
+    expect(doc.entries[ARN].before).toEqual({ 'us-east-1': fullDistribution('us-east-1') });
+    expect(doc.entries[ARN].patch).toEqual(exportPatch);
+    // Baseline before configuration: a failure between the two can be reverted.
+    expect(log).toEqual(['GetDistributionConfiguration', 'GetParameter', 'PutParameter', 'UpdateDistributionConfiguration']);
+    expect(ssmMock.commandCalls(PutParameterCommand)[0].args[0].input).toMatchObject({ Type: 'String', Tier: 'Intelligent-Tiering', Overwrite: true });
+  });
+
+  test('sends no description when the configuration has none', async () => {
+    await onEvent(createEvent(props(exportPatch, OTHER_ARN)));
+    expect('description' in updates()[0]).toBe(false);
+  });
+
+  test('writes nothing to the configuration when the patch is already satisfied', async () => {
+    configs[ARN].distributions[0].s3ExportConfiguration = S3_EXPORT;
+    await onEvent(createEvent(props(exportPatch)));
+    expect(updates()).toHaveLength(0);
+    expect(PARAM in params).toBe(true);
+  });
+
+  test('a merge into an absent region fails before anything is written', async () => {
+    const patch = { distributions: [{ region: 'sa-east-1', merge: { s3ExportConfiguration: S3_EXPORT } }] };
+    await expect(onEvent(createEvent(props(patch)))).rejects.toThrow(`Patch for ${ARN}: Cannot merge into region sa-east-1`);
+    expect(updates()).toHaveLength(0);
+    expect(params).toEqual({});
+  });
+
+  test('bad properties are reported by name', async () => {
+    await expect(onEvent(createEvent({ ...props(exportPatch), Patch: '{' }))).rejects.toThrow(`Patch for ${ARN}: Patch is not valid JSON`);
+    await expect(onEvent(createEvent({ ...props(exportPatch), BaselineParameterName: '' }))).rejects.toThrow('Property BaselineParameterName is required');
+  });
+
+  test('a missing configuration fails clearly', async () => {
+    await expect(onEvent(createEvent(props(exportPatch, ARN.replace('imported', 'gone'))))).rejects.toThrow(/not found: GetDistributionConfiguration answered ResourceNotFoundException/);
+  });
+
+  test('a retried create (same request, first run completed) changes nothing', async () => {
+    const event = createEvent(props(exportPatch));
+    await onEvent(event);
+    const saved = params[PARAM];
+    await onEvent(event);
+    expect(updates()).toHaveLength(1);
+    expect(params[PARAM]).toBe(saved);
+  });
+
+  test('service failures name the call, the configuration and the reason', async () => {
+    ib.on(UpdateDistributionConfigurationCommand).rejects(Object.assign(new Error('Role vmimport not found'), { name: 'InvalidParameterValueException' }));
+    await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow(`UpdateDistributionConfiguration on ${ARN} failed: InvalidParameterValueException: Role vmimport not found`);
+    params = {};
+    ssmMock.on(PutParameterCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow(`ssm:PutParameter on ${PARAM} failed: AccessDeniedException: not authorized`);
+  });
+
+  test('a baseline parameter this handler did not write is refused', async () => {
+    params[PARAM] = 'hello';
+    await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow(`SSM parameter ${PARAM} does not hold a baseline written by this handler`);
+  });
+});
+
+describe('update', () => {
+  async function created(patch = exportPatch) {
+    const out = await onEvent(createEvent(props(patch)));
+    ib.resetHistory();
+    ssmMock.resetHistory();
+    return out.PhysicalResourceId!;
+  }
+
+  test('replaces the old patch by the new one', async () => {
+    const id = await created();
+    const out = await onEvent(updateEvent(id, props(sharePatch), props(exportPatch)));
+    expect(out.PhysicalResourceId).toBe(id);
+    expect(region(ARN, 'us-east-1').s3ExportConfiguration).toBeUndefined();
+    expect(region(ARN, 'us-east-1').amiDistributionConfiguration.targetAccountIds).toEqual(['111111111111', '333333333333']);
+    expect(region(ARN, 'eu-west-1')).toBeDefined();
+    expect(Object.keys(decode(params[PARAM]).entries[ARN].before).sort()).toEqual(['eu-west-1', 'us-east-1']);
+  });
+
+  test('no-op: one Get, no Update, no SSM write', async () => {
+    const id = await created();
+    await onEvent(updateEvent(id, { ...props(exportPatch), BaseHash: 'h2' }, props(exportPatch)));
+    expect(ib.commandCalls(GetDistributionConfigurationCommand)).toHaveLength(1);
+    expect(updates()).toHaveLength(0);
+    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+
+  test('a new configuration ARN patches it like a create and gets a new physical ID; the old one stays for the delete', async () => {
+    const id = await created();
+    const out = await onEvent(updateEvent(id, props(exportPatch, OTHER_ARN), props(exportPatch)));
+    expect(out.PhysicalResourceId).not.toBe(id);
+    expect(out.PhysicalResourceId!.startsWith(OTHER_ARN)).toBe(true);
+    expect(region(OTHER_ARN, 'us-east-1').s3ExportConfiguration).toEqual(S3_EXPORT);
+    expect(Object.keys(decode(params[PARAM]).entries).sort()).toEqual([ARN, OTHER_ARN].sort());
+
+    // CloudFormation then deletes the old physical ID with the old properties.
+    await onEvent(deleteEvent(id, props(exportPatch)));
+    expect(region(ARN, 'us-east-1').s3ExportConfiguration).toBeUndefined();
+    expect(Object.keys(decode(params[PARAM]).entries)).toEqual([OTHER_ARN]);
+    expect(ssmMock.commandCalls(DeleteParameterCommand)).toHaveLength(0);
+  });
+
+  test('a new parameter name moves the baseline', async () => {
+    const id = await created();
+    await onEvent(updateEvent(id, props(exportPatch, ARN, '/moved'), props(exportPatch)));
+    expect(PARAM in params).toBe(false);
+    expect(decode(params['/moved']).entries[ARN].before).toEqual({ 'us-east-1': fullDistribution('us-east-1') });
+    expect(updates()).toHaveLength(0);
+  });
+
+  test('without a stored baseline, the current configuration becomes the baseline', async () => {
+    const id = await created();
+    delete params[PARAM];
+    await onEvent(updateEvent(id, props(sharePatch), props(exportPatch)));
+    // What the old patch did cannot be told apart any more, so it stays.
+    expect(region(ARN, 'us-east-1').s3ExportConfiguration).toEqual(S3_EXPORT);
+    expect(region(ARN, 'eu-west-1')).toBeDefined();
+  });
+
+  test('rollback after a failed update: the stored baseline and the old patch restore the old state', async () => {
+    const id = await created();
+    const afterCreate = structuredClone(configs[ARN]);
+    ib.on(UpdateDistributionConfigurationCommand).rejectsOnce(Object.assign(new Error('bad'), { name: 'InvalidParameterValueException' }));
+    await expect(onEvent(updateEvent(id, props(sharePatch), props(exportPatch)))).rejects.toThrow('InvalidParameterValueException');
+    // The baseline now pairs with the new patch, the configuration still has the old one.
+    expect(decode(params[PARAM]).entries[ARN].patch).toEqual(sharePatch);
+    await onEvent(updateEvent(id, props(exportPatch), props(sharePatch)));
+    expect(configs[ARN]).toEqual(afterCreate);
+    expect(updates()).toHaveLength(1); // only the failed attempt
+    await onEvent(deleteEvent(id, props(exportPatch)));
+    seed();
+    expect(configs[ARN].distributions).toEqual([fullDistribution('us-east-1'), fullDistribution('us-west-2')]);
+  });
+});
+
+describe('delete', () => {
+  test('reverts and deletes the parameter', async () => {
+    const { PhysicalResourceId: id } = await onEvent(createEvent(props(sharePatch)));
+    const out = await onEvent(deleteEvent(id!, props(sharePatch)));
+    expect(out.PhysicalResourceId).toBe(id);
+    expect(configs[ARN].distributions).toEqual([fullDistribution('us-east-1'), fullDistribution('us-west-2')]);
+    expect(params).toEqual({});
+  });
+
+  test('nothing stored: nothing was applied, no call to Image Builder', async () => {
+    await onEvent(deleteEvent('whatever', props(exportPatch)));
+    expect(ib.calls()).toHaveLength(0);
+  });
+
+  test('configuration gone: only the parameter is deleted', async () => {
+    const { PhysicalResourceId: id } = await onEvent(createEvent(props(exportPatch)));
+    delete configs[ARN];
+    ib.resetHistory();
+    await onEvent(deleteEvent(id!, props(exportPatch)));
+    expect(updates()).toHaveLength(0);
+    expect(params).toEqual({});
+  });
+
+  test('parameter already gone while deleting it: fine', async () => {
+    const { PhysicalResourceId: id } = await onEvent(createEvent(props(exportPatch)));
+    ssmMock.on(DeleteParameterCommand).rejects(new ParameterNotFound({ message: '', $metadata: {} }));
+    await expect(onEvent(deleteEvent(id!, props(exportPatch)))).resolves.toBeDefined();
+  });
+
+  test('does not write a configuration without distributions; warns instead', async () => {
+    const patch = { distributions: [{ region: 'eu-west-1', replace: { amiDistributionConfiguration: { name: 'x' } } }] };
+    const { PhysicalResourceId: id } = await onEvent(createEvent(props(patch)));
+    configs[ARN].distributions = configs[ARN].distributions.filter((d: any) => d.region === 'eu-west-1');
+    ib.resetHistory();
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    await onEvent(deleteEvent(id!, props(patch)));
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining(`Not reverting ${ARN}`));
+    warn.mockRestore();
+    expect(updates()).toHaveLength(0);
+    expect(params).toEqual({});
+  });
+
+  test('an unreadable Patch property still reverts with the stored patch', async () => {
+    const { PhysicalResourceId: id } = await onEvent(createEvent(props(exportPatch)));
+    await onEvent(deleteEvent(id!, { ...props(exportPatch), Patch: 'garbage' }));
+    expect(region(ARN, 'us-east-1').s3ExportConfiguration).toBeUndefined();
+  });
+});
+
+describe('baseline encoding', () => {
+  test('small documents are plain JSON, big ones gzip+base64 on the Advanced tier, too big ones fail', () => {
+    const small = { v: 1 as const, entries: {} };
+    expect(encode(small)).toEqual({ value: JSON.stringify(small), tier: 'Intelligent-Tiering' });
+    const random = (n: number) => Array.from({ length: n }, (_, i) => ((i * 2654435761) % 4294967296).toString(36)).join('');
+    const big = { v: 1 as const, entries: { [ARN]: { before: { r: { region: 'r', x: random(700) } }, patch: { distributions: [] }, requestId: 'q' } } };
+    const enc = encode(big);
+    expect(enc.value.startsWith('gz:')).toBe(true);
+    expect(enc.tier).toBe('Advanced');
+    expect(decode(enc.value)).toEqual(big);
+    const huge = { v: 1 as const, entries: { [ARN]: { before: { r: { region: 'r', x: random(3000) } }, patch: { distributions: [] }, requestId: 'q' } } };
+    expect(() => encode(huge)).toThrow(/exceeds the 8192-byte limit/);
+    expect(() => decode('{"v":2}')).toThrow('unrecognised baseline format');
+  });
+});
+
+describe('client tokens', () => {
+  const source = { StackId: STACK_ID, LogicalResourceId: 'Patch', RequestId: 'r1' };
+  test('36 characters, stable for one request and operation, different otherwise', () => {
+    const t = clientToken(source, 'UpdateDistributionConfiguration', 'body-1');
+    expect(t).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(t).toHaveLength(CLIENT_TOKEN_MAX_LENGTH);
+    expect(clientToken(source, 'UpdateDistributionConfiguration', 'body-1')).toBe(t);
+    expect(clientToken(source, 'UpdateDistributionConfiguration', 'body-2')).not.toBe(t);
+    expect(clientToken({ ...source, RequestId: 'r2' }, 'UpdateDistributionConfiguration', 'body-1')).not.toBe(t);
+    expect(clientToken(source, 'DistributeImage')).not.toBe(t);
+    expect(digest(undefined)).toHaveLength(16);
+  });
+});
