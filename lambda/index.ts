@@ -1,9 +1,9 @@
 // Entry points of the custom-resource handler, used by aws-cdk-lib's custom-resource Provider framework.
 // One Lambda function per entry point, one bundle for both; resources are told apart by their ResourceType.
 import type { CdkCustomResourceEvent, CdkCustomResourceIsCompleteEvent, CdkCustomResourceIsCompleteResponse, CdkCustomResourceResponse } from 'aws-lambda';
-import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, PATCH_RESOURCE_TYPE } from '../src/private/handler-contract';
 import * as distributeImage from './distribute-image';
 import * as patch from './update-distribution';
+import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, PATCH_RESOURCE_TYPE } from '../src/private/handler-contract';
 
 export async function onEvent(event: CdkCustomResourceEvent): Promise<CdkCustomResourceResponse> {
   switch (event.ResourceType) {

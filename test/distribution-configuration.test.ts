@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { withoutSchemaValidation } from './util/jest-setup';
 import {
   AmiDistribution,
   ContainerDistribution,
@@ -686,7 +687,9 @@ describe('validation', () => {
       ],
       containerDistributions: [{ repository: repo, region: token('x'), containerTags: [token('')] }],
     });
-    expectValid(stack);
+    // The tokens resolve to invalid values on purpose: only the construct's own synth-time checks are under test
+    // here, so CloudFormation's schema check (which sees the resolved values) is off for this one synth.
+    withoutSchemaValidation(() => expectValid(stack));
   });
 });
 

@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 
 /**
  * Collects every validation problem of a construct with the path of the prop that caused it, so that a user sees
@@ -150,7 +151,7 @@ export function validateTags(errors: ValidationErrors, path: string, tags: Recor
  * Runs `collect` when the app synthesizes, so that values added after construction (addXxx methods) are checked too.
  * CDK reports every message with the construct path.
  */
-export function addValidation(scope: { node: { addValidation(v: { validate(): string[] }): void } }, collect: (errors: ValidationErrors) => void): void {
+export function addValidation(scope: IConstruct, collect: (errors: ValidationErrors) => void): void {
   scope.node.addValidation({
     validate: () => {
       const errors = new ValidationErrors();
