@@ -90,7 +90,7 @@ const bundle = project.addTask('bundle:handler', {
 });
 project.preCompileTask.spawn(bundle);
 project.testTask.prependSpawn(bundle);
-project.npmignore?.addPatterns('/bench/', '/examples/', '/scripts/', '/lambda/', '/cdk.out/', '/.ci/');
+project.npmignore?.addPatterns('/bench/', '/examples/', '/scripts/', '/lambda/', '/cdk.out/', '/.ci/', '/dist-python-check/', '/docs/', '/assets/handler.meta.json', 'cdk.json');
 
 // The example app; cdk.json lets `npx cdk synth` work from the repository root too.
 new JsonFile(project, 'cdk.json', {
@@ -108,6 +108,15 @@ project.addTask('synth:example', {
     { exec: 'ts-node --project test/tsconfig.json scripts/summarize-cdk-out.ts cdk.out' },
   ],
 });
+
+// jsii warnings fail the build; then the Python package is generated and checked (see scripts/check-python.sh).
+project.compileTask.reset('jsii --silence-warnings=reserved-word --fail-on-warnings');
+const checkPython = project.addTask('check:python', {
+  description: 'Generate the Python package with jsii-pacmak (code only: no PyPI here) and check it',
+  exec: 'bash scripts/check-python.sh',
+  env: { PYTHON_CHECK_REUSE_JSII: '1' },
+});
+project.postCompileTask.spawn(checkPython);
 
 project.addTask('bench', {
   description: 'Benchmarks: synth time and template bytes vs raw L1 and the alpha module, handler bundle size and load time',
