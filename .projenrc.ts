@@ -45,7 +45,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/integ-runner',
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     '@aws-cdk/aws-imagebuilder-alpha@2.270.0-alpha.0',
-    'aws-cdk',
+    // The 2.1xxx CLI line reads aws-cdk-lib 2.270's cloud assembly (schema 54); the registry's "latest" 3.0.0 does not.
+    'aws-cdk@^2.1148.1',
   ],
 
   jestOptions: {

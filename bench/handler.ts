@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { buildSync } from 'esbuild';
+import { HANDLER_BUILD_OPTIONS } from '../scripts/bundle-handler';
 
 const root = path.join(__dirname, '..');
 
@@ -22,19 +23,15 @@ export interface HandlerBench {
   readonly loadRatio: number;
 }
 
+/** The handler as scripts/bundle-handler.ts builds it (same options, alias included). */
+function bundleHandler(outfile: string): string {
+  buildSync({ ...HANDLER_BUILD_OPTIONS, outfile, metafile: false, logLevel: 'error' });
+  return outfile;
+}
+
+/** Any other entry with the handler's options but its own entry point and without the handler's alias. */
 function bundle(entry: string, outfile: string): string {
-  buildSync({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    minify: true,
-    mainFields: ['module', 'main'],
-    legalComments: 'none',
-    logLevel: 'error',
-  });
+  buildSync({ ...HANDLER_BUILD_OPTIONS, entryPoints: [entry], alias: {}, outfile, metafile: false, logLevel: 'error' });
   return outfile;
 }
 
@@ -56,7 +53,7 @@ export function main(runs = 7): HandlerBench {
     const fullEntry = path.join(dir, 'full-entry.js');
     // Every command and the aggregated client: what bundling the package without tree-shaking costs.
     fs.writeFileSync(fullEntry, `module.exports = require(${JSON.stringify(require.resolve('@aws-sdk/client-imagebuilder', { paths: [root] }))});\n`);
-    const ours = bundle(path.join(root, 'lambda', 'index.ts'), path.join(dir, 'handler.js'));
+    const ours = bundleHandler(path.join(dir, 'handler.js'));
     const full = bundle(fullEntry, path.join(dir, 'full.js'));
     const times: Record<string, number[]> = { [ours]: [], [full]: [] };
     loadOnce(ours); // warm the OS file cache for both, so neither pays it alone

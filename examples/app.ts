@@ -24,7 +24,9 @@ export class GoldenImageStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
 
-    const amiKey = new kms.Key(this, 'AmiKey', { enableKeyRotation: true, description: 'Encrypts distributed AMIs' });
+    const topicKey = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Encrypts build notifications' });
+    // A KMS key must be in the Region it encrypts AMIs in: the eu-west-1 key lives in that Region.
+    const euAmiKey = kms.Key.fromKeyArn(this, 'EuAmiKey', `arn:aws:kms:eu-west-1:${this.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
     const repository = new ecr.Repository(this, 'Images', { imageScanOnPush: true });
     const exports = new s3.Bucket(this, 'DiskImages', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -59,7 +61,7 @@ export class GoldenImageStack extends Stack {
           region: 'eu-west-1',
           amiName: 'golden-linux-{{ imagebuilder:buildDate }}',
           targetAccountIds: [WORKLOADS],
-          kmsKey: amiKey,
+          kmsKey: euAmiKey,
         },
         { region: 'ap-southeast-2', amiName: 'golden-linux-{{ imagebuilder:buildDate }}', amiTags: { team: 'platform' } },
       ],
@@ -74,7 +76,7 @@ export class GoldenImageStack extends Stack {
       enforceSSL: true,
       serverAccessLogsPrefix: 'access-logs/',
     });
-    const notifications = new sns.Topic(this, 'BuildNotifications', { enforceSSL: true, masterKey: amiKey });
+    const notifications = new sns.Topic(this, 'BuildNotifications', { enforceSSL: true, masterKey: topicKey });
     new InfrastructureConfiguration(this, 'Infrastructure', {
       description: 'Builds the golden Linux image',
       instanceTypes: [ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.LARGE)],

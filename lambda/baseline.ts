@@ -2,7 +2,6 @@
 // the patch that was applied over them. Kept in one SSM parameter per patch resource (see docs/custom-resource-patch.md
 // for why SSM): CloudFormation does not send a custom resource's Data back on Delete, and a physical ID holds 1 KB.
 import { gunzipSync, gzipSync } from 'zlib';
-import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import * as clients from './clients';
 import { call } from './errors';
 import type { RegionSnapshot } from './merge';
@@ -52,7 +51,7 @@ const notFound = (err: unknown) => (err as Error)?.name === 'ParameterNotFound';
 /** The stored document, or an empty one when the parameter does not exist. */
 export async function readBaseline(name: string): Promise<BaselineDocument> {
   try {
-    const out = await call('ssm:GetParameter', name, () => clients.ssm().send(new GetParameterCommand({ Name: name })), notFound);
+    const out = await call('ssm:GetParameter', name, () => clients.ssm().getParameter({ Name: name }), notFound);
     try {
       return decode(out.Parameter?.Value ?? '');
     } catch (err) {
@@ -68,19 +67,19 @@ export async function readBaseline(name: string): Promise<BaselineDocument> {
 export async function writeBaseline(name: string, doc: BaselineDocument): Promise<void> {
   if (Object.keys(doc.entries).length === 0) {
     try {
-      await call('ssm:DeleteParameter', name, () => clients.ssm().send(new DeleteParameterCommand({ Name: name })), notFound);
+      await call('ssm:DeleteParameter', name, () => clients.ssm().deleteParameter({ Name: name }), notFound);
     } catch (err) {
       if (!notFound(err)) throw err;
     }
     return;
   }
   const { value, tier } = encode(doc);
-  await call('ssm:PutParameter', name, () => clients.ssm().send(new PutParameterCommand({
+  await call('ssm:PutParameter', name, () => clients.ssm().putParameter({
     Name: name,
     Value: value,
     Type: 'String',
     Tier: tier,
     Overwrite: true,
     Description: 'Baseline of an Image Builder distribution configuration patch (cdk-imagebuilder-distribution). Deleted with the patch.',
-  })));
+  }));
 }

@@ -1,6 +1,5 @@
 // The EC2 side of deleting a distributed image (RemovalPolicy destroy): deregister this account's AMIs and delete
 // their snapshots.
-import { DeregisterImageCommand, DeleteSnapshotCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import * as clients from './clients';
 import { DistributeImageOptions, errorText, log } from './distribute-common';
 import { withRetries } from './retry';
@@ -14,7 +13,7 @@ export async function deleteAmi(name: string, region: string, amiId: string, ima
   const ec2 = clients.ec2(region);
   let described;
   try {
-    described = (await withRetries(() => ec2.send(new DescribeImagesCommand({ ImageIds: [amiId], Owners: ['self'] })), options.retry)).Images?.[0];
+    described = (await withRetries(() => ec2.describeImages({ ImageIds: [amiId], Owners: ['self'] }), options.retry)).Images?.[0];
   } catch (err: any) {
     if (isEc2NotFound(err)) {
       log(options, `${name}: ${amiId} in ${region} is already gone`);
@@ -35,7 +34,7 @@ export async function deleteAmi(name: string, region: string, amiId: string, ima
   }
 
   try {
-    await withRetries(() => ec2.send(new DeregisterImageCommand({ ImageId: amiId })), options.retry);
+    await withRetries(() => ec2.deregisterImage({ ImageId: amiId }), options.retry);
   } catch (err: any) {
     if (!isEc2NotFound(err)) throw new Error(`${name}: DeregisterImage ${amiId} in ${region} failed: ${errorText(err)}`);
   }
@@ -44,7 +43,7 @@ export async function deleteAmi(name: string, region: string, amiId: string, ima
     const snapshotId = mapping.Ebs?.SnapshotId;
     if (!snapshotId) continue;
     try {
-      await withRetries(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId })), options.retry);
+      await withRetries(() => ec2.deleteSnapshot({ SnapshotId: snapshotId }), options.retry);
     } catch (err: any) {
       if (err?.name === 'InvalidSnapshot.NotFound') continue;
       if (err?.name === 'InvalidSnapshot.InUse') {

@@ -6,6 +6,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { DistributionConfiguration, IDistributionConfiguration } from './distribution-configuration';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, DistributeImageAttributes, DistributeImageResourceProperties } from './private/handler-contract';
+import { acknowledgeNag, acknowledgeWildcardResource } from './private/nag';
 import { ImageBuilderProvider, MAX_TOTAL_TIMEOUT } from './private/provider';
 import {
   addValidation, isUnresolved, validateAccountIds, validateLength, validatePattern, validateTags, ValidationErrors,
@@ -228,18 +229,23 @@ export class DistributeImage extends Construct {
     });
     // Copying and sharing AMIs across Regions: the new AMIs' IDs are unknown, so images and snapshots are scoped
     // to this account (snapshots) and to AMIs (which have no owner in their ARN).
+    const images = stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'image', resourceName: '*' });
+    const snapshots = stack.formatArn({ service: 'ec2', region: '*', resource: 'snapshot', resourceName: '*' });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ec2:CopyImage', 'ec2:CreateTags', 'ec2:ModifyImageAttribute', 'ec2:ModifySnapshotAttribute'],
-      resources: [
-        stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'image', resourceName: '*' }),
-        stack.formatArn({ service: 'ec2', region: '*', resource: 'snapshot', resourceName: '*' }),
-      ],
+      resources: [images, snapshots],
     }));
+    acknowledgeWildcardResource(role, images, 'The AMIs that DistributeImage copies are created during the deployment, in '
+      + 'every Region of the distribution: their IDs cannot be known in advance. AMI ARNs have no account to scope by.');
+    acknowledgeWildcardResource(role, snapshots, 'The snapshots of the copied AMIs are created during the deployment, in '
+      + 'every Region of the distribution; they are scoped to this account.');
     // Describe* actions support no resource-level permissions.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ec2:DescribeImages', 'ec2:DescribeImageAttribute', 'ec2:DescribeSnapshots'],
       resources: ['*'],
     }));
+    acknowledgeNag(role, 'AwsSolutions-IAM5[Resource::*]', 'Only for ec2:DescribeImages, ec2:DescribeImageAttribute and '
+      + 'ec2:DescribeSnapshots, which support no resource-level permissions (EC2 service authorization reference).');
 
     const assumed = new Set<string>();
     const allowAccount = (account: string) => {
@@ -252,8 +258,10 @@ export class DistributeImage extends Construct {
         })],
       }));
     };
+    // What EBS needs to copy encrypted snapshots, spelled out (no kms:ReEncrypt* / kms:GenerateDataKey* wildcards).
     const grantKey = (key: kms.IKey) => key.grant(role,
-      'kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:CreateGrant');
+      'kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey',
+      'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey', 'kms:CreateGrant');
 
     props.targetAccountIds?.forEach(allowAccount);
     props.kmsKeys?.forEach(grantKey);
@@ -277,6 +285,9 @@ export class DistributeImage extends Construct {
     if (props.source.type === DistributeImageSourceType.IMAGE_ARN) distributeResources.push(props.source.value);
     provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['imagebuilder:DistributeImage'], resources: distributeResources }));
     provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['imagebuilder:GetImage'], resources: [images] }));
+    acknowledgeWildcardResource(provider.role, images, 'DistributeImage creates a new image build version whose ARN is '
+      + 'only known from the API response; the handler reads (and, with RemovalPolicy.DESTROY, deletes) it. Scoped to '
+      + 'Image Builder images of this account and Region.');
     provider.addToRolePolicy(new iam.PolicyStatement({
       actions: ['iam:PassRole'],
       resources: [this.executionRole.roleArn],
@@ -305,6 +316,14 @@ export class DistributeImage extends Construct {
       }));
       // DescribeImages has no resource-level permissions; it finds the snapshots to delete.
       provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeImages'], resources: ['*'] }));
+      const amis = stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'image', resourceName: '*' });
+      acknowledgeWildcardResource(provider.role, amis, 'With RemovalPolicy.DESTROY the handler deregisters the AMIs that '
+        + 'the distribution created in each Region; their IDs are only known at deploy time.');
+      acknowledgeWildcardResource(provider.role, stack.formatArn({ service: 'ec2', region: '*', resource: 'snapshot', resourceName: '*' }),
+        'With RemovalPolicy.DESTROY the handler deletes the snapshots of the distributed AMIs, created at deploy time '
+        + 'in each Region; scoped to this account.');
+      acknowledgeNag(provider.role, 'AwsSolutions-IAM5[Resource::*]', 'Only for ec2:DescribeImages, which supports no '
+        + 'resource-level permissions; it finds the snapshots of the AMIs to delete.');
     }
   }
 }

@@ -15,6 +15,7 @@ import {
   validateDistributionConfigurationName,
   validateDistributionSet,
 } from './private/distribution-validation';
+import { acknowledgeWildcardResource } from './private/nag';
 import { PatchResource } from './private/patch-resource';
 import { addValidation, validateLength, validateTags } from './private/validation';
 
@@ -614,12 +615,17 @@ function grantS3Export(config: S3ExportConfiguration): void {
     actions: ['s3:GetBucketLocation', 's3:GetBucketAcl', 's3:ListBucket'],
     resourceArns: [config.bucket.bucketArn],
   });
-  iam.Grant.addToPrincipal({
+  const objects = config.bucket.arnForObjects(`${config.prefix ?? ''}*`);
+  const grant = iam.Grant.addToPrincipal({
     grantee: config.role,
     actions: ['s3:PutObject'],
-    resourceArns: [config.bucket.arnForObjects(`${config.prefix ?? ''}*`)],
+    resourceArns: [objects],
   });
-  config.bucket.encryptionKey?.grant(config.role, 'kms:GenerateDataKey*', 'kms:Encrypt');
+  if (grant.principalStatements.length > 0) {
+    acknowledgeWildcardResource(config.role, objects, 'VM Import/Export names the exported disk image after the export '
+      + 'task, known only at export time: s3:PutObject is limited to the objects under the configured prefix.');
+  }
+  config.bucket.encryptionKey?.grant(config.role, 'kms:GenerateDataKey', 'kms:Encrypt');
 }
 
 /**

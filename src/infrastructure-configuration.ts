@@ -20,6 +20,7 @@ import {
   validateSubnetCount,
   validateSubnetZone,
 } from './private/infrastructure-render';
+import { acknowledgeManagedPolicy, acknowledgeWildcardResource } from './private/nag';
 import {
   addValidation,
   validateLength,
@@ -412,6 +413,13 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
           ...(containerBuilds ? [iam.ManagedPolicy.fromAwsManagedPolicyName('EC2InstanceProfileForImageBuilderECRContainerBuilds')] : []),
         ],
       });
+      if (!props.role) {
+        const reason = 'EC2 Image Builder documents this AWS managed policy for the instance profile of build and test '
+          + 'instances; AWS keeps it in step with what the Image Builder agent and Systems Manager need.';
+        acknowledgeManagedPolicy(role, 'EC2InstanceProfileForImageBuilder', reason);
+        acknowledgeManagedPolicy(role, 'AmazonSSMManagedInstanceCore', reason);
+        if (containerBuilds) acknowledgeManagedPolicy(role, 'EC2InstanceProfileForImageBuilderECRContainerBuilds', reason);
+      }
       this.instanceProfile = new iam.InstanceProfile(this, 'InstanceProfile', { role });
     }
     this.role = this.instanceProfile.role;
@@ -430,11 +438,16 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     this.logBucket = props.logging?.s3Bucket;
     if (props.logging) {
       if (this.role) {
-        iam.Grant.addToPrincipal({
+        const logObjects = props.logging.s3Bucket.arnForObjects(logObjectKeyPattern(props.logging.s3KeyPrefix));
+        const grant = iam.Grant.addToPrincipal({
           grantee: this.role,
           actions: ['s3:PutObject'],
-          resourceArns: [props.logging.s3Bucket.arnForObjects(logObjectKeyPattern(props.logging.s3KeyPrefix))],
+          resourceArns: [logObjects],
         });
+        if (grant.principalStatements.length > 0) {
+          acknowledgeWildcardResource(this.role, logObjects, 'Image Builder writes one log object per build, step and '
+            + 'instance, named at build time: s3:PutObject is limited to the objects under the configured log prefix.');
+        }
         props.logging.s3Bucket.encryptionKey?.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
       } else {
         Annotations.of(this).addWarningV2('cdk-imagebuilder-distribution:infrastructureLoggingNoRole',

@@ -4,8 +4,10 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledgeNag, acknowledgeWildcardResource } from './nag';
 
 /** Where scripts/bundle-handler.ts writes the handler; shipped in the npm package beside lib/. */
 export const HANDLER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'handler');
@@ -82,15 +84,64 @@ export class ImageBuilderProvider extends Construct {
       handler: 'index.isComplete',
       description: 'cdk-imagebuilder-distribution: waits for DistributeImage to finish',
     });
+    for (const fn of [this.onEventHandler, this.isCompleteHandler]) {
+      acknowledgeNag(fn, 'AwsSolutions-L1', 'The handler targets the Node.js 22 runtime on purpose: the bundle is built and '
+        + 'tested for it (esbuild target node22); a runtime change is a deliberate, tested upgrade, not an automatic one.');
+    }
 
+    // The Provider framework's own functions: without roles of ours, each gets one with the AWS managed policy
+    // AWSLambdaBasicExecutionRole (logs on every log group). These roles may only write to our log group; the
+    // framework adds lambda:InvokeFunction on the handlers (and, for onEvent, states:StartExecution on the waiter).
+    // Two roles, as the framework intends: one role for all three would make the waiter depend on itself.
+    const frameworkRole = (id: string, description: string) => {
+      const role = new iam.Role(this, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }));
+      for (const fn of [this.onEventHandler, this.isCompleteHandler]) {
+        acknowledgeWildcardResource(role, `${fn.functionArn}:*`, 'The Provider framework invokes the handler function '
+          + 'by its ARN and by qualified ARNs (versions and aliases), hence the ":*" suffix; no other function.');
+      }
+      return role;
+    };
+    const frameworkOnEventRole = frameworkRole('FrameworkOnEventRole',
+      'cdk-imagebuilder-distribution: custom-resource provider framework, onEvent');
+    const frameworkCompleteAndTimeoutRole = frameworkRole('FrameworkIsCompleteRole',
+      'cdk-imagebuilder-distribution: custom-resource provider framework, isComplete and onTimeout');
+
+    // The waiter state machine logs every state transition, but not the execution data: the framework's input holds the
+    // pre-signed CloudFormation response URL.
+    const waiterLogs = new logs.LogGroup(this, 'WaiterLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.onEventHandler,
       isCompleteHandler: this.isCompleteHandler,
       queryInterval: DEFAULT_QUERY_INTERVAL,
       totalTimeout: MAX_TOTAL_TIMEOUT,
       logGroup: this.logGroup,
+      frameworkOnEventRole,
+      frameworkCompleteAndTimeoutRole,
+      disableWaiterStateMachineLogging: false,
+      waiterStateMachineLogOptions: { destination: waiterLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
     this.serviceToken = provider.serviceToken;
+
+    // The waiter state machine is the framework's internal loop (isComplete, wait, retry); its role and tracing are
+    // not configurable.
+    const waiter = provider.node.findChild('waiter-state-machine');
+    acknowledgeNag(waiter, 'AwsSolutions-SF2', 'The waiter state machine of the aws-cdk-lib Provider framework only '
+      + 'loops over the isComplete Lambda function; the framework exposes no tracing option, and every step is logged '
+      + '(level ALL) to its own log group.');
+    acknowledgeNag(waiter, 'AwsSolutions-IAM5[Resource::*]', 'Step Functions log delivery to CloudWatch Logs needs '
+      + 'logs:CreateLogDelivery, logs:PutResourcePolicy and related actions, which support no resource-level permissions '
+      + '(Step Functions developer guide, "IAM policies for logging to CloudWatch Logs").');
+    for (const fn of ['framework-isComplete', 'framework-onTimeout']) {
+      acknowledgeWildcardResource(waiter, `${(provider.node.findChild(fn) as lambda.IFunction).functionArn}:*`,
+        'The Provider framework\'s waiter invokes its own isComplete and onTimeout functions by qualified ARNs as well.');
+    }
   }
 
   /** Adds a statement to the handler role (both entry points share it). */

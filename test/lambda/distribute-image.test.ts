@@ -1,4 +1,3 @@
-import { DeleteSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DeleteImageCommand, DistributeImageCommand, GetImageCommand, ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import type { CdkCustomResourceEvent, CdkCustomResourceIsCompleteEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -8,7 +7,20 @@ import { clientToken } from '../../lambda/tokens';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE } from '../../src/private/handler-contract';
 
 const ib = mockClient(ImagebuilderClient);
-const ec2 = mockClient(EC2Client);
+// The three EC2 calls of clients.Ec2, as jest mocks; clients.ec2(region) is spied to return them and record the Region.
+const ec2 = { describeImages: jest.fn(), deregisterImage: jest.fn(), deleteSnapshot: jest.fn() };
+const ec2Calls = () => Object.values(ec2).flatMap((fn) => fn.mock.calls);
+/** `fn` answers `answer` for calls whose input matches `input` (later rules win), and the fallback otherwise. */
+function answerFor(fn: jest.Mock, rules: [Record<string, unknown>, () => unknown][], fallback: () => unknown = () => undefined) {
+  fn.mockImplementation(async (input: Record<string, unknown>) => {
+    const rule = [...rules].reverse().find(([match]) => Object.entries(match).every(([k, v]) => JSON.stringify(input[k]) === JSON.stringify(v)));
+    return (rule?.[1] ?? fallback)();
+  });
+}
+const reject = (err: Error) => () => {
+  throw err;
+};
+let ec2Regions: string[];
 
 const ACCOUNT = '111111111111';
 const OTHER = '222222222222';
@@ -49,7 +61,13 @@ let options: DistributeImageOptions;
 
 beforeEach(() => {
   ib.reset();
-  ec2.reset();
+  for (const fn of Object.values(ec2)) fn.mockReset();
+  ec2.describeImages.mockResolvedValue({ Images: [] });
+  ec2Regions = [];
+  jest.spyOn(clients, 'ec2').mockImplementation((region: string) => {
+    ec2Regions.push(region);
+    return ec2 as unknown as clients.Ec2;
+  });
   sleeps = [];
   logs = [];
   now = NOW;
@@ -59,6 +77,8 @@ beforeEach(() => {
     log: (m) => logs.push(m),
   };
 });
+
+afterEach(() => jest.restoreAllMocks());
 
 function awsError(name: string, status: number, message = name): Error {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
@@ -200,7 +220,7 @@ describe('onEvent Delete', () => {
     const res = await onEvent(event('Delete', { ...baseProps, RemovalPolicy: 'destroy' }), options);
     expect(res).toEqual({ PhysicalResourceId: IMAGE_ARN });
     expect(ib.calls()).toHaveLength(0);
-    expect(ec2.calls()).toHaveLength(0);
+    expect(ec2Calls()).toHaveLength(0);
   });
 });
 
@@ -336,23 +356,12 @@ describe('isComplete for Create and Update', () => {
 
 describe('isComplete for Delete', () => {
   const destroy = { ...baseProps, RemovalPolicy: 'destroy' };
-  // Spy on the client factory to see which Region each EC2 call went to.
-  let ec2Regions: string[];
-  beforeEach(() => {
-    ec2Regions = [];
-    const real = clients.ec2;
-    jest.spyOn(clients, 'ec2').mockImplementation((region: string) => {
-      ec2Regions.push(region);
-      return real(region);
-    });
-  });
-  afterEach(() => jest.restoreAllMocks());
 
   test.each([undefined, 'retain'])('RemovalPolicy %s retains everything', async (policy) => {
     const res = await isComplete(event('Delete', { ...baseProps, RemovalPolicy: policy }), options);
     expect(res).toEqual({ IsComplete: true });
     expect(ib.calls()).toHaveLength(0);
-    expect(ec2.calls()).toHaveLength(0);
+    expect(ec2Calls()).toHaveLength(0);
     expect(logs.join('\n')).toMatch(/retaining/);
   });
 
@@ -382,7 +391,7 @@ describe('isComplete for Delete', () => {
   test.each(['PENDING', 'DISTRIBUTING'])('waits while the distribution is %s', async (status) => {
     ib.on(GetImageCommand).resolves(image(status));
     expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: false });
-    expect(ec2.calls()).toHaveLength(0);
+    expect(ec2Calls()).toHaveLength(0);
     expect(ib.commandCalls(DeleteImageCommand)).toHaveLength(0);
   });
 
@@ -404,31 +413,37 @@ describe('isComplete for Delete', () => {
       },
     }));
     ib.on(DeleteImageCommand).resolves({ imageBuildVersionArn: IMAGE_ARN });
-    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-00000000000000001'], Owners: ['self'] }).resolves({
-      Images: [{
-        ImageId: 'ami-00000000000000001',
-        CreationDate: '2025-06-01T12:30:00.000Z',
-        BlockDeviceMappings: [
-          { DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-1' } },
-          { DeviceName: '/dev/sdb', VirtualName: 'ephemeral0' },
-        ],
-      }],
-    });
-    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-00000000000000002'], Owners: ['self'] }).resolves({
-      Images: [{ ImageId: 'ami-00000000000000002', CreationDate: '2025-06-01T12:40:00.000Z', BlockDeviceMappings: [{ Ebs: { SnapshotId: 'snap-2' } }] }],
-    });
+    answerFor(ec2.describeImages, [
+      [{ ImageIds: ['ami-00000000000000001'], Owners: ['self'] }, () => ({
+        Images: [{
+          ImageId: 'ami-00000000000000001',
+          CreationDate: '2025-06-01T12:30:00.000Z',
+          BlockDeviceMappings: [
+            { DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-1' } },
+            { DeviceName: '/dev/sdb' }, // instance store: no snapshot
+          ],
+        }],
+      })],
+      [{ ImageIds: ['ami-00000000000000002'], Owners: ['self'] }, () => ({
+        Images: [{ ImageId: 'ami-00000000000000002', CreationDate: '2025-06-01T12:40:00.000Z', BlockDeviceMappings: [{ Ebs: { SnapshotId: 'snap-2' } }] }],
+      })],
+    ], () => ({ Images: [] }));
 
     expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: true });
 
-    expect(ec2.commandCalls(DeregisterImageCommand).map((c) => c.args[0].input)).toEqual([
-      { ImageId: 'ami-00000000000000001' }, { ImageId: 'ami-00000000000000002' },
+    expect(ec2.describeImages.mock.calls).toEqual([
+      [{ ImageIds: ['ami-00000000000000001'], Owners: ['self'] }], [{ ImageIds: ['ami-00000000000000002'], Owners: ['self'] }],
     ]);
-    expect(ec2.commandCalls(DeleteSnapshotCommand).map((c) => c.args[0].input)).toEqual([{ SnapshotId: 'snap-1' }, { SnapshotId: 'snap-2' }]);
+    expect(ec2.deregisterImage.mock.calls).toEqual([[{ ImageId: 'ami-00000000000000001' }], [{ ImageId: 'ami-00000000000000002' }]]);
+    expect(ec2.deleteSnapshot.mock.calls).toEqual([[{ SnapshotId: 'snap-1' }], [{ SnapshotId: 'snap-2' }]]);
     expect(ec2Regions).toEqual(['us-east-1', 'eu-west-1']);
     expect(ib.commandCalls(DeleteImageCommand).map((c) => c.args[0].input)).toEqual([{ imageBuildVersionArn: IMAGE_ARN }]);
     // Deregistration comes before snapshot deletion, and both before the image goes.
-    const order = [...ec2.calls(), ...ib.calls()].map((c) => c.args[0].constructor.name);
-    expect(order.indexOf('DeregisterImageCommand')).toBeLessThan(order.indexOf('DeleteSnapshotCommand'));
+    const deregistered = ec2.deregisterImage.mock.invocationCallOrder;
+    const snapshotsDeleted = ec2.deleteSnapshot.mock.invocationCallOrder;
+    expect(deregistered[0]).toBeLessThan(snapshotsDeleted[0]);
+    expect(deregistered[1]).toBeLessThan(snapshotsDeleted[1]);
+    expect(snapshotsDeleted[0]).toBeLessThan(deregistered[1]); // one AMI after the other
     expect(logs.join('\n')).toMatch(/cannot remove ami-00000000000000003 in eu-west-1 of account 222222222222/);
   });
 
@@ -442,14 +457,14 @@ describe('isComplete for Delete', () => {
         ],
       },
     }));
-    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-0000000000000000a'] }).resolves({
-      Images: [{ ImageId: 'ami-0000000000000000a', CreationDate: '2024-01-01T00:00:00.000Z' }],
-    });
-    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-0000000000000000b'] }).resolves({ Images: [{ ImageId: 'ami-0000000000000000b' }] });
+    answerFor(ec2.describeImages, [
+      [{ ImageIds: ['ami-0000000000000000a'] }, () => ({ Images: [{ ImageId: 'ami-0000000000000000a', CreationDate: '2024-01-01T00:00:00.000Z' }] })],
+      [{ ImageIds: ['ami-0000000000000000b'] }, () => ({ Images: [{ ImageId: 'ami-0000000000000000b' }] })],
+    ]);
     expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: true });
-    expect(ec2.commandCalls(DeregisterImageCommand)).toHaveLength(0);
-    expect(ec2.commandCalls(DeleteSnapshotCommand)).toHaveLength(0);
-    expect(ec2.commandCalls(DescribeImagesCommand)).toHaveLength(2);
+    expect(ec2.deregisterImage).not.toHaveBeenCalled();
+    expect(ec2.deleteSnapshot).not.toHaveBeenCalled();
+    expect(ec2.describeImages).toHaveBeenCalledTimes(2);
     expect(ib.commandCalls(DeleteImageCommand)).toHaveLength(1);
     expect(logs.join('\n')).toMatch(/keeping ami-0123456789abcdef0 in us-east-1: it is the source image/);
     expect(logs.join('\n')).toMatch(/keeping ami-0000000000000000a in us-east-1: created 2024-01-01/);
@@ -465,22 +480,26 @@ describe('isComplete for Delete', () => {
         ],
       },
     }));
-    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-00000000000000001'] }).rejects(awsError('InvalidAMIID.NotFound', 400));
-    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-00000000000000002'] }).resolves({ Images: [] });
-    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-00000000000000003'] }).resolves({
-      Images: [{
-        ImageId: 'ami-00000000000000003',
-        CreationDate: '2025-06-01T13:00:00.000Z',
-        BlockDeviceMappings: [{ Ebs: { SnapshotId: 'snap-gone' } }, { Ebs: { SnapshotId: 'snap-shared' } }],
-      }],
-    });
-    ec2.on(DeregisterImageCommand).rejects(awsError('InvalidAMIID.Unavailable', 400));
-    ec2.on(DeleteSnapshotCommand, { SnapshotId: 'snap-gone' }).rejects(awsError('InvalidSnapshot.NotFound', 400));
-    ec2.on(DeleteSnapshotCommand, { SnapshotId: 'snap-shared' }).rejects(awsError('InvalidSnapshot.InUse', 400, 'in use by ami-x'));
+    answerFor(ec2.describeImages, [
+      [{ ImageIds: ['ami-00000000000000001'] }, reject(awsError('InvalidAMIID.NotFound', 400))],
+      [{ ImageIds: ['ami-00000000000000002'] }, () => ({ Images: [] })],
+      [{ ImageIds: ['ami-00000000000000003'] }, () => ({
+        Images: [{
+          ImageId: 'ami-00000000000000003',
+          CreationDate: '2025-06-01T13:00:00.000Z',
+          BlockDeviceMappings: [{ Ebs: { SnapshotId: 'snap-gone' } }, { Ebs: { SnapshotId: 'snap-shared' } }],
+        }],
+      })],
+    ]);
+    ec2.deregisterImage.mockRejectedValue(awsError('InvalidAMIID.Unavailable', 400));
+    answerFor(ec2.deleteSnapshot, [
+      [{ SnapshotId: 'snap-gone' }, reject(awsError('InvalidSnapshot.NotFound', 400))],
+      [{ SnapshotId: 'snap-shared' }, reject(awsError('InvalidSnapshot.InUse', 400, 'in use by ami-x'))],
+    ]);
     ib.on(DeleteImageCommand).rejects(awsError('ResourceNotFoundException', 404));
 
     expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: true });
-    expect(ec2.commandCalls(DeleteSnapshotCommand)).toHaveLength(2);
+    expect(ec2.deleteSnapshot).toHaveBeenCalledTimes(2);
     expect(logs.join('\n')).toMatch(/keeping snapshot snap-shared in us-east-1: still used by another AMI \(in use by ami-x\)/);
     expect(logs.join('\n')).toMatch(/ami-00000000000000001 in us-east-1 is already gone/);
   });
@@ -489,12 +508,12 @@ describe('isComplete for Delete', () => {
     ib.on(GetImageCommand).resolves(image('AVAILABLE', {
       outputResources: { amis: [{ region: 'us-east-1', accountId: ACCOUNT, image: 'ami-00000000000000001' }] },
     }));
-    ec2.on(DescribeImagesCommand)
-      .rejectsOnce(awsError('RequestLimitExceeded', 503))
-      .resolves({ Images: [{ ImageId: 'ami-00000000000000001', CreationDate: '2025-06-01T13:00:00.000Z' }] });
-    ec2.on(DeregisterImageCommand).rejectsOnce(awsError('RequestLimitExceeded', 503)).resolves({});
+    ec2.describeImages
+      .mockRejectedValueOnce(awsError('RequestLimitExceeded', 503))
+      .mockResolvedValue({ Images: [{ ImageId: 'ami-00000000000000001', CreationDate: '2025-06-01T13:00:00.000Z' }] });
+    ec2.deregisterImage.mockRejectedValueOnce(awsError('RequestLimitExceeded', 503)).mockResolvedValue(undefined);
     expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: true });
-    expect(ec2.commandCalls(DeregisterImageCommand)).toHaveLength(2);
+    expect(ec2.deregisterImage).toHaveBeenCalledTimes(2);
     expect(sleeps).toHaveLength(2);
   });
 
@@ -502,17 +521,17 @@ describe('isComplete for Delete', () => {
     ib.on(GetImageCommand).resolves(image('AVAILABLE', {
       outputResources: { amis: [{ region: 'eu-west-1', accountId: ACCOUNT, image: 'ami-00000000000000001' }] },
     }));
-    ec2.on(DescribeImagesCommand).resolves({
+    ec2.describeImages.mockResolvedValue({
       Images: [{ ImageId: 'ami-00000000000000001', CreationDate: '2025-06-01T13:00:00.000Z', BlockDeviceMappings: [{ Ebs: { SnapshotId: 'snap-1' } }] }],
     });
   };
 
   test.each([
-    ['DescribeImages', () => ec2.on(DescribeImagesCommand).rejects(awsError('UnauthorizedOperation', 403, 'no')),
+    ['DescribeImages', () => ec2.describeImages.mockRejectedValue(awsError('UnauthorizedOperation', 403, 'no')),
       'DescribeImages ami-00000000000000001 in eu-west-1 failed: UnauthorizedOperation (HTTP 403): no'],
-    ['DeregisterImage', () => ec2.on(DeregisterImageCommand).rejects(awsError('UnauthorizedOperation', 403, 'no')),
+    ['DeregisterImage', () => ec2.deregisterImage.mockRejectedValue(awsError('UnauthorizedOperation', 403, 'no')),
       'DeregisterImage ami-00000000000000001 in eu-west-1 failed: UnauthorizedOperation (HTTP 403): no'],
-    ['DeleteSnapshot', () => ec2.on(DeleteSnapshotCommand).rejects(awsError('UnauthorizedOperation', 403, 'no')),
+    ['DeleteSnapshot', () => ec2.deleteSnapshot.mockRejectedValue(awsError('UnauthorizedOperation', 403, 'no')),
       'DeleteSnapshot snap-1 in eu-west-1 failed: UnauthorizedOperation (HTTP 403): no'],
     ['DeleteImage', () => ib.on(DeleteImageCommand).rejects(awsError('ResourceDependencyException', 400, 'in use')),
       `DeleteImage ${IMAGE_ARN} failed: ResourceDependencyException (HTTP 400): in use`],

@@ -1,8 +1,8 @@
-// Every branch of the patch handler, with the SDK clients mocked (aws-sdk-client-mock).
+// Every branch of the patch handler, with the Image Builder client mocked (aws-sdk-client-mock) and SSM faked
+// (clients.ssm() answers from `params`).
 import {
   GetDistributionConfigurationCommand, ImagebuilderClient, ResourceNotFoundException, UpdateDistributionConfigurationCommand,
 } from '@aws-sdk/client-imagebuilder';
-import { DeleteParameterCommand, GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   ARN, createEvent, deleteEvent, exportPatch, fullDistribution, OTHER_ARN, PARAM, props, S3_EXPORT, sharePatch, STACK_ID, updateEvent,
@@ -13,7 +13,9 @@ import { CLIENT_TOKEN_MAX_LENGTH, clientToken, digest } from '../../lambda/token
 import { configure, onEvent, physicalResourceId } from '../../lambda/update-distribution';
 
 const ib = mockClient(ImagebuilderClient);
-const ssmMock = mockClient(SSMClient);
+// The three Parameter Store calls of clients.Ssm, as jest mocks (clients.ssm() is spied to return them).
+const ssmMock = { getParameter: jest.fn(), putParameter: jest.fn(), deleteParameter: jest.fn() };
+const parameterNotFound = () => Object.assign(new Error(''), { name: 'ParameterNotFound', $metadata: { httpStatusCode: 400 } });
 let configs: Record<string, any>;
 let params: Record<string, string>;
 let log: string[];
@@ -29,7 +31,8 @@ beforeEach(() => {
   process.env.AWS_REGION = 'us-east-1';
   clients.resetClients();
   ib.reset();
-  ssmMock.reset();
+  for (const fn of Object.values(ssmMock)) fn.mockReset();
+  jest.spyOn(clients, 'ssm').mockReturnValue(ssmMock as unknown as clients.Ssm);
   seed();
   params = {};
   log = [];
@@ -45,24 +48,24 @@ beforeEach(() => {
     configs[input.distributionConfigurationArn].distributions = structuredClone(input.distributions);
     return { distributionConfigurationArn: input.distributionConfigurationArn };
   });
-  ssmMock.on(GetParameterCommand).callsFake((input) => {
+  ssmMock.getParameter.mockImplementation(async (input) => {
     log.push('GetParameter');
-    if (!(input.Name in params)) throw new ParameterNotFound({ message: '', $metadata: {} });
+    if (!(input.Name in params)) throw parameterNotFound();
     return { Parameter: { Name: input.Name, Value: params[input.Name] } };
   });
-  ssmMock.on(PutParameterCommand).callsFake((input) => {
+  ssmMock.putParameter.mockImplementation(async (input) => {
     log.push('PutParameter');
     params[input.Name] = input.Value;
     return { Version: 1 };
   });
-  ssmMock.on(DeleteParameterCommand).callsFake((input) => {
+  ssmMock.deleteParameter.mockImplementation(async (input) => {
     log.push('DeleteParameter');
-    if (!(input.Name in params)) throw new ParameterNotFound({ message: '', $metadata: {} });
+    if (!(input.Name in params)) throw parameterNotFound();
     delete params[input.Name];
-    return {};
   });
 });
 
+afterEach(() => jest.restoreAllMocks());
 afterAll(() => configure({}));
 
 const updates = () => ib.commandCalls(UpdateDistributionConfigurationCommand).map((c) => c.args[0].input);
@@ -83,7 +86,7 @@ describe('create', () => {
     expect(doc.entries[ARN].patch).toEqual(exportPatch);
     // Baseline before configuration: a failure between the two can be reverted.
     expect(log).toEqual(['GetDistributionConfiguration', 'GetParameter', 'PutParameter', 'UpdateDistributionConfiguration']);
-    expect(ssmMock.commandCalls(PutParameterCommand)[0].args[0].input).toMatchObject({ Type: 'String', Tier: 'Intelligent-Tiering', Overwrite: true });
+    expect(ssmMock.putParameter.mock.calls[0][0]).toMatchObject({ Type: 'String', Tier: 'Intelligent-Tiering', Overwrite: true });
   });
 
   test('sends no description when the configuration has none', async () => {
@@ -127,7 +130,7 @@ describe('create', () => {
     ib.on(UpdateDistributionConfigurationCommand).rejects(Object.assign(new Error('Role vmimport not found'), { name: 'InvalidParameterValueException' }));
     await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow(`UpdateDistributionConfiguration on ${ARN} failed: InvalidParameterValueException: Role vmimport not found`);
     params = {};
-    ssmMock.on(PutParameterCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    ssmMock.putParameter.mockRejectedValue(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
     await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow(`ssm:PutParameter on ${PARAM} failed: AccessDeniedException: not authorized`);
   });
 
@@ -141,7 +144,7 @@ describe('update', () => {
   async function created(patch = exportPatch) {
     const out = await onEvent(createEvent(props(patch)));
     ib.resetHistory();
-    ssmMock.resetHistory();
+    for (const fn of Object.values(ssmMock)) fn.mockClear();
     return out.PhysicalResourceId!;
   }
 
@@ -160,7 +163,7 @@ describe('update', () => {
     await onEvent(updateEvent(id, { ...props(exportPatch), BaseHash: 'h2' }, props(exportPatch)));
     expect(ib.commandCalls(GetDistributionConfigurationCommand)).toHaveLength(1);
     expect(updates()).toHaveLength(0);
-    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(0);
+    expect(ssmMock.putParameter).not.toHaveBeenCalled();
   });
 
   test('a new configuration ARN patches it like a create and gets a new physical ID; the old one stays for the delete', async () => {
@@ -175,7 +178,7 @@ describe('update', () => {
     await onEvent(deleteEvent(id, props(exportPatch)));
     expect(region(ARN, 'us-east-1').s3ExportConfiguration).toBeUndefined();
     expect(Object.keys(decode(params[PARAM]).entries)).toEqual([OTHER_ARN]);
-    expect(ssmMock.commandCalls(DeleteParameterCommand)).toHaveLength(0);
+    expect(ssmMock.deleteParameter).not.toHaveBeenCalled();
   });
 
   test('a new parameter name moves the baseline', async () => {
@@ -236,7 +239,7 @@ describe('delete', () => {
 
   test('parameter already gone while deleting it: fine', async () => {
     const { PhysicalResourceId: id } = await onEvent(createEvent(props(exportPatch)));
-    ssmMock.on(DeleteParameterCommand).rejects(new ParameterNotFound({ message: '', $metadata: {} }));
+    ssmMock.deleteParameter.mockRejectedValue(parameterNotFound());
     await expect(onEvent(deleteEvent(id!, props(exportPatch)))).resolves.toBeDefined();
   });
 

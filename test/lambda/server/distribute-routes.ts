@@ -13,6 +13,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import type { LocalServer, ReceivedRequest } from '../local-server';
 import { ServiceError } from '../local-server';
+import { SignatureError, verifySigV4 } from './sigv4';
 
 export const DISTRIBUTION_CONFIGURATION_ARN =
   /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration\/[a-z0-9-_]+$/;
@@ -238,15 +239,28 @@ export class Ec2Images {
 
   private handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
     const params = Object.fromEntries(new URLSearchParams(body).entries());
-    const region = /Credential=[^/]+\/[0-9]+\/([^/]+)\/ec2\//.exec(String(req.headers.authorization))?.[1] ?? 'unknown';
     const action = params.Action;
-    this.calls.push({ action, region, params });
     const reply = (status: number, xml: string) => {
       res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8' });
       res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
     };
     const error = (status: number, code: string, message: string) =>
-      reply(status, `<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>r</RequestID></Response>`);
+      reply(status, `<Response><Errors><Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error></Errors><RequestID>r</RequestID></Response>`);
+    // What EC2 demands of every Query request: a form-encoded POST to /, API version 2016-11-15, signed for ec2.
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method !== 'POST' || url.pathname !== '/') return error(400, 'InvalidAction', `expected POST /, got ${req.method} ${url.pathname}`);
+    if (!/^application\/x-www-form-urlencoded(;\s*charset=utf-8)?$/i.test(String(req.headers['content-type']))) {
+      return error(400, 'InvalidParameterValue', `Content-Type ${req.headers['content-type']} is not application/x-www-form-urlencoded`);
+    }
+    if (params.Version !== '2016-11-15') return error(400, 'InvalidParameterValue', `Version ${params.Version} is not 2016-11-15`);
+    let region: string;
+    try {
+      region = verifySigV4({ method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, rawBody: body }, 'ec2').region;
+    } catch (err) {
+      if (err instanceof SignatureError) return error(401, 'AuthFailure', err.message);
+      throw err;
+    }
+    this.calls.push({ action, region, params });
     if (this.throttleNext > 0) {
       this.throttleNext--;
       return error(503, 'RequestLimitExceeded', 'Request limit exceeded.');
@@ -254,13 +268,21 @@ export class Ec2Images {
     if (action === 'DescribeImages') {
       const id = params['ImageId.1'];
       const ami = this.amis.get(id);
+      if (Object.keys(params).some((k) => !['Action', 'Version', 'ImageId.1', 'Owner.1'].includes(k))) {
+        return error(400, 'InvalidParameter', `unexpected parameters ${Object.keys(params).join(', ')}`);
+      }
       if (params['Owner.1'] !== 'self') return error(400, 'InvalidParameterValue', 'expected Owner.1=self');
       if (!ami || ami.region !== region) return error(400, 'InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
+      // As EC2 answers: nested <item> lists, an instance-store mapping without ebs, tags after the mappings.
       const mappings = ami.snapshotIds.map((s, i) =>
-        `<item><deviceName>/dev/sd${'abcdefgh'[i]}</deviceName><ebs><snapshotId>${s}</snapshotId></ebs></item>`).join('');
-      return reply(200, '<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><imagesSet><item>'
-        + `<imageId>${ami.imageId}</imageId><creationDate>${ami.creationDate}</creationDate>`
-        + `<blockDeviceMapping>${mappings}</blockDeviceMapping></item></imagesSet></DescribeImagesResponse>`);
+        `<item><deviceName>/dev/sd${'abcdefgh'[i]}</deviceName><ebs><snapshotId>${s}</snapshotId><volumeSize>8</volumeSize>`
+        + '<deleteOnTermination>true</deleteOnTermination><volumeType>gp3</volumeType><encrypted>false</encrypted></ebs></item>').join('')
+        + '<item><deviceName>/dev/sdz</deviceName><virtualName>ephemeral0</virtualName></item>';
+      return reply(200, '<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">\n  <requestId>r</requestId>\n  <imagesSet>\n    <item>'
+        + `<imageId>${ami.imageId}</imageId><imageState>available</imageState><imageOwnerId>111111111111</imageOwnerId>`
+        + `<creationDate>${ami.creationDate}</creationDate><isPublic>false</isPublic><productCodes/>`
+        + `<rootDeviceName>/dev/sda</rootDeviceName><blockDeviceMapping>${mappings}</blockDeviceMapping>`
+        + '<tagSet><item><key>Name</key><value>a &amp; b &lt;distributed&gt;</value></item></tagSet></item>\n  </imagesSet>\n</DescribeImagesResponse>');
     }
     if (action === 'DeregisterImage') {
       const ami = this.amis.get(params.ImageId);
@@ -279,3 +301,5 @@ export class Ec2Images {
     return error(400, 'InvalidAction', `Unknown action ${action}`);
   }
 }
+
+const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', '\'': 'apos', '"': 'quot' } as Record<string, string>)[c]};`);

@@ -1,9 +1,12 @@
 /**
  * SSM Parameter Store's PutParameter, GetParameter and DeleteParameter (AWS JSON 1.1) on a LocalServer, with the
- * service's size limits per tier. Usage: `const ssm = new Parameters(server); ssm.params.get('/name')`.
+ * service's size limits per tier. Every request must be a POST to / with Content-Type application/x-amz-json-1.1
+ * and a valid SigV4 signature for service ssm (./sigv4.ts), as the service requires.
+ * Usage: `const ssm = new Parameters(server); ssm.params.get('/name')`; `ssm.regions` lists each call's signing Region.
  */
 import type { LocalServer, ReceivedRequest } from '../local-server';
 import { ServiceError } from '../local-server';
+import { SignatureError, verifySigV4 } from './sigv4';
 
 export interface StoredParameter {
   value: string;
@@ -16,11 +19,28 @@ const LIMITS: Record<string, number> = { 'Standard': 4096, 'Advanced': 8192, 'In
 
 export class Parameters {
   readonly params = new Map<string, StoredParameter>();
+  /** The Region each accepted request was signed for. */
+  readonly regions: string[] = [];
 
   constructor(server: LocalServer) {
-    server.target('AmazonSSM.PutParameter', (req) => this.putOp(req));
-    server.target('AmazonSSM.GetParameter', (req) => this.getOp(req));
-    server.target('AmazonSSM.DeleteParameter', (req) => this.deleteOp(req));
+    server.target('AmazonSSM.PutParameter', (req) => this.putOp(this.check(req)));
+    server.target('AmazonSSM.GetParameter', (req) => this.getOp(this.check(req)));
+    server.target('AmazonSSM.DeleteParameter', (req) => this.deleteOp(this.check(req)));
+  }
+
+  private check(req: ReceivedRequest): ReceivedRequest {
+    if (req.method !== 'POST' || req.path !== '/') throw new ServiceError(404, 'UnknownOperationException', `${req.method} ${req.path}`);
+    if (req.headers['content-type'] !== 'application/x-amz-json-1.1') {
+      throw new ServiceError(400, 'SerializationException', `Content-Type ${req.headers['content-type']} is not application/x-amz-json-1.1`);
+    }
+    if (req.body === undefined || typeof req.body !== 'object') throw new ServiceError(400, 'SerializationException', 'The body is not a JSON object');
+    try {
+      this.regions.push(verifySigV4(req, 'ssm').region);
+    } catch (err) {
+      if (err instanceof SignatureError) throw new ServiceError(400, 'InvalidSignatureException', err.message);
+      throw err;
+    }
+    return req;
   }
 
   private putOp(req: ReceivedRequest) {

@@ -1,5 +1,7 @@
-// A runnable example: `npx projen synth:example` (or `npx cdk synth`) writes its template to cdk.out/.
-import { App, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+// A copy of the stack of examples/app.ts, which cannot be imported: it synthesizes an App when loaded. Differences:
+// the eu-west-1 distribution uses a key of eu-west-1, and no grantWrite on the export role (the library grants what
+// VM Import/Export needs).
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,7 +17,7 @@ import {
   DistributionConfiguration,
   DistributionConfigurationPatch,
   InfrastructureConfiguration,
-} from '../src';
+} from '../../src';
 
 const SHARED_SERVICES = '222222222222';
 const WORKLOADS = '333333333333';
@@ -36,7 +38,6 @@ export class GoldenImageStack extends Stack {
       assumedBy: new iam.ServicePrincipal('vmie.amazonaws.com'),
       description: 'VM Import/Export writes exported disk images',
     });
-    exports.grantWrite(vmImport, 'exports/*');
     const latestAmi = new ssm.StringParameter(this, 'LatestAmi', {
       parameterName: '/golden/linux/latest',
       stringValue: 'ami-0123456789abcdef0',
@@ -107,7 +108,3 @@ export class GoldenImageStack extends Stack {
   }
 }
 
-/*
-new GoldenImageStack(app, 'GoldenImageExample', { env: { account: '111111111111', region: 'us-east-1' } });
-app.synth();
-*/

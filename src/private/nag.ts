@@ -1,0 +1,46 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+/*
+ * Acknowledgements of cdk-nag (v3) findings that are inherent to what a construct of this library does. cdk-nag v3
+ * reads them from aws-cdk-lib's own `Validations.of(scope).acknowledge()` metadata on the resource or any of its
+ * ancestors, so the library needs no dependency on cdk-nag. Each call sits next to the code that causes the finding.
+ * IAM5 findings are acknowledged one by one, for the exact wildcard (as cdk-nag names it), never for the whole rule.
+ */
+
+/** Acknowledges one cdk-nag finding id (`AwsSolutions-L1`, `AwsSolutions-IAM5[Resource::*]`...) on `scope` and below. */
+export function acknowledgeNag(scope: IConstruct, id: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id, reason });
+}
+
+/** Acknowledges the AwsSolutions-IAM5 finding for one wildcard resource (a string that may hold tokens). */
+export function acknowledgeWildcardResource(scope: IConstruct, resource: string, reason: string): void {
+  acknowledgeNag(scope, `AwsSolutions-IAM5[Resource::${nagFlatten(Stack.of(scope).resolve(resource))}]`, reason);
+}
+
+/** Acknowledges the AwsSolutions-IAM4 finding for one AWS managed policy, by its name (`service-role/...` included). */
+export function acknowledgeManagedPolicy(scope: IConstruct, policyName: string, reason: string): void {
+  acknowledgeNag(scope, `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policyName}]`, reason);
+}
+
+/**
+ * A resolved CloudFormation value as cdk-nag prints it in a finding id: `Ref` as `<Id>`, `Fn::GetAtt` as `<Id.Attr>`,
+ * `Fn::Join` concatenated, `${X}` of `Fn::Sub` as `<X>`.
+ */
+export function nagFlatten(node: unknown): string {
+  if (node === undefined) return '';
+  if (typeof node === 'string') return node.replace(/\${/g, '<').replace(/}/g, '>');
+  const o = node as Record<string, any>;
+  if (o['Fn::Join']) {
+    const [delimiter, items] = o['Fn::Join'];
+    return (items as unknown[]).map(nagFlatten).join(delimiter);
+  }
+  if (o['Fn::Sub']) return nagFlatten(o['Fn::Sub']);
+  if (o['Fn::GetAtt']) {
+    const [resource, attribute] = o['Fn::GetAtt'];
+    return `<${nagFlatten(resource)}.${nagFlatten(attribute)}>`;
+  }
+  if (o['Fn::ImportValue']) return nagFlatten(o['Fn::ImportValue']);
+  if (o.Ref) return `<${nagFlatten(o.Ref)}>`;
+  return JSON.stringify(node);
+}

@@ -1,0 +1,27 @@
+// Integration test: DistributeImage distributes the latest Amazon Linux 2023 AMI (an SSM public parameter) with a
+// distribution configuration of the stack, and removes the copies on delete.
+// Snapshot: integ.distribute-image.js.snapshot/.
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { DistributeImage, DistributeImageSource, DistributionConfiguration } from '../../src';
+
+const app = new App();
+const stack = new Stack(app, 'ImageBuilderDistributeImageInteg');
+
+const config = new DistributionConfiguration(stack, 'Distribution', {
+  amiDistributions: [
+    { amiName: 'distributed-{{ imagebuilder:buildDate }}', amiTags: { purpose: 'integ' } },
+    { region: 'us-west-2', amiName: 'distributed-{{ imagebuilder:buildDate }}' },
+  ],
+});
+const distributed = new DistributeImage(stack, 'Distribute', {
+  source: DistributeImageSource.fromSsmParameterName('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64'),
+  distributionConfiguration: config,
+  tags: { purpose: 'integ' },
+  removalPolicy: RemovalPolicy.DESTROY,
+  timeout: Duration.minutes(90),
+});
+
+const test = new IntegTest(app, 'DistributeImageTest', { testCases: [stack] });
+test.assertions.awsApiCall('EC2', 'describeImages', { ImageIds: [distributed.amiIdInRegion(stack.region)] });
+app.synth();
