@@ -21,6 +21,8 @@ export const HANDLER_BUILD_OPTIONS: BuildOptions = {
   // identity, IMDS and their nested STS/SSO clients) is replaced by an environment-only provider.
   alias: {
     '@aws-sdk/credential-provider-node': path.join(root, 'lambda', 'shims', 'credential-provider-node.ts'),
+    // Only loaded for event-stream operations, which Image Builder has none of.
+    '@smithy/core/event-streams': path.join(root, 'lambda', 'shims', 'event-streams.ts'),
   },
   legalComments: 'none',
   logLevel: 'warning',

@@ -464,9 +464,6 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     return x !== null && typeof x === 'object' && DISTRIBUTION_CONFIGURATION_SYMBOL in x;
   }
 
-  public readonly distributionConfigurationArn: string;
-  public readonly distributionConfigurationName: string;
-
   /** @internal */
   public readonly _resource: CfnDistributionConfiguration;
 
@@ -474,6 +471,8 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
   private readonly containerDistributions: ContainerDistribution[] = [];
   private s3ExportPatch?: PatchResource;
   private readonly amiDistributionListeners: Array<(distribution: AmiDistribution, region: string) => void> = [];
+  private arnAttribute?: string;
+  private nameAttribute?: string;
 
   constructor(scope: Construct, id: string, props: DistributionConfigurationProps = {}) {
     super(scope, id, {
@@ -489,13 +488,6 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       description: props.description,
       distributions: Lazy.any({ produce: () => this.renderCfnDistributions() }, { omitEmptyArray: false }),
       tags: props.tags,
-    });
-
-    this.distributionConfigurationName = this.getResourceNameAttribute(this._resource.attrName);
-    this.distributionConfigurationArn = this.getResourceArnAttribute(this._resource.attrArn, {
-      service: 'imagebuilder',
-      resource: 'distribution-configuration',
-      resourceName: arnResourceName(this.physicalName),
     });
 
     for (const ami of props.amiDistributions ?? []) this.addAmiDistribution(ami);
@@ -515,6 +507,31 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
         this.amiDistributions.map(ami => ({ region: this.regionOf(ami), value: ami })),
         this.containerDistributions.map(container => ({ region: this.regionOf(container), value: container })));
     });
+  }
+
+  /**
+   * The ARN of the distribution configuration.
+   *
+   * Created on first use, like the name: each attribute token costs aws-cdk-lib a cross-environment reference wrapper,
+   * and most configurations are never referenced by ARN.
+   *
+   * @attribute
+   */
+  public get distributionConfigurationArn(): string {
+    return this.arnAttribute ??= this.getResourceArnAttribute(this._resource.attrArn, {
+      service: 'imagebuilder',
+      resource: 'distribution-configuration',
+      resourceName: arnResourceName(this.physicalName),
+    });
+  }
+
+  /**
+   * The name of the distribution configuration.
+   *
+   * @attribute
+   */
+  public get distributionConfigurationName(): string {
+    return this.nameAttribute ??= this.getResourceNameAttribute(this._resource.attrName);
   }
 
   /**

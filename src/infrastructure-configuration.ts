@@ -355,20 +355,6 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     return new Import(scope, id);
   }
 
-  /**
-   * The ARN of the infrastructure configuration.
-   *
-   * @attribute
-   */
-  public readonly infrastructureConfigurationArn: string;
-
-  /**
-   * The name of the infrastructure configuration.
-   *
-   * @attribute
-   */
-  public readonly infrastructureConfigurationName: string;
-
   /** The instance profile of build and test instances. */
   public readonly instanceProfile: iam.IInstanceProfile;
 
@@ -390,6 +376,10 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
 
   /** The ID of the subnet build and test instances run in; undefined outside a VPC. */
   public readonly subnetId?: string;
+
+  private readonly cfnResource: CfnInfrastructureConfiguration;
+  private arnAttribute?: string;
+  private nameAttribute?: string;
 
   constructor(scope: Construct, id: string, props: InfrastructureConfigurationProps = {}) {
     super(scope, id, {
@@ -484,12 +474,7 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
       tags: props.tags,
     });
 
-    this.infrastructureConfigurationArn = this.getResourceArnAttribute(resource.attrArn, {
-      service: 'imagebuilder',
-      resource: 'infrastructure-configuration',
-      resourceName: normalizeInfrastructureName(this.physicalName),
-    });
-    this.infrastructureConfigurationName = this.getResourceNameAttribute(resource.attrName);
+    this.cfnResource = resource;
 
     addValidation(this, errors => {
       validateName(errors, 'infrastructureConfigurationName', props.infrastructureConfigurationName);
@@ -506,6 +491,31 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
       validateTags(errors, 'tags', props.tags);
       validateTags(errors, 'resourceTags', props.resourceTags, { maxTags: MAX_RESOURCE_TAGS });
     });
+  }
+
+  /**
+   * The ARN of the infrastructure configuration.
+   *
+   * Created on first use, like the name: each attribute token costs aws-cdk-lib a cross-environment reference wrapper,
+   * and most configurations are never referenced by ARN.
+   *
+   * @attribute
+   */
+  public get infrastructureConfigurationArn(): string {
+    return this.arnAttribute ??= this.getResourceArnAttribute(this.cfnResource.attrArn, {
+      service: 'imagebuilder',
+      resource: 'infrastructure-configuration',
+      resourceName: normalizeInfrastructureName(this.physicalName),
+    });
+  }
+
+  /**
+   * The name of the infrastructure configuration.
+   *
+   * @attribute
+   */
+  public get infrastructureConfigurationName(): string {
+    return this.nameAttribute ??= this.getResourceNameAttribute(this.cfnResource.attrName);
   }
 
   /**

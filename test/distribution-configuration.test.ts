@@ -6,7 +6,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { withoutSchemaValidation } from './util/jest-setup';
 import {
   AmiDistribution,
   ContainerDistribution,
@@ -14,6 +13,7 @@ import {
   DistributionConfiguration,
   DistributionConfigurationProps,
 } from '../src';
+import { withoutSchemaValidation } from './util/jest-setup';
 
 const ACCOUNT = '111111111111';
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';

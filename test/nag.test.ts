@@ -19,7 +19,6 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { GoldenImageStack } from './util/example-stack';
 import {
   DiskImageFormat,
   DistributeImage,
@@ -29,6 +28,7 @@ import {
   InfrastructureConfiguration,
   Tenancy,
 } from '../src';
+import { GoldenImageStack } from './util/example-stack';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
 const OTHER_ACCOUNT = '222222222222';
@@ -203,7 +203,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       .filter(([id]) => id.includes('AwsSolutions-'));
     expect(acks.length).toBeGreaterThan(10);
     for (const [id, reason] of acks) {
-      expect(id).toMatch(/^(Annotation::)?AwsSolutions-(L1|SF2|IAM4\[Policy::[^\]]+\]|IAM5\[(Resource|Action)::[^\]]+\])$/);
+      expect(id).toMatch(/^(Annotation::)?AwsSolutions-(L1|SF1|SF2|IAM4\[Policy::[^\]]+\]|IAM5\[(Resource|Action)::[^\]]+\])$/);
       expect(String(reason).length).toBeGreaterThan(40);
     }
   });

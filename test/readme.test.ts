@@ -25,8 +25,14 @@ test('every TypeScript example in the README type-checks', () => {
     return file;
   });
   const program = ts.createProgram(files, {
-    strict: true, noEmit: true, target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16, esModuleInterop: true, skipLibCheck: true, types: ['node'],
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.Node16,
+    moduleResolution: ts.ModuleResolutionKind.Node16,
+    esModuleInterop: true,
+    skipLibCheck: true,
+    types: ['node'],
     experimentalDecorators: true,
   });
   const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => {

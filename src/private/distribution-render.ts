@@ -214,7 +214,16 @@ export function renderCfnContainerDistributionConfiguration(container: ApiContai
   });
 }
 
-/** Drops undefined members so that rendered objects only hold what was set. */
+/**
+ * Drops undefined members so that rendered objects only hold what was set. A plain loop: this runs several times per
+ * Region of every distribution configuration, and `Object.fromEntries(Object.entries(...).filter(...))` allocates an
+ * array per member and builds a dictionary-mode object that aws-cdk-lib's resolver then walks more slowly.
+ */
 function compact<T extends object>(obj: T): T {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(obj)) {
+    const value = (obj as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as T;
 }

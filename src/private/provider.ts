@@ -4,7 +4,6 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledgeNag, acknowledgeWildcardResource } from './nag';
@@ -110,12 +109,6 @@ export class ImageBuilderProvider extends Construct {
     const frameworkCompleteAndTimeoutRole = frameworkRole('FrameworkIsCompleteRole',
       'cdk-imagebuilder-distribution: custom-resource provider framework, isComplete and onTimeout');
 
-    // The waiter state machine logs every state transition, but not the execution data: the framework's input holds the
-    // pre-signed CloudFormation response URL.
-    const waiterLogs = new logs.LogGroup(this, 'WaiterLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.onEventHandler,
       isCompleteHandler: this.isCompleteHandler,
@@ -124,20 +117,18 @@ export class ImageBuilderProvider extends Construct {
       logGroup: this.logGroup,
       frameworkOnEventRole,
       frameworkCompleteAndTimeoutRole,
-      disableWaiterStateMachineLogging: false,
-      waiterStateMachineLogOptions: { destination: waiterLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
     this.serviceToken = provider.serviceToken;
 
     // The waiter state machine is the framework's internal loop (isComplete, wait, retry); its role and tracing are
     // not configurable.
     const waiter = provider.node.findChild('waiter-state-machine');
+    acknowledgeNag(waiter, 'AwsSolutions-SF1', 'The waiter state machine of the aws-cdk-lib Provider framework only '
+      + 'loops over the isComplete Lambda function, which logs every poll to the provider log group. Step Functions '
+      + 'logging would need log-delivery permissions (logs:CreateLogDelivery...) on "*", and its execution data holds '
+      + 'the pre-signed CloudFormation response URL.');
     acknowledgeNag(waiter, 'AwsSolutions-SF2', 'The waiter state machine of the aws-cdk-lib Provider framework only '
-      + 'loops over the isComplete Lambda function; the framework exposes no tracing option, and every step is logged '
-      + '(level ALL) to its own log group.');
-    acknowledgeNag(waiter, 'AwsSolutions-IAM5[Resource::*]', 'Step Functions log delivery to CloudWatch Logs needs '
-      + 'logs:CreateLogDelivery, logs:PutResourcePolicy and related actions, which support no resource-level permissions '
-      + '(Step Functions developer guide, "IAM policies for logging to CloudWatch Logs").');
+      + 'loops over the isComplete Lambda function; the framework exposes no tracing option.');
     for (const fn of ['framework-isComplete', 'framework-onTimeout']) {
       acknowledgeWildcardResource(waiter, `${(provider.node.findChild(fn) as lambda.IFunction).functionArn}:*`,
         'The Provider framework\'s waiter invokes its own isComplete and onTimeout functions by qualified ARNs as well.');

@@ -1,8 +1,8 @@
 // Integration test: DistributeImage distributes the latest Amazon Linux 2023 AMI (an SSM public parameter) with a
 // distribution configuration of the stack, and removes the copies on delete.
 // Snapshot: integ.distribute-image.js.snapshot/.
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { DistributeImage, DistributeImageSource, DistributionConfiguration } from '../../src';
 
 const app = new App();

@@ -1,8 +1,8 @@
 // Integration test: DistributionConfigurationPatch on a configuration of the same stack, imported by ARN as another
 // team's would be: it replaces one Region and adds target accounts and a launch permission to another.
 // Snapshot: integ.distribution-configuration-patch.js.snapshot/.
-import { App, Stack } from 'aws-cdk-lib';
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, Stack } from 'aws-cdk-lib';
 import { DistributionConfiguration, DistributionConfigurationPatch } from '../../src';
 
 const app = new App();

@@ -1,10 +1,10 @@
 // Integration test: a DistributionConfiguration with AMI and container distributions in two Regions and an S3 export
 // (applied through the shared custom-resource provider). Snapshot: integ.distribution-configuration.js.snapshot/.
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { DiskImageFormat, DistributionConfiguration } from '../../src';
 
 const app = new App();

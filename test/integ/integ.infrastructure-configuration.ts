@@ -1,10 +1,10 @@
 // Integration test: InfrastructureConfiguration with its defaults (new role and instance profile), and one in a VPC
 // with S3 logging, notifications and container builds. Snapshot: integ.infrastructure-configuration.js.snapshot/.
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { InfrastructureConfiguration } from '../../src';
 
 const app = new App();

@@ -89,6 +89,26 @@ test('create, update and delete leave the stored configuration exactly where it 
     expect(call.body.clientToken).toMatch(/^[0-9a-f-]{36}$/);
   }
   expect(ib.applied).toBe(3);
+  // The baseline's SSM calls are signed for the Lambda's Region (the server verifies every signature).
+  expect(ssm.regions.length).toBeGreaterThanOrEqual(4);
+  expect(new Set(ssm.regions)).toEqual(new Set(['us-east-1']));
+});
+
+test('a slow or throttled SSM answer is retried (per-request timeout, ThrottlingException)', async () => {
+  server.inject('GetParameter', faults.slow(1_000));
+  server.inject('PutParameter', faults.error(400, 'ThrottlingException', 'Rate exceeded'), 2);
+  await route(createEvent(props(exportPatch)));
+  expect(ssm.params.has(PARAM)).toBe(true);
+  expect(server.count('GetParameter')).toBe(2);
+  expect(server.count('PutParameter')).toBe(3);
+  expect(sleeps).toHaveLength(3);
+});
+
+test('an SSM error that is not transient names the call, the parameter and the service\'s reason', async () => {
+  server.inject('PutParameter', faults.error(400, 'AccessDeniedException', 'not authorized to perform ssm:PutParameter'));
+  await expect(route(createEvent(props(exportPatch)))).rejects.toThrow(
+    `ssm:PutParameter on ${PARAM} failed: AccessDeniedException: not authorized to perform ssm:PutParameter`);
+  expect(server.count('PutParameter')).toBe(1);
 });
 
 test('a concurrent change by another writer survives our delete', async () => {

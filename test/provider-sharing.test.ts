@@ -1,0 +1,56 @@
+/**
+ * The custom-resource provider is shared per stack: the resources it adds must be the same, in number and type,
+ * whether a stack uses the custom-resource constructs once, 10 or 100 times (issue 7). The stacks are those of
+ * bench/custom-resources.ts, which also prints the template bytes per extra use.
+ */
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import {
+  buildCustomResourceStack,
+  CUSTOM_RESOURCE_USES,
+  PROVIDER_ID,
+  providerResourceCounts,
+  total,
+  USE_COUNTS,
+} from '../bench/custom-resources';
+
+interface Measured {
+  readonly uses: number;
+  readonly provider: Record<string, number>;
+  /** Template resources whose logical ID comes from a path under the provider construct. */
+  readonly providerLogicalIds: number;
+  readonly stackResources: number;
+}
+
+function measure(stack: Stack, uses: number): Measured {
+  // Synthesizes (and so also runs the schema validators of test/util/jest-setup.ts); resources that aws-cdk-lib adds
+  // while synthesizing, such as overflow policies of a role whose policy grew too large, exist only after this.
+  const resources = Template.fromStack(stack).toJSON().Resources as Record<string, unknown>;
+  return {
+    uses,
+    provider: providerResourceCounts(stack),
+    providerLogicalIds: Object.keys(resources).filter((id) => id.startsWith(PROVIDER_ID)).length,
+    stackResources: Object.keys(resources).length,
+  };
+}
+
+describe.each(CUSTOM_RESOURCE_USES)('%s', (kind) => {
+  test(`the provider adds the same resources for ${USE_COUNTS.join(', ')} uses`, () => {
+    const measured = USE_COUNTS.map((uses) => measure(buildCustomResourceStack(kind, uses), uses));
+
+    // The provider exists, is counted from the construct tree and from the template alike, and every stack really
+    // holds more uses than the one before (so equal counts are not an accident of an empty measurement).
+    for (const m of measured) {
+      expect(m.provider['AWS::Lambda::Function']).toBeGreaterThanOrEqual(2);
+      expect(m.provider['AWS::StepFunctions::StateMachine']).toBe(1);
+      expect(m.providerLogicalIds).toBe(total(m.provider));
+    }
+    for (let i = 1; i < measured.length; i++) {
+      expect(measured[i].stackResources).toBeGreaterThan(measured[i - 1].stackResources);
+    }
+
+    const byUses = Object.fromEntries(measured.map((m) => [m.uses, m.provider]));
+    const once = measured[0].provider;
+    expect(byUses).toEqual(Object.fromEntries(measured.map((m) => [m.uses, once])));
+  });
+});
