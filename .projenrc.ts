@@ -32,8 +32,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     // Bundled into the handler asset by esbuild; never a runtime dependency of the construct library.
     '@aws-sdk/client-imagebuilder',
-    '@aws-sdk/client-ssm',
-    '@aws-sdk/client-ec2',
+    // EC2 and SSM calls are signed by lambda/aws-request.ts with the same signer the SDK uses (smaller bundle).
+    '@smithy/signature-v4@^5.7.5',
     '@types/aws-lambda',
     'esbuild',
     'aws-sdk-client-mock',
@@ -65,7 +65,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     dirs: ['src', 'lambda'],
     devdirs: ['test', 'bench', 'examples', 'scripts'],
   },
-  gitignore: ['/assets/', '/cdk.out/', '/examples/cdk.out/', '/bench/results/', '*.snapshot/asset.*', '/dist-python-check/'],
+  gitignore: [
+    '/assets/', '/cdk.out/', '/examples/cdk.out/', '/bench/results/', '/dist-python-check/', '/dist-pack-check/',
+    // integ-runner's working output; the committed snapshots are the templates and manifests, not the assets.
+    '*.snapshot/asset.*', '*.snapshot/cdk.out', 'test/integ/cdk-integ.out.*',
+  ],
   npmignoreEnabled: true,
 });
 
@@ -118,6 +122,20 @@ const checkPython = project.addTask('check:python', {
   env: { PYTHON_CHECK_REUSE_JSII: '1' },
 });
 project.postCompileTask.spawn(checkPython);
+
+// integ.*.ts snapshots: checked in the test command, regenerated on purpose with integ:update.
+// schema-compat.js lets integ-runner read aws-cdk-lib 2.270's cloud assembly schema (see the file).
+const integCommand = 'integ-runner --directory test/integ --language typescript --parallel-regions us-east-1 --max-workers 2'
+  + ' --app "ts-node --project test/tsconfig.json --transpile-only -r ./test/integ/schema-compat.js {filePath}"';
+const integSnapshot = project.addTask('integ:snapshot', {
+  description: 'Check the committed integ.*.ts snapshots (no deployment)',
+  exec: integCommand,
+});
+project.addTask('integ:update', {
+  description: 'Regenerate the integ.*.ts snapshots without deploying',
+  exec: `${integCommand} --dry-run --force`,
+});
+project.testTask.spawn(integSnapshot);
 
 project.addTask('bench', {
   description: 'Benchmarks: synth time and template bytes vs raw L1 and the alpha module, handler bundle size and load time',

@@ -9,8 +9,8 @@ const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
 
 test('README opens with the two set-up commands, each alone in its own code block', () => {
   const fences = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].slice(0, 2).map((m) => m[2].trim());
-  expect(fences).toEqual(['npm ci && npx projen synth:example', 'npm ci && npx projen build']);
-  expect(fs.readFileSync(path.join(root, '.ci', 'run'), 'utf8')).toContain('\nnpm ci && npx projen build\n');
+  expect(fences).toEqual(['npm install && npx projen synth:example', 'npm install && npx projen build']);
+  expect(fs.readFileSync(path.join(root, '.ci', 'run'), 'utf8')).toContain('\nnpm install && npx projen build\n');
 });
 
 test('every TypeScript example in the README type-checks', () => {
