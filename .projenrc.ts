@@ -50,6 +50,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   ],
 
   jestOptions: {
+    // A changed snapshot fails the build; `npx projen test:update` rewrites them on purpose.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       collectCoverageFrom: ['src/**/*.ts', 'lambda/**/*.ts'],
@@ -136,6 +138,17 @@ project.addTask('integ:update', {
   exec: `${integCommand} --dry-run --force`,
 });
 project.testTask.spawn(integSnapshot);
+
+// The build packages JavaScript only: Maven Central, PyPI and NuGet are unreachable here, and the Python bindings are
+// checked by check:python instead. Releases run package-all. The tarball is then installed into a new app and
+// synthesized, which proves that the handler bundle ships in the npm package.
+const checkPackage = project.addTask('check:package', {
+  description: 'Install the packed npm tarball into a new app and synthesize every construct from it',
+  exec: 'bash scripts/check-package.sh',
+});
+project.packageTask.reset();
+project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+project.packageTask.spawn(checkPackage);
 
 project.addTask('bench', {
   description: 'Benchmarks: synth time and template bytes vs raw L1 and the alpha module, handler bundle size and load time',

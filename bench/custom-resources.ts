@@ -23,7 +23,7 @@
  * same property with every template validated.
  */
 import * as fs from 'fs';
-import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
@@ -46,9 +46,14 @@ const configArn = (i: number) => `arn:aws:imagebuilder:us-east-1:111111111111:di
 
 /** A stack that uses one custom-resource construct `uses` times. */
 export function buildCustomResourceStack(kind: CustomResourceUse, uses: number): Stack {
-  // 100 DistributeImage uses make about 300 resources; the limit is lifted in case a kind grows past 500.
+  // 100 DistributeImage uses make about 515 resources (each has its execution role and handler role, with policies),
+  // above CloudFormation's 500 per stack: lifted for synthesis, which is all this measures.
   const app = new App({ context: { '@aws-cdk/core:stackResourceLimit': 2000 } });
   const stack = new Stack(app, `CustomResources-${kind}-${uses}`, { env: ENV });
+  Validations.of(stack).acknowledge({
+    id: 'CloudFormation-Validate::F0007',
+    reason: 'Synthesized only, to count the provider resources at 100 uses; a deployable stack stays under 500 resources',
+  });
   let exportRole: iam.Role | undefined;
   let exportBucket: s3.Bucket | undefined;
   for (let i = 0; i < uses; i++) {

@@ -171,6 +171,8 @@ export class DistributeImage extends Construct {
   public readonly executionRole: iam.IRole;
 
   private readonly resource: CustomResource;
+  /** The role the custom-resource handler assumes for this distribution's calls. */
+  private readonly handlerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: DistributeImageProps) {
     super(scope, id);
@@ -182,6 +184,8 @@ export class DistributeImage extends Construct {
 
     const removal = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const timeout = props.timeout ?? MAX_TOTAL_TIMEOUT;
+    this.handlerRole = provider.newHandlerRole(this, 'HandlerRole',
+      'cdk-imagebuilder-distribution: assumed by the custom-resource handler to run one DistributeImage');
 
     const properties: DistributeImageResourceProperties = {
       SourceImage: props.source.sourceImage,
@@ -191,6 +195,7 @@ export class DistributeImage extends Construct {
       Tags: props.tags ? stack.toJsonString(props.tags) : undefined,
       RemovalPolicy: removal === RemovalPolicy.DESTROY ? 'destroy' : 'retain',
       TimeoutSeconds: String(timeout.toSeconds()),
+      RoleArn: this.handlerRole.roleArn,
     };
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
@@ -200,7 +205,9 @@ export class DistributeImage extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    this.grantProvider(provider, configArn, props, removal);
+    this.grantHandler(configArn, props, removal);
+    // The role's policy too: it must exist before the first call and outlive the Delete.
+    this.resource.node.addDependency(this.handlerRole);
     this.imageBuildVersionArn = this.resource.getAttString(DistributeImageAttributes.IMAGE_BUILD_VERSION_ARN);
     this.amis = this.resource.getAttString(DistributeImageAttributes.AMIS);
 
@@ -278,26 +285,29 @@ export class DistributeImage extends Construct {
     }
     return role;
   }
-  private grantProvider(provider: ImageBuilderProvider, configArn: string, props: DistributeImageProps, removal: RemovalPolicy): void {
+
+  /** What the handler needs for this distribution, on its role for this resource. */
+  private grantHandler(configArn: string, props: DistributeImageProps, removal: RemovalPolicy): void {
     const stack = Stack.of(this);
+    const role = this.handlerRole;
     const images = stack.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: '*' });
     const distributeResources = [configArn, images];
     if (props.source.type === DistributeImageSourceType.IMAGE_ARN) distributeResources.push(props.source.value);
-    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['imagebuilder:DistributeImage'], resources: distributeResources }));
-    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['imagebuilder:GetImage'], resources: [images] }));
-    acknowledgeWildcardResource(provider.role, images, 'DistributeImage creates a new image build version whose ARN is '
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['imagebuilder:DistributeImage'], resources: distributeResources }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['imagebuilder:GetImage'], resources: [images] }));
+    acknowledgeWildcardResource(role, images, 'DistributeImage creates a new image build version whose ARN is '
       + 'only known from the API response; the handler reads (and, with RemovalPolicy.DESTROY, deletes) it. Scoped to '
       + 'Image Builder images of this account and Region.');
-    provider.addToRolePolicy(new iam.PolicyStatement({
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['iam:PassRole'],
       resources: [this.executionRole.roleArn],
       conditions: { StringEquals: { 'iam:PassedToService': 'imagebuilder.amazonaws.com' } },
     }));
     if (props.source.parameter) {
-      props.source.parameter.grantRead(provider.role);
+      props.source.parameter.grantRead(role);
     } else if (props.source.type === DistributeImageSourceType.SSM_PARAMETER) {
       const name = props.source.value;
-      provider.addToRolePolicy(new iam.PolicyStatement({
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: ['ssm:GetParameter', 'ssm:GetParameters'],
         resources: [stack.formatArn({
           service: 'ssm', resource: 'parameter', resourceName: Token.isUnresolved(name) || !name.startsWith('/') ? name : name.slice(1),
@@ -305,24 +315,24 @@ export class DistributeImage extends Construct {
       }));
     }
     if (removal === RemovalPolicy.DESTROY) {
-      provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['imagebuilder:DeleteImage'], resources: [images] }));
-      provider.addToRolePolicy(new iam.PolicyStatement({
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['imagebuilder:DeleteImage'], resources: [images] }));
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: ['ec2:DeregisterImage'],
         resources: [stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'image', resourceName: '*' })],
       }));
-      provider.addToRolePolicy(new iam.PolicyStatement({
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: ['ec2:DeleteSnapshot'],
         resources: [stack.formatArn({ service: 'ec2', region: '*', resource: 'snapshot', resourceName: '*' })],
       }));
       // DescribeImages has no resource-level permissions; it finds the snapshots to delete.
-      provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeImages'], resources: ['*'] }));
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeImages'], resources: ['*'] }));
       const amis = stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'image', resourceName: '*' });
-      acknowledgeWildcardResource(provider.role, amis, 'With RemovalPolicy.DESTROY the handler deregisters the AMIs that '
+      acknowledgeWildcardResource(role, amis, 'With RemovalPolicy.DESTROY the handler deregisters the AMIs that '
         + 'the distribution created in each Region; their IDs are only known at deploy time.');
-      acknowledgeWildcardResource(provider.role, stack.formatArn({ service: 'ec2', region: '*', resource: 'snapshot', resourceName: '*' }),
+      acknowledgeWildcardResource(role, stack.formatArn({ service: 'ec2', region: '*', resource: 'snapshot', resourceName: '*' }),
         'With RemovalPolicy.DESTROY the handler deletes the snapshots of the distributed AMIs, created at deploy time '
         + 'in each Region; scoped to this account.');
-      acknowledgeNag(provider.role, 'AwsSolutions-IAM5[Resource::*]', 'Only for ec2:DescribeImages, which supports no '
+      acknowledgeNag(role, 'AwsSolutions-IAM5[Resource::*]', 'Only for ec2:DescribeImages, which supports no '
         + 'resource-level permissions; it finds the snapshots of the AMIs to delete.');
     }
   }

@@ -485,7 +485,7 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
         errors.addMessage('role', 'instanceProfile and role exclude each other; give the role through the instance profile, or give only the role');
       }
       this.validateNetwork(errors, props, subnet);
-      validateMetadataOptions(errors, 'instanceMetadataOptions', { httpTokens, hopLimit, containerBuilds });
+      validateMetadataOptions(errors, { httpTokens, hopLimit, containerBuilds });
       validatePlacement(errors, 'placement', props.placement);
       validateLength(errors, 'logging.s3KeyPrefix', props.logging?.s3KeyPrefix, 1, 1024);
       validateTags(errors, 'tags', props.tags);

@@ -3,9 +3,10 @@
  * library: no unacknowledged error or warning.
  *
  * cdk-nag 3 is no longer an Aspect (`Aspects.of(app).add(new AwsSolutionsChecks())` fails with "aspect.visit is not a
- * function"): it is a policy validation plugin, and findings are acknowledged with aws-cdk-lib's own
- * `Validations.of(construct).acknowledge({ id, reason })`, which the library uses next to the code that causes an
- * inherent finding. Findings are read from the plugin's report (cdk-nag 3 adds no annotations).
+ * function"): it is a policy validation plugin, and findings are acknowledged in aws-cdk-lib's acknowledged-rules
+ * metadata (the entry `Validations.of(construct).acknowledge({ id, reason })` writes; src/private/nag.ts), which the
+ * library adds next to the code that causes an inherent finding. Findings are read from the plugin's report (cdk-nag 3
+ * adds no annotations).
  */
 import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
@@ -28,7 +29,7 @@ import {
   InfrastructureConfiguration,
   Tenancy,
 } from '../src';
-import { GoldenImageStack } from './util/example-stack';
+import { GoldenImageStack } from '../examples/stack';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
 const OTHER_ACCOUNT = '222222222222';
@@ -185,7 +186,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     new s3.Bucket(stack, 'Plain');
     // A wildcard the library did not create, on the library's own roles, is still reported: acknowledgements are exact.
     const provider = stack.node.findChild('ImageBuilderDistributionProvider') as any;
-    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:Get*'], resources: ['*'] }));
+    provider.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:Get*'], resources: ['*'] }));
     const findings = nagFindings(stack);
     expect(findings).toEqual(expect.arrayContaining([
       'error AwsSolutions-S1 EveryConstruct/Plain/Resource',

@@ -54,3 +54,49 @@ describe.each(CUSTOM_RESOURCE_USES)('%s', (kind) => {
     expect(byUses).toEqual(Object.fromEntries(measured.map((m) => [m.uses, once])));
   });
 });
+
+describe('per-resource handler roles', () => {
+  const kinds = CUSTOM_RESOURCE_USES;
+
+  test.each(kinds)('%s: the resource passes its own role, trusted by the provider role only, under the provider path', (kind) => {
+    const stack = buildCustomResourceStack(kind, 2);
+    const template = Template.fromStack(stack).toJSON();
+    const resources = template.Resources as Record<string, any>;
+    const customResources = Object.entries(resources).filter(([, r]) => String(r.Type).startsWith('Custom::'));
+    expect(customResources).toHaveLength(2);
+
+    const providerRoleId = Object.keys(resources)
+      .find((id) => id.startsWith(`${PROVIDER_ID}Role`) && resources[id].Type === 'AWS::IAM::Role')!;
+    expect(providerRoleId).toBeDefined();
+    const roleIds = new Set<string>();
+    for (const [, resource] of customResources) {
+      // The role is passed by reference, and the resource waits for the role and for its policy.
+      const roleId: string = resource.Properties.RoleArn['Fn::GetAtt'][0];
+      expect(resource.Properties.RoleArn).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+      roleIds.add(roleId);
+      const role = resources[roleId];
+      expect(role.Type).toBe('AWS::IAM::Role');
+      expect(role.Properties.Path).toMatch(/^\/cdk-imagebuilder-distribution\/c8[0-9a-f]{40}\/$/);
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { AWS: { 'Fn::GetAtt': [providerRoleId, 'Arn'] } },
+      }]);
+      const policyId = Object.keys(resources).find((id) => resources[id].Type === 'AWS::IAM::Policy'
+        && JSON.stringify(resources[id].Properties.Roles) === JSON.stringify([{ Ref: roleId }]))!;
+      expect(policyId).toBeDefined();
+      expect(resource.DependsOn).toEqual(expect.arrayContaining([roleId, policyId]));
+    }
+    // One role per resource, not a shared one.
+    expect(roleIds.size).toBe(2);
+
+    // The provider's role may assume the roles under its own path, and holds nothing about any one resource.
+    const providerPolicies = Object.values(resources).filter((r: any) => r.Type === 'AWS::IAM::Policy'
+      && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: providerRoleId }]));
+    expect(providerPolicies).toHaveLength(1);
+    const statements = (providerPolicies[0] as any).Properties.PolicyDocument.Statement;
+    expect(statements.map((s: any) => s.Action)).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents'], 'sts:AssumeRole']);
+    const path = resources[[...roleIds][0]].Properties.Path as string;
+    expect(JSON.stringify(statements[1].Resource)).toContain(`:role${path}*"`);
+  });
+});

@@ -22,6 +22,8 @@ export interface PatchResourceProperties {
    * an Update and the patch is applied again after CloudFormation rewrote the whole configuration. Not read.
    */
   readonly BaseHash?: string;
+  /** ARN of the role the handler assumes for this resource's API calls. Absent: the handler's own credentials. */
+  readonly RoleArn?: string;
 }
 
 /** What a patch does to a distribution configuration. Field names and shapes are the Image Builder API's. */
@@ -58,6 +60,8 @@ export interface DistributeImageResourceProperties {
   readonly RemovalPolicy?: 'retain' | 'destroy';
   /** Upper bound, in seconds, for the wait for AVAILABLE; the provider's own total timeout bounds it too. */
   readonly TimeoutSeconds?: string;
+  /** ARN of the role the handler assumes for this resource's API calls. Absent: the handler's own credentials. */
+  readonly RoleArn?: string;
 }
 
 /** Attributes of `Custom::ImageBuilderDistributeImage` (Fn::GetAtt names). */

@@ -71,15 +71,15 @@ export function validateDescription(errors: ValidationErrors, path: string, desc
   validateLength(errors, path, description, 1, 1024);
 }
 
+/** Errors name the props (`httpPutResponseHopLimit`), which are top-level, not the rendered `instanceMetadataOptions`. */
 export function validateMetadataOptions(
   errors: ValidationErrors,
-  path: string,
   options: { httpTokens: string; hopLimit: number; containerBuilds: boolean },
 ): void {
-  validateRange(errors, `${path}.httpPutResponseHopLimit`, options.hopLimit, 1, 64);
+  validateRange(errors, 'httpPutResponseHopLimit', options.hopLimit, 1, 64);
   if (options.containerBuilds && !isUnresolved(options.hopLimit) && !isUnresolved(options.httpTokens)
     && options.httpTokens === 'required' && options.hopLimit < MIN_CONTAINER_HOP_LIMIT) {
-    errors.add(`${path}.httpPutResponseHopLimit`, options.hopLimit,
+    errors.add('httpPutResponseHopLimit', options.hopLimit,
       `container builds with httpTokens "required" need at least ${MIN_CONTAINER_HOP_LIMIT} hops (the container is one hop from the instance)`);
   }
 }

@@ -29,6 +29,8 @@ export class PatchResource extends Construct {
   /** The SSM parameter in which the handler keeps the configuration as it was before the patch. */
   public readonly baselineParameterName: string;
   public readonly resource: CustomResource;
+  /** The role the handler assumes for this patch's calls. */
+  public readonly handlerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: PatchResourceProps) {
     super(scope, id);
@@ -38,11 +40,23 @@ export class PatchResource extends Construct {
     // Known at synth, so the handler's SSM permissions can name exactly this parameter.
     this.baselineParameterName = `${BASELINE_PARAMETER_PREFIX}/${this.node.addr}`;
 
+    this.handlerRole = provider.newHandlerRole(this, 'HandlerRole',
+      'cdk-imagebuilder-distribution: assumed by the custom-resource handler to patch one distribution configuration');
+    this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['imagebuilder:GetDistributionConfiguration', 'imagebuilder:UpdateDistributionConfiguration'],
+      resources: [props.distributionConfigurationArn],
+    }));
+    this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
+      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.baselineParameterName.slice(1) })],
+    }));
+
     const properties: PatchResourceProperties = {
       DistributionConfigurationArn: props.distributionConfigurationArn,
       Patch: Lazy.string({ produce: () => stack.toJsonString(props.patch()) }),
       BaselineParameterName: this.baselineParameterName,
       BaseHash: props.base ? Lazy.string({ produce: () => hashOf(stack, props.base!) }) : undefined,
+      RoleArn: this.handlerRole.roleArn,
     };
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
@@ -52,15 +66,8 @@ export class PatchResource extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     if (props.base) this.resource.node.addDependency(props.base);
-
-    provider.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['imagebuilder:GetDistributionConfiguration', 'imagebuilder:UpdateDistributionConfiguration'],
-      resources: [props.distributionConfigurationArn],
-    }));
-    provider.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
-      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.baselineParameterName.slice(1) })],
-    }));
+    // The role's policy too: it must exist before the first call, and outlive the Delete that reverts the patch.
+    this.resource.node.addDependency(this.handlerRole);
   }
 }
 

@@ -18,10 +18,18 @@ export const DEFAULT_QUERY_INTERVAL = Duration.seconds(30);
 /** The Provider framework's upper bound for a resource's total wait. */
 export const MAX_TOTAL_TIMEOUT = Duration.hours(2);
 
+/** IAM path of the per-resource handler roles; the provider's address follows, so each provider assumes only its own. */
+export const HANDLER_ROLE_PATH_PREFIX = '/cdk-imagebuilder-distribution/';
+
 /**
  * The one custom-resource provider of a stack, shared by every resource of this library in it: one handler asset,
- * one role, one waiter state machine, however many resources use it. Each resource adds to the role exactly the
- * permissions it needs on its own resources.
+ * one role, one waiter state machine, however many resources use it.
+ *
+ * The provider's own role holds nothing resource-specific. Each custom resource gets a handler role of its own
+ * (`newHandlerRole`) with exactly the permissions it needs, and the handler assumes that role for the resource's
+ * calls. So the permissions of a resource exist exactly as long as the resource, and the provider's role does not
+ * grow with the number of resources: a shared role holding every resource's statements outgrows IAM's policy size
+ * limits at about a hundred resources.
  */
 export class ImageBuilderProvider extends Construct {
   /** Returns the stack's provider, creating it on first use. */
@@ -38,6 +46,8 @@ export class ImageBuilderProvider extends Construct {
   public readonly onEventHandler: lambda.Function;
   public readonly isCompleteHandler: lambda.Function;
   public readonly logGroup: logs.LogGroup;
+  /** The IAM path of this provider's handler roles. */
+  private readonly handlerRolePath: string;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -62,6 +72,17 @@ export class ImageBuilderProvider extends Construct {
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [this.logGroup.logGroupArn],
     }));
+
+    // Handler roles live under a path of their own, so this statement reaches only the roles of this provider; each
+    // of them trusts this role by its ARN in its trust policy as well.
+    this.handlerRolePath = `${HANDLER_ROLE_PATH_PREFIX}${this.node.addr}/`;
+    const handlerRoles = Stack.of(this).formatArn({
+      service: 'iam', region: '', resource: 'role', resourceName: `${this.handlerRolePath.slice(1)}*`,
+    });
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [handlerRoles] }));
+    acknowledgeWildcardResource(this.role, handlerRoles, 'The handler assumes the role of the custom resource it '
+      + 'serves; each resource has its own, created with it under this provider\'s IAM path (one statement for all of '
+      + 'them keeps this policy from growing with every resource). Each role also names this role in its trust policy.');
 
     const code = lambda.Code.fromAsset(HANDLER_ASSET_DIR);
     const common: Omit<lambda.FunctionProps, 'handler'> = {
@@ -135,8 +156,16 @@ export class ImageBuilderProvider extends Construct {
     }
   }
 
-  /** Adds a statement to the handler role (both entry points share it). */
-  public addToRolePolicy(statement: iam.PolicyStatement): void {
-    this.role.addToPrincipalPolicy(statement);
+  /**
+   * A role for one custom resource, assumed by the handler for that resource's API calls. Grant it exactly what the
+   * resource needs, pass its ARN as the resource's `RoleArn` property, and make the resource depend on it (so the
+   * role and its policy exist before the first call and are deleted only after the resource's Delete).
+   */
+  public newHandlerRole(scope: Construct, id: string, description: string): iam.Role {
+    return new iam.Role(scope, id, {
+      assumedBy: new iam.ArnPrincipal(this.role.roleArn),
+      path: this.handlerRolePath,
+      description,
+    });
   }
 }

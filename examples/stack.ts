@@ -1,6 +1,4 @@
-// A copy of the stack of examples/app.ts, which cannot be imported: it synthesizes an App when loaded. Differences:
-// the eu-west-1 distribution uses a key of eu-west-1, and no grantWrite on the export role (the library grants what
-// VM Import/Export needs).
+// The example stack: examples/app.ts synthesizes it, test/nag.test.ts checks it with cdk-nag.
 import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -17,7 +15,7 @@ import {
   DistributionConfiguration,
   DistributionConfigurationPatch,
   InfrastructureConfiguration,
-} from '../../src';
+} from '../src';
 
 const SHARED_SERVICES = '222222222222';
 const WORKLOADS = '333333333333';
@@ -26,7 +24,9 @@ export class GoldenImageStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
 
-    const amiKey = new kms.Key(this, 'AmiKey', { enableKeyRotation: true, description: 'Encrypts distributed AMIs' });
+    const topicKey = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Encrypts build notifications' });
+    // A KMS key must be in the Region it encrypts AMIs in: the eu-west-1 key lives in that Region.
+    const euAmiKey = kms.Key.fromKeyArn(this, 'EuAmiKey', `arn:aws:kms:eu-west-1:${this.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
     const repository = new ecr.Repository(this, 'Images', { imageScanOnPush: true });
     const exports = new s3.Bucket(this, 'DiskImages', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -38,6 +38,7 @@ export class GoldenImageStack extends Stack {
       assumedBy: new iam.ServicePrincipal('vmie.amazonaws.com'),
       description: 'VM Import/Export writes exported disk images',
     });
+    // No bucket grant here: the S3 export grants VM Import/Export exactly what it needs on the bucket and prefix.
     const latestAmi = new ssm.StringParameter(this, 'LatestAmi', {
       parameterName: '/golden/linux/latest',
       stringValue: 'ami-0123456789abcdef0',
@@ -60,7 +61,7 @@ export class GoldenImageStack extends Stack {
           region: 'eu-west-1',
           amiName: 'golden-linux-{{ imagebuilder:buildDate }}',
           targetAccountIds: [WORKLOADS],
-          kmsKey: kms.Key.fromKeyArn(this, 'EuKey', 'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555'),
+          kmsKey: euAmiKey,
         },
         { region: 'ap-southeast-2', amiName: 'golden-linux-{{ imagebuilder:buildDate }}', amiTags: { team: 'platform' } },
       ],
@@ -75,7 +76,7 @@ export class GoldenImageStack extends Stack {
       enforceSSL: true,
       serverAccessLogsPrefix: 'access-logs/',
     });
-    const notifications = new sns.Topic(this, 'BuildNotifications', { enforceSSL: true, masterKey: amiKey });
+    const notifications = new sns.Topic(this, 'BuildNotifications', { enforceSSL: true, masterKey: topicKey });
     new InfrastructureConfiguration(this, 'Infrastructure', {
       description: 'Builds the golden Linux image',
       instanceTypes: [ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.LARGE)],
@@ -107,4 +108,3 @@ export class GoldenImageStack extends Stack {
     patch.addTargetAccounts('eu-west-1', WORKLOADS);
   }
 }
-
