@@ -25,6 +25,19 @@ export function envCredentials(env: NodeJS.ProcessEnv = process.env): AwsCredent
   return { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
 }
 
+/** The Lambda's own Region. */
+export function lambdaRegion(env: NodeJS.ProcessEnv = process.env): string {
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) throw new Error('AWS_REGION is not set');
+  return region;
+}
+
+/** Per-request timeout (ms): a hung answer fails as a retryable TimeoutError instead of eating the Lambda's time. */
+export function requestTimeoutMs(): number {
+  const fromEnv = Number(process.env.HANDLER_REQUEST_TIMEOUT_MS);
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 20_000;
+}
+
 /** The public endpoint of `service` in `region` (China Regions end in .com.cn). */
 export function regionalEndpoint(service: string, region: string): string {
   return `https://${service}.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
@@ -76,8 +89,8 @@ export interface AwsClientOptions {
   readonly endpoint?: string;
   /** The whole request, connection included, fails as a retryable TimeoutError after this long. */
   readonly timeoutMs: number;
-  /** Default: the environment's (Lambda's) credentials. */
-  readonly credentials?: () => AwsCredentials;
+  /** Called for every request (so rotated or refreshed credentials are picked up). Default: the environment's (Lambda's). */
+  readonly credentials?: () => AwsCredentials | Promise<AwsCredentials>;
 }
 
 export interface RawResponse {

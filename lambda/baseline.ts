@@ -49,9 +49,9 @@ export function decode(value: string): BaselineDocument {
 const notFound = (err: unknown) => (err as Error)?.name === 'ParameterNotFound';
 
 /** The stored document, or an empty one when the parameter does not exist. */
-export async function readBaseline(name: string): Promise<BaselineDocument> {
+export async function readBaseline(context: clients.CallContext, name: string): Promise<BaselineDocument> {
   try {
-    const out = await call('ssm:GetParameter', name, () => clients.ssm().getParameter({ Name: name }), notFound);
+    const out = await call('ssm:GetParameter', name, () => clients.ssm(context).getParameter({ Name: name }), notFound);
     try {
       return decode(out.Parameter?.Value ?? '');
     } catch (err) {
@@ -64,17 +64,17 @@ export async function readBaseline(name: string): Promise<BaselineDocument> {
 }
 
 /** Stores `doc`; an empty document deletes the parameter. */
-export async function writeBaseline(name: string, doc: BaselineDocument): Promise<void> {
+export async function writeBaseline(context: clients.CallContext, name: string, doc: BaselineDocument): Promise<void> {
   if (Object.keys(doc.entries).length === 0) {
     try {
-      await call('ssm:DeleteParameter', name, () => clients.ssm().deleteParameter({ Name: name }), notFound);
+      await call('ssm:DeleteParameter', name, () => clients.ssm(context).deleteParameter({ Name: name }), notFound);
     } catch (err) {
       if (!notFound(err)) throw err;
     }
     return;
   }
   const { value, tier } = encode(doc);
-  await call('ssm:PutParameter', name, () => clients.ssm().putParameter({
+  await call('ssm:PutParameter', name, () => clients.ssm(context).putParameter({
     Name: name,
     Value: value,
     Type: 'String',

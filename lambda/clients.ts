@@ -2,13 +2,42 @@
 // jest.spyOn(clients, 'ec2' | 'ssm') returns fakes) or point them at a local server with the *_ENDPOINT environment
 // variables. EC2 and SSM go through our own signed requests (aws-request.ts): their SDK clients would make the
 // bundle several times bigger for the six calls we make.
+//
+// Every factory takes the event's CallContext: the credentials of the role named in the resource's RoleArn property
+// (credentials.ts), or the Lambda's own. The context is made once per event by onEvent/isComplete and passed down
+// explicitly, so the code that makes a call shows as whom it makes it.
 import { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
-import { JsonClient, QueryClient, xmlChild, xmlItems, xmlText } from './aws-request';
+import { AwsCredentials, envCredentials, JsonClient, lambdaRegion, QueryClient, requestTimeoutMs, xmlChild, xmlItems, xmlText } from './aws-request';
+import { AssumeRoleOptions, assumeRole, resetCredentials, roleSessionName } from './credentials';
 
-/** Per-request timeout (ms): a hung answer fails as a retryable TimeoutError instead of eating the Lambda's time. */
-export function requestTimeoutMs(): number {
-  const fromEnv = Number(process.env.HANDLER_REQUEST_TIMEOUT_MS);
-  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 20_000;
+/** As whom one event's AWS calls are made. */
+export interface CallContext {
+  /** The role of the event's resource (its RoleArn property); undefined: the Lambda's own role. */
+  readonly roleArn?: string;
+  /** Called for every request, so that a long invocation gets refreshed credentials. */
+  readonly credentials: () => Promise<AwsCredentials>;
+}
+
+/** The Lambda's own credentials (its environment variables): for resources without RoleArn. */
+export const LAMBDA_CREDENTIALS: CallContext = { credentials: async () => envCredentials() };
+
+/**
+ * The context of one event: its resource's RoleArn (ResourceProperties, on Delete too: the role outlives the
+ * resource, which depends on it), assumed with a session named after the CloudFormation request; without RoleArn,
+ * the Lambda's own credentials. RoleArn is not compared between old and new properties anywhere: changing the
+ * role alone changes nothing but who makes the calls.
+ */
+export function callContext(
+  event: { readonly RequestId?: string; readonly ResourceProperties?: Record<string, unknown> },
+  options: AssumeRoleOptions = {},
+): CallContext {
+  const roleArn = event.ResourceProperties?.RoleArn;
+  if (roleArn === undefined) return LAMBDA_CREDENTIALS;
+  if (typeof roleArn !== 'string' || roleArn === '') {
+    throw new Error(`Property RoleArn must be the ARN of the IAM role to make the calls with (got ${JSON.stringify(roleArn)})`);
+  }
+  const sessionName = roleSessionName(event.RequestId);
+  return { roleArn, credentials: () => assumeRole(roleArn, sessionName, options) };
 }
 
 // Our own retry loop (retry.ts) decides on retries, including ResourceInUseException which the SDK would not retry.
@@ -19,16 +48,37 @@ function common() {
   };
 }
 
-const cache = new Map<string, { destroy?: () => void }>();
+interface CacheEntry {
+  client?: { destroy?: () => void };
+  /** The context that last asked for the client: always of the role in the cache key. */
+  context: CallContext;
+}
+const cache = new Map<string, CacheEntry>();
 
-function cached<T extends { destroy?: () => void }>(key: string, make: () => T): T {
-  if (!cache.has(key)) cache.set(key, make());
-  return cache.get(key) as T;
+/**
+ * One client per `kind` (service and Region) and role: the key ends with the role ARN ('' for the Lambda's own
+ * credentials), so a client made for one role is never used for another role or for none. A client outlives the
+ * event that made it (its connections are reused); it signs with the credentials of the context that asked for it
+ * last, which is of the same role and names the current request should the credentials need refreshing.
+ */
+function cached<T extends { destroy?: () => void }>(kind: string, context: CallContext, make: (credentials: () => Promise<AwsCredentials>) => T): T {
+  const key = `${kind}|${context.roleArn ?? ''}`;
+  let entry = cache.get(key);
+  if (entry) {
+    entry.context = context;
+  } else {
+    const created: CacheEntry = { context };
+    created.client = make(() => created.context.credentials());
+    cache.set(key, created);
+    entry = created;
+  }
+  return entry.client as T;
 }
 
-export function imagebuilder(region?: string): ImagebuilderClient {
-  return cached(`imagebuilder:${region ?? ''}`, () => new ImagebuilderClient({
+export function imagebuilder(context: CallContext, region?: string): ImagebuilderClient {
+  return cached(`imagebuilder:${region ?? ''}`, context, (credentials) => new ImagebuilderClient({
     ...common(),
+    credentials,
     ...(region ? { region } : {}),
     ...(process.env.IMAGEBUILDER_ENDPOINT ? { endpoint: process.env.IMAGEBUILDER_ENDPOINT } : {}),
   }));
@@ -45,8 +95,8 @@ export interface Ec2Image {
 export class Ec2 {
   private readonly client: QueryClient;
 
-  constructor(readonly region: string, endpoint?: string) {
-    this.client = new QueryClient({ service: 'ec2', region, endpoint, timeoutMs: requestTimeoutMs() }, '2016-11-15');
+  constructor(readonly region: string, endpoint?: string, credentials?: () => Promise<AwsCredentials>) {
+    this.client = new QueryClient({ service: 'ec2', region, endpoint, timeoutMs: requestTimeoutMs(), credentials }, '2016-11-15');
   }
 
   async describeImages(input: { ImageIds: readonly string[]; Owners?: readonly string[] }): Promise<{ Images: Ec2Image[] }> {
@@ -79,8 +129,8 @@ export class Ec2 {
 export class Ssm {
   private readonly client: JsonClient;
 
-  constructor(readonly region: string, endpoint?: string) {
-    this.client = new JsonClient({ service: 'ssm', region, endpoint, timeoutMs: requestTimeoutMs() }, 'AmazonSSM');
+  constructor(readonly region: string, endpoint?: string, credentials?: () => Promise<AwsCredentials>) {
+    this.client = new JsonClient({ service: 'ssm', region, endpoint, timeoutMs: requestTimeoutMs(), credentials }, 'AmazonSSM');
   }
 
   getParameter(input: { Name: string }): Promise<{ Parameter?: { Name?: string; Value?: string; Version?: number } }> {
@@ -101,22 +151,18 @@ export class Ssm {
   }
 }
 
-function lambdaRegion(): string {
-  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (!region) throw new Error('AWS_REGION is not set');
-  return region;
+/** Parameter Store in the Lambda's Region (where the baselines are kept). */
+export function ssm(context: CallContext): Ssm {
+  return cached('ssm', context, (credentials) => new Ssm(lambdaRegion(), process.env.SSM_ENDPOINT || undefined, credentials));
 }
 
-export function ssm(): Ssm {
-  return cached('ssm', () => new Ssm(lambdaRegion(), process.env.SSM_ENDPOINT || undefined));
+export function ec2(context: CallContext, region: string): Ec2 {
+  return cached(`ec2:${region}`, context, (credentials) => new Ec2(region, process.env.EC2_ENDPOINT || undefined, credentials));
 }
 
-export function ec2(region: string): Ec2 {
-  return cached(`ec2:${region}`, () => new Ec2(region, process.env.EC2_ENDPOINT || undefined));
-}
-
-/** Forget cached clients (tests that change endpoints between cases); closes their sockets. */
+/** Forget cached clients and credentials (tests that change endpoints between cases); closes their sockets. */
 export function resetClients(): void {
-  for (const client of cache.values()) client.destroy?.();
+  for (const { client } of cache.values()) client?.destroy?.();
   cache.clear();
+  resetCredentials();
 }

@@ -4,13 +4,13 @@ import * as clients from './clients';
 import { DistributeImageOptions, errorText, log } from './distribute-common';
 import { withRetries } from './retry';
 
-export async function deleteAmi(name: string, region: string, amiId: string, imageCreated: number, sourceImage: string | undefined,
-  options: DistributeImageOptions): Promise<void> {
+export async function deleteAmi(context: clients.CallContext, name: string, region: string, amiId: string, imageCreated: number,
+  sourceImage: string | undefined, options: DistributeImageOptions): Promise<void> {
   if (amiId === sourceImage) {
     log(options, `${name}: keeping ${amiId} in ${region}: it is the source image`);
     return;
   }
-  const ec2 = clients.ec2(region);
+  const ec2 = clients.ec2(context, region);
   let described;
   try {
     described = (await withRetries(() => ec2.describeImages({ ImageIds: [amiId], Owners: ['self'] }), options.retry)).Images?.[0];

@@ -79,6 +79,7 @@ export async function isComplete(
   const name = describeResource(event);
   const arn = event.PhysicalResourceId!;
   const props = parseProps(event.ResourceProperties as any, name);
+  const context = callContext(event, options);
   const now = options.now ?? Date.now;
   const startedAt = typeof event[STARTED_AT_KEY] === 'number' ? event[STARTED_AT_KEY] as number : undefined;
   const timedOut = (): boolean =>
@@ -86,7 +87,7 @@ export async function isComplete(
 
   let image: Image | undefined;
   try {
-    image = (await withRetries(() => clients.imagebuilder().send(new GetImageCommand({ imageBuildVersionArn: arn })), options.retry)).image;
+    image = (await withRetries(() => clients.imagebuilder(context).send(new GetImageCommand({ imageBuildVersionArn: arn })), options.retry)).image;
   } catch (err: any) {
     // A throttled poll is not a failed distribution: poll again next time, within the timeout.
     if (!isRetryable(err)) throw new Error(`${name}: GetImage ${arn} failed: ${errorText(err)}`);
@@ -110,10 +111,11 @@ async function distribute(event: CdkCustomResourceEvent, props: ParsedProps, opt
   const name = describeResource(event);
   const now = options.now ?? Date.now;
   const token = clientToken(event, 'DistributeImage');
+  const context = callContext(event, options);
   const startedAt = now();
   let arn: string | undefined;
   try {
-    const res = await withRetries(() => clients.imagebuilder().send(new DistributeImageCommand({
+    const res = await withRetries(() => clients.imagebuilder(context).send(new DistributeImageCommand({
       sourceImage: props.sourceImage,
       distributionConfigurationArn: props.distributionConfigurationArn,
       executionRole: props.executionRole,
@@ -151,9 +153,11 @@ async function deleteIfDestroy(
     return { IsComplete: true };
   }
 
+  // The resource's role still exists: the resource depends on it, so CloudFormation deletes the role afterwards.
+  const context = callContext(event, options);
   let image: Image | undefined;
   try {
-    image = (await withRetries(() => clients.imagebuilder().send(new GetImageCommand({ imageBuildVersionArn: arn })), options.retry)).image;
+    image = (await withRetries(() => clients.imagebuilder(context).send(new GetImageCommand({ imageBuildVersionArn: arn })), options.retry)).image;
   } catch (err: any) {
     if (err?.name === 'ResourceNotFoundException') {
       log(options, `${name}: ${arn} is already gone`);
@@ -180,11 +184,11 @@ async function deleteIfDestroy(
       log(options, `${name}: cannot remove ${ami.image} in ${ami.region} of account ${ami.accountId} (no credentials there); remove it in that account`);
       continue;
     }
-    await deleteAmi(name, ami.region, ami.image, created, (event.ResourceProperties as any)?.SourceImage, options);
+    await deleteAmi(context, name, ami.region, ami.image, created, (event.ResourceProperties as any)?.SourceImage, options);
   }
 
   try {
-    await withRetries(() => clients.imagebuilder().send(new DeleteImageCommand({ imageBuildVersionArn: arn })), options.retry);
+    await withRetries(() => clients.imagebuilder(context).send(new DeleteImageCommand({ imageBuildVersionArn: arn })), options.retry);
   } catch (err: any) {
     if (err?.name !== 'ResourceNotFoundException') throw new Error(`${name}: DeleteImage ${arn} failed: ${errorText(err)}`);
   }
@@ -212,6 +216,15 @@ function outputData(arn: string, image: Image, account: string | undefined, opti
   return data;
 }
 
+/**
+ * As whom the event's calls are made: the role in its RoleArn property (clients.callContext), AccessDenied retries
+ * with the tests' sleep and clock. RoleArn is not a ParsedProps field: it never decides on a new distribution.
+ */
+function callContext(event: CdkCustomResourceEvent | CdkCustomResourceIsCompleteEvent, options: DistributeImageOptions): clients.CallContext {
+  return clients.callContext(event, { sleep: options.retry?.sleep, random: options.retry?.random, now: options.now });
+}
+
+/** Only these properties make a new image; ExecutionRole, LogGroupName, RemovalPolicy, TimeoutSeconds, RoleArn do not. */
 function needsNewDistribution(props: ParsedProps, old: ParsedProps): boolean {
   return props.sourceImage !== old.sourceImage
     || props.distributionConfigurationArn !== old.distributionConfigurationArn

@@ -1,9 +1,14 @@
-// Bounded retries with full-jitter exponential backoff for the errors Image Builder documents as transient.
+// Bounded retries with full-jitter exponential backoff for the errors Image Builder documents as transient, and
+// EC2's, SSM's and STS's throttling.
 
 const RETRYABLE_NAMES = new Set([
   'ThrottlingException',
+  // STS's throttling (HTTP 400, so by name only).
+  'Throttling',
   'TooManyRequestsException',
   'CallRateLimitExceededException',
+  // EC2's throttling (HTTP 503, so also retried by status; by name in case the status is lost on the way).
+  'RequestLimitExceeded',
   'ResourceInUseException',
   'ServiceUnavailableException',
   'ServiceException',

@@ -11,6 +11,7 @@ import {
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
 import { BaselineDocument, BaselineEntry, readBaseline, writeBaseline } from './baseline';
 import * as clients from './clients';
+import type { AssumeRoleOptions } from './credentials';
 import { call, setRetryOptions } from './errors';
 import {
   applyPatch, deepEqual, Distribution, fromSnapshot, parsePatch, PatchError, revertDistributions, snapshot, touchedRegions,
@@ -19,9 +20,12 @@ import type { RetryOptions } from './retry';
 import { clientToken, digest } from './tokens';
 import type { PatchDocument, PatchResourceProperties } from '../src/private/handler-contract';
 
-/** Tests shorten the backoff. */
+let assumeRoleOptions: AssumeRoleOptions = {};
+
+/** Tests shorten the backoff (of the calls, and of AccessDenied from AssumeRole). */
 export function configure(opts: { retry?: RetryOptions }): void {
   setRetryOptions(opts.retry ?? {});
+  assumeRoleOptions = { sleep: opts.retry?.sleep, random: opts.retry?.random };
 }
 
 const notFound = (err: unknown) => (err as Error)?.name === 'ResourceNotFoundException';
@@ -33,19 +37,22 @@ export function physicalResourceId(arn: string, event: Pick<CdkCustomResourceEve
 
 export async function onEvent(event: CdkCustomResourceEvent): Promise<CdkCustomResourceResponse> {
   const props = readProps(event.ResourceProperties);
+  // Every call is made as the resource's own role (RoleArn; on Delete too: the resource depends on the role, so
+  // CloudFormation deletes the role afterwards). RoleArn is not part of Props: changing it alone changes nothing else.
+  const context = clients.callContext(event, assumeRoleOptions);
   switch (event.RequestType) {
     case 'Create':
-      return reconcile(event, props, props.BaselineParameterName);
+      return reconcile(context, event, props, props.BaselineParameterName);
     case 'Update': {
       const old = readProps(event.OldResourceProperties);
       // A new configuration is patched like on create; CloudFormation then deletes the old physical ID, which reverts the old one.
       if (old.DistributionConfigurationArn !== props.DistributionConfigurationArn) {
-        return reconcile(event, props, props.BaselineParameterName);
+        return reconcile(context, event, props, props.BaselineParameterName);
       }
-      return reconcile(event, props, old.BaselineParameterName, old.Patch);
+      return reconcile(context, event, props, old.BaselineParameterName, old.Patch);
     }
     case 'Delete':
-      await revert(event, props);
+      await revert(context, event, props);
       return { PhysicalResourceId: event.PhysicalResourceId };
   }
 }
@@ -72,10 +79,10 @@ function parse(arn: string, json: string): PatchDocument {
   }
 }
 
-async function getConfiguration(arn: string): Promise<DistributionConfiguration | undefined> {
+async function getConfiguration(context: clients.CallContext, arn: string): Promise<DistributionConfiguration | undefined> {
   try {
     const out = await call('GetDistributionConfiguration', arn,
-      () => clients.imagebuilder().send(new GetDistributionConfigurationCommand({ distributionConfigurationArn: arn })), notFound);
+      () => clients.imagebuilder(context).send(new GetDistributionConfigurationCommand({ distributionConfigurationArn: arn })), notFound);
     return out.distributionConfiguration;
   } catch (err) {
     if (notFound(err)) return undefined;
@@ -85,7 +92,7 @@ async function getConfiguration(arn: string): Promise<DistributionConfiguration 
 
 /** Replaces the whole configuration: everything read is sent back, only `distributions` differs. */
 async function putDistributions(
-  event: CdkCustomResourceEvent, config: DistributionConfiguration, arn: string, distributions: Distribution[],
+  context: clients.CallContext, event: CdkCustomResourceEvent, config: DistributionConfiguration, arn: string, distributions: Distribution[],
 ): Promise<void> {
   const input: UpdateDistributionConfigurationCommandInput = {
     distributionConfigurationArn: arn,
@@ -96,7 +103,7 @@ async function putDistributions(
     // in between a lost answer and our retry) gets a new token instead of IdempotentParameterMismatchException.
     clientToken: clientToken(event, 'UpdateDistributionConfiguration', digest([arn, config.description, distributions])),
   };
-  await call('UpdateDistributionConfiguration', arn, () => clients.imagebuilder().send(new UpdateDistributionConfigurationCommand(input)));
+  await call('UpdateDistributionConfiguration', arn, () => clients.imagebuilder(context).send(new UpdateDistributionConfigurationCommand(input)));
 }
 
 /**
@@ -125,15 +132,15 @@ function undo(entry: BaselineEntry, now: Distribution[], candidates: PatchDocume
 }
 
 async function reconcile(
-  event: CdkCustomResourceEvent, props: Props, previousParameter: string, previousPatch?: string,
+  context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, previousParameter: string, previousPatch?: string,
 ): Promise<CdkCustomResourceResponse> {
   const arn = props.DistributionConfigurationArn;
   const patch = parse(arn, props.Patch);
-  const config = await getConfiguration(arn);
+  const config = await getConfiguration(context, arn);
   if (!config) throw new Error(`Distribution configuration ${arn} not found: GetDistributionConfiguration answered ResourceNotFoundException`);
   const now = (config.distributions ?? []) as Distribution[];
 
-  const oldDoc = await readBaseline(previousParameter);
+  const oldDoc = await readBaseline(context, previousParameter);
   const entry = oldDoc.entries[arn];
   const candidates = [patch, ...(previousPatch ? [tryParse(previousPatch)].filter((p): p is PatchDocument => !!p) : [])];
   const state0 = entry ? undo(entry, now, candidates) : now;
@@ -149,11 +156,11 @@ async function reconcile(
   // The baseline is written before the configuration, so that a failure in between leaves a baseline a rollback can revert with.
   const sameParameter = previousParameter === props.BaselineParameterName;
   if (!entry || !sameParameter || !deepEqual({ ...entry, requestId: '' }, { ...nextEntry, requestId: '' })) {
-    const newDoc = sameParameter ? oldDoc : await readBaseline(props.BaselineParameterName);
-    await writeBaseline(props.BaselineParameterName, withEntry(newDoc, arn, nextEntry));
+    const newDoc = sameParameter ? oldDoc : await readBaseline(context, props.BaselineParameterName);
+    await writeBaseline(context, props.BaselineParameterName, withEntry(newDoc, arn, nextEntry));
   }
-  if (!deepEqual(desired, now)) await putDistributions(event, config, arn, desired);
-  if (!sameParameter && entry) await writeBaseline(previousParameter, withEntry(oldDoc, arn, undefined));
+  if (!deepEqual(desired, now)) await putDistributions(context, event, config, arn, desired);
+  if (!sameParameter && entry) await writeBaseline(context, previousParameter, withEntry(oldDoc, arn, undefined));
 
   return { PhysicalResourceId: physicalResourceId(arn, event), Data: { DistributionConfigurationArn: arn } };
 }
@@ -173,12 +180,12 @@ function withEntry(doc: BaselineDocument, arn: string, entry: BaselineEntry | un
   return { v: 1, entries };
 }
 
-async function revert(event: CdkCustomResourceEvent, props: Props): Promise<void> {
+async function revert(context: clients.CallContext, event: CdkCustomResourceEvent, props: Props): Promise<void> {
   const arn = props.DistributionConfigurationArn;
-  const doc = await readBaseline(props.BaselineParameterName);
+  const doc = await readBaseline(context, props.BaselineParameterName);
   const entry = doc.entries[arn];
   if (!entry) return; // nothing was applied (e.g. create failed before storing the baseline)
-  const config = await getConfiguration(arn);
+  const config = await getConfiguration(context, arn);
   if (config) {
     const now = (config.distributions ?? []) as Distribution[];
     const patch = tryParse(props.Patch);
@@ -187,8 +194,8 @@ async function revert(event: CdkCustomResourceEvent, props: Props): Promise<void
       // The service refuses a configuration without distributions; leaving ours is better than blocking the delete.
       console.warn(`Not reverting ${arn}: no distribution would remain (others removed the rest)`);
     } else if (!deepEqual(desired, now)) {
-      await putDistributions(event, config, arn, desired);
+      await putDistributions(context, event, config, arn, desired);
     }
   }
-  await writeBaseline(props.BaselineParameterName, withEntry(doc, arn, undefined));
+  await writeBaseline(context, props.BaselineParameterName, withEntry(doc, arn, undefined));
 }

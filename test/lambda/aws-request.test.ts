@@ -13,6 +13,7 @@ import { DistributionConfigurations } from './server/imagebuilder';
 import { ARN, createEvent, deleteEvent, exportPatch, fullDistribution, PARAM, props, S3_EXPORT } from './server/patch-fixtures';
 import { verifySigV4 } from './server/sigv4';
 import { Parameters } from './server/ssm';
+import { Roles } from './server/sts';
 import {
   AwsCredentials, encodeQuery, envCredentials, JsonClient, jsonError, parseXml, QueryClient, queryError, regionalEndpoint, xmlItems, xmlText,
 } from '../../lambda/aws-request';
@@ -324,15 +325,16 @@ describe('the handler bundle (scripts/bundle-handler.ts options)', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test('holds neither the EC2 nor the SSM SDK client nor the default credential chain; the shim stands in', () => {
+  test('holds neither the EC2, SSM nor STS SDK client nor the default credential chain; the shim stands in', () => {
     const inputs = Object.keys(metafile.inputs);
-    for (const pkg of ['@aws-sdk/client-ec2', '@aws-sdk/client-ssm', '@aws-sdk/credential-provider-node', '@aws-sdk/credential-provider-ini',
+    for (const pkg of ['@aws-sdk/client-ec2', '@aws-sdk/client-ssm', '@aws-sdk/client-sts', '@aws-sdk/credential-provider-node', '@aws-sdk/credential-provider-ini',
       '@aws-sdk/credential-provider-sso', '@aws-sdk/nested-clients', '@smithy/credential-provider-imds', '@smithy/core/dist-es/submodules/event-streams']) {
       expect(inputs.filter((f) => f.includes(`node_modules/${pkg}/`))).toEqual([]);
     }
     expect(inputs).toContain('lambda/shims/credential-provider-node.ts');
     expect(inputs).toContain('lambda/shims/event-streams.ts');
     expect(inputs).toContain('lambda/aws-request.ts');
+    expect(inputs).toContain('lambda/credentials.ts'); // STS AssumeRole over the same signed Query client
   });
 
   test('the event-streams stub is safe: Image Builder has no event-stream or streaming members, and the stub fails loudly', () => {
@@ -374,12 +376,56 @@ describe('the handler bundle (scripts/bundle-handler.ts options)', () => {
       await run(deleteEvent(created.PhysicalResourceId, props(exportPatch)));
       expect(ssm.params.has(PARAM)).toBe(false);
       expect(ssm.regions.length).toBeGreaterThanOrEqual(3);
-      // The bundled Image Builder client got its credentials from the shim: the session token is the environment's.
+      // The bundled clients signed with the environment's keys (no RoleArn): the session token is the environment's.
       const ibCalls = local.calls.filter((c) => !c.headers['x-amz-target']);
       expect(ibCalls.length).toBeGreaterThanOrEqual(2);
       for (const c of local.calls) {
         expect(c.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=test\//);
         expect(c.headers['x-amz-security-token']).toBe('bundle-token');
+      }
+    } finally {
+      await local.close();
+    }
+  });
+
+  test('with RoleArn, the bundle assumes the role through STS and signs every Image Builder and SSM request with it', async () => {
+    const local = await LocalServer.start();
+    try {
+      const ib = new DistributionConfigurations(local);
+      const ssm = new Parameters(local);
+      const roles = new Roles(local);
+      const role = 'arn:aws:iam::123456789012:role/cdk-ibd/Stack-PatchRole-1A2B3C';
+      roles.add(role, { deniedFor: 1 });
+      ib.put({ arn: ARN, name: 'imported-dist', distributions: [fullDistribution('us-east-1')] });
+      const env = {
+        PATH: process.env.PATH,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_SESSION_TOKEN: 'bundle-token',
+        AWS_REGION: 'us-east-1',
+        IMAGEBUILDER_ENDPOINT: local.endpoint,
+        SSM_ENDPOINT: local.endpoint,
+        STS_ENDPOINT: local.endpoint,
+        HOME: dir,
+        AWS_EC2_METADATA_DISABLED: 'true',
+      };
+      const event = createEvent({ ...props(exportPatch), RoleArn: role }, 'bundle-request');
+      const script = `require(${JSON.stringify(bundlePath)}).onEvent(${JSON.stringify(event)}).then((r) => process.stdout.write(JSON.stringify(r)))`;
+      await execFileAsync(process.execPath, ['-e', script], { env, timeout: 20_000 });
+      expect(ib.get(ARN)!.distributions[0].s3ExportConfiguration).toEqual(S3_EXPORT);
+      expect(ssm.params.has(PARAM)).toBe(true);
+
+      // Denied once (a new role), retried after a real backoff of at most a second or so, then assumed.
+      expect(roles.denied).toBe(1);
+      expect(roles.sessions).toHaveLength(1);
+      const [session] = roles.sessions;
+      expect(session).toMatchObject({ roleArn: role, sessionName: 'cdk-ibd-bundle-request', durationSeconds: 900, callerKey: 'test' });
+      for (const c of local.callsTo('AssumeRole')) expect(c.headers['x-amz-security-token']).toBe('bundle-token');
+      const calls = local.calls.filter((c) => c.operation !== 'AssumeRole');
+      expect(new Set(calls.map((c) => c.operation))).toEqual(new Set(['GetDistributionConfiguration', 'UpdateDistributionConfiguration', 'GetParameter', 'PutParameter']));
+      for (const c of calls) {
+        expect(c.headers.authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${session.accessKeyId}/`));
+        expect(c.headers['x-amz-security-token']).toBe(session.sessionToken);
       }
     } finally {
       await local.close();

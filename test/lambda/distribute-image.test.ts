@@ -7,7 +7,7 @@ import { clientToken } from '../../lambda/tokens';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE } from '../../src/private/handler-contract';
 
 const ib = mockClient(ImagebuilderClient);
-// The three EC2 calls of clients.Ec2, as jest mocks; clients.ec2(region) is spied to return them and record the Region.
+// The three EC2 calls of clients.Ec2, as jest mocks; clients.ec2(context, region) is spied to return them and record the Region.
 const ec2 = { describeImages: jest.fn(), deregisterImage: jest.fn(), deleteSnapshot: jest.fn() };
 const ec2Calls = () => Object.values(ec2).flatMap((fn) => fn.mock.calls);
 /** `fn` answers `answer` for calls whose input matches `input` (later rules win), and the fallback otherwise. */
@@ -21,6 +21,7 @@ const reject = (err: Error) => () => {
   throw err;
 };
 let ec2Regions: string[];
+let ec2Contexts: clients.CallContext[];
 
 const ACCOUNT = '111111111111';
 const OTHER = '222222222222';
@@ -28,6 +29,8 @@ const STACK_ID = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/my-stack/0a1
 const CONFIG_ARN = `arn:aws:imagebuilder:us-east-1:${ACCOUNT}:distribution-configuration/my-config`;
 const IMAGE_ARN = `arn:aws:imagebuilder:us-east-1:${ACCOUNT}:image/my-recipe/1.0.0/3`;
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/cdk-ibd/DistributeRole`;
+const OTHER_ROLE = `arn:aws:iam::${ACCOUNT}:role/cdk-ibd/OtherRole`;
 const IMAGE_CREATED = '2025-06-01T12:00:01.000Z';
 
 const baseProps = {
@@ -64,8 +67,10 @@ beforeEach(() => {
   for (const fn of Object.values(ec2)) fn.mockReset();
   ec2.describeImages.mockResolvedValue({ Images: [] });
   ec2Regions = [];
-  jest.spyOn(clients, 'ec2').mockImplementation((region: string) => {
+  ec2Contexts = [];
+  jest.spyOn(clients, 'ec2').mockImplementation((context, region: string) => {
     ec2Regions.push(region);
+    ec2Contexts.push(context);
     return ec2 as unknown as clients.Ec2;
   });
   sleeps = [];
@@ -185,13 +190,16 @@ describe('onEvent Create', () => {
 });
 
 describe('onEvent Update', () => {
-  test.each([
+  test.each<[string, Record<string, string>, Record<string, string>?]>([
     ['tags in another key order', { Tags: JSON.stringify({ env: 'prod', team: 'platform' }) }],
     ['another execution role', { ExecutionRole: 'arn:aws:iam::111111111111:role/Other' }],
     ['another log group', { LogGroupName: '/other' }],
     ['another removal policy and timeout', { RemovalPolicy: 'destroy', TimeoutSeconds: '600' }],
-  ])('keeps the distribution for %s', async (_what, change) => {
-    const res = await onEvent(event('Update', { ...baseProps, ...change }, { OldResourceProperties: baseProps }), options);
+    ['a RoleArn where there was none', { RoleArn: ROLE }],
+    ['another RoleArn', { RoleArn: ROLE }, { RoleArn: OTHER_ROLE }],
+    ['no RoleArn any more', {}, { RoleArn: ROLE }],
+  ])('keeps the distribution for %s', async (_what, change, oldChange = {}) => {
+    const res = await onEvent(event('Update', { ...baseProps, ...change }, { OldResourceProperties: { ...baseProps, ...oldChange } }), options);
     expect(res).toEqual({ PhysicalResourceId: IMAGE_ARN, Data: { ImageBuildVersionArn: IMAGE_ARN } });
     expect(res).not.toHaveProperty(STARTED_AT_KEY);
     expect(ib.calls()).toHaveLength(0);
@@ -539,6 +547,54 @@ describe('isComplete for Delete', () => {
     oneAmi();
     arrange();
     await expect(isComplete(event('Delete', destroy), options)).rejects.toThrow(`Custom::ImageBuilderDistributeImage Distribute: ${message}`);
+  });
+});
+
+describe('RoleArn', () => {
+  /** The role of the context of every Image Builder and EC2 client the handler asked for ('' for the Lambda's own). */
+  function contextsUsed(run: () => Promise<unknown>) {
+    const spy = jest.spyOn(clients, 'imagebuilder');
+    return run().then(() => ({
+      imagebuilder: spy.mock.calls.map(([context]) => context.roleArn ?? ''),
+      ec2: ec2Contexts.map((context) => context.roleArn ?? ''),
+    }));
+  }
+  const destroyAmi = () => {
+    ib.on(GetImageCommand).resolves(image('AVAILABLE', { outputResources: { amis: [{ region: 'us-east-1', accountId: ACCOUNT, image: 'ami-00000000000000001' }] } }));
+    ib.on(DeleteImageCommand).resolves({ imageBuildVersionArn: IMAGE_ARN });
+    ec2.describeImages.mockResolvedValue({ Images: [{ ImageId: 'ami-00000000000000001', CreationDate: '2025-06-01T13:00:00.000Z', BlockDeviceMappings: [{ Ebs: { SnapshotId: 'snap-1' } }] }] });
+  };
+
+  test('onEvent, isComplete and the Delete make every call with the context of the event\'s RoleArn', async () => {
+    ib.on(DistributeImageCommand).resolves({ imageBuildVersionArn: IMAGE_ARN });
+    destroyAmi();
+    const props = { ...baseProps, RoleArn: ROLE, RemovalPolicy: 'destroy' };
+    const used = await contextsUsed(async () => {
+      const ev = event('Create', props);
+      await isComplete({ ...ev, ...await onEvent(ev, options) }, options);
+      await isComplete(event('Delete', props), options);
+    });
+    // DistributeImage; GetImage; GetImage and DeleteImage of the Delete.
+    expect(used.imagebuilder).toEqual([ROLE, ROLE, ROLE, ROLE]);
+    // DescribeImages, DeregisterImage, DeleteSnapshot: one client.
+    expect(used.ec2).toEqual([ROLE]);
+  });
+
+  test('without RoleArn, the Lambda\'s own credentials', async () => {
+    ib.on(DistributeImageCommand).resolves({ imageBuildVersionArn: IMAGE_ARN });
+    destroyAmi();
+    const props = { ...baseProps, RemovalPolicy: 'destroy' };
+    const spy = jest.spyOn(clients, 'imagebuilder');
+    const ev = event('Create', props);
+    await isComplete({ ...ev, ...await onEvent(ev, options) }, options);
+    await isComplete(event('Delete', props), options);
+    for (const [context] of spy.mock.calls) expect(context).toBe(clients.LAMBDA_CREDENTIALS);
+    expect(ec2Contexts).toEqual([clients.LAMBDA_CREDENTIALS]);
+  });
+
+  test('a RoleArn that is not a string fails the event before any call', async () => {
+    await expect(onEvent(event('Create', { ...baseProps, RoleArn: '' }), options)).rejects.toThrow('Property RoleArn must be the ARN of the IAM role');
+    expect(ib.calls()).toHaveLength(0);
   });
 });
 

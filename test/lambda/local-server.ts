@@ -8,14 +8,16 @@
  *   server.route('PUT', '/DistributeImage', (req) => ({ body: { imageBuildVersionArn: '...' } }));
  *   // AWS JSON operations (SSM, ...): by X-Amz-Target; the operation name is what follows the '.'.
  *   server.target('AmazonSSM.GetParameter', (req) => ({ body: { Parameter: {...} } }));
- *   // Handlers read req.body (parsed JSON), req.query, req.headers and may throw
- *   // new ServiceError(400, 'InvalidRequestException', 'why').
+ *   // Query operations (STS, ...: form-encoded POST): by the Action parameter; reply with an XML string.
+ *   server.action('AssumeRole', (req) => ({ body: '<AssumeRoleResponse>...</AssumeRoleResponse>' }));
+ *   // Handlers read req.body (parsed JSON, or the form's parameters for Query), req.query, req.headers and may
+ *   // throw new ServiceError(400, 'InvalidRequestException', 'why') (answered in the protocol's error format).
  *   server.inject('DistributeImage', faults.throttle, 2);   // the next 2 calls answer 429 CallRateLimitExceeded
  *   server.inject('DistributeImage', faults.slow(500));     // the next call answers normally after 500 ms
  *   server.count('DistributeImage');                         // calls received, faulted ones included
  *   server.calls;                                            // every request received, in order
  *   await server.close();                                    // always, e.g. in afterAll/afterEach
- * Models of the services' state live in ./server/*.ts (e.g. server/imagebuilder.ts, server/ssm.ts).
+ * Models of the services' state live in ./server/*.ts (e.g. server/imagebuilder.ts, server/ssm.ts, server/sts.ts).
  */
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -26,9 +28,9 @@ export interface ReceivedRequest {
   readonly query: Record<string, string>;
   readonly headers: http.IncomingHttpHeaders;
   readonly rawBody: string;
-  /** Parsed JSON body; undefined when the body is empty. */
+  /** Parsed JSON body (undefined when the body is empty), or for Query requests the form's parameters. */
   readonly body: any;
-  /** Path without '/' for REST operations, the part of X-Amz-Target after '.' for AWS JSON ones. */
+  /** Path without '/' for REST operations, the part of X-Amz-Target after '.' for AWS JSON ones, Action for Query. */
   readonly operation: string;
   /** True when a fault was injected instead of calling the route. */
   readonly faulted: boolean;
@@ -36,6 +38,7 @@ export interface ReceivedRequest {
 
 export interface Reply {
   readonly status?: number;
+  /** Sent as JSON; a string is sent as it is (Query protocol XML). */
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
 }
@@ -60,6 +63,17 @@ export const faults = {
   error: (status: number, type: string, message = type): Fault => ({ kind: 'error', status, type, message }),
   slow: (delayMs: number): Fault => ({ kind: 'slow', delayMs }),
 };
+
+type Protocol = 'rest-json' | 'json' | 'query';
+
+const CONTENT_TYPES: Record<Protocol, string> = {
+  'rest-json': 'application/json',
+  'json': 'application/x-amz-json-1.1',
+  'query': 'text/xml',
+};
+
+export const escapeXml = (s: string) =>
+  s.replace(/[<>&'"]/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', '\'': 'apos', '"': 'quot' } as Record<string, string>)[c]};`);
 
 export class LocalServer {
   static async start(): Promise<LocalServer> {
@@ -103,6 +117,12 @@ export class LocalServer {
     return this;
   }
 
+  /** A Query-protocol operation (form-encoded POST with `Action=<action>`). */
+  action(action: string, handler: RouteHandler): this {
+    this.routes.set(`ACTION ${action}`, handler);
+    return this;
+  }
+
   /** Answer the next `times` calls of `operation` with `fault` (queued after faults injected earlier). */
   inject(operation: string, fault: Fault, times = 1): this {
     const queue = this.injected.get(operation) ?? [];
@@ -134,16 +154,21 @@ export class LocalServer {
   private async handle(req: http.IncomingMessage, rawBody: string, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const amzTarget = req.headers['x-amz-target'] as string | undefined;
-    const isJsonProtocol = amzTarget !== undefined;
-    const operation = isJsonProtocol ? amzTarget.split('.').pop()! : url.pathname.replace(/^\//, '');
-    const key = isJsonProtocol ? `TARGET ${amzTarget}` : `${req.method} ${url.pathname}`;
-    const fault = this.injected.get(operation)?.shift();
+    const protocol: Protocol = amzTarget !== undefined ? 'json'
+      : /^application\/x-www-form-urlencoded/i.test(String(req.headers['content-type'] ?? '')) ? 'query' : 'rest-json';
     let body: any;
-    try {
-      body = rawBody ? JSON.parse(rawBody) : undefined;
-    } catch {
-      body = undefined;
+    if (protocol === 'query') {
+      body = Object.fromEntries(new URLSearchParams(rawBody).entries());
+    } else {
+      try {
+        body = rawBody ? JSON.parse(rawBody) : undefined;
+      } catch {
+        body = undefined;
+      }
     }
+    const operation = protocol === 'json' ? amzTarget!.split('.').pop()! : protocol === 'query' ? String(body.Action ?? '') : url.pathname.replace(/^\//, '');
+    const key = protocol === 'json' ? `TARGET ${amzTarget}` : protocol === 'query' ? `ACTION ${operation}` : `${req.method} ${url.pathname}`;
+    const fault = this.injected.get(operation)?.shift();
     const received: ReceivedRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
@@ -159,28 +184,32 @@ export class LocalServer {
     if (fault?.kind === 'slow') await this.delay(fault.delayMs);
     if (res.destroyed) return; // the client gave up waiting
     if (fault?.kind === 'error') {
-      return this.sendError(res, isJsonProtocol, new ServiceError(fault.status, fault.type, fault.message ?? fault.type));
+      return this.sendError(res, protocol, new ServiceError(fault.status, fault.type, fault.message ?? fault.type));
     }
     const handler = this.routes.get(key);
     if (!handler) {
-      return this.sendError(res, isJsonProtocol, new ServiceError(404, 'UnknownOperationException', `No route for ${key}`));
+      return this.sendError(res, protocol, new ServiceError(404, 'UnknownOperationException', `No route for ${key}`));
     }
     try {
       const reply = await handler(received);
-      this.send(res, reply.status ?? 200, reply.body ?? {}, {
-        'content-type': isJsonProtocol ? 'application/x-amz-json-1.1' : 'application/json',
-        ...reply.headers,
-      });
+      this.send(res, reply.status ?? 200, reply.body ?? {}, { 'content-type': CONTENT_TYPES[protocol], ...reply.headers });
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
-      this.sendError(res, isJsonProtocol, err);
+      this.sendError(res, protocol, err);
     }
   }
 
-  private sendError(res: http.ServerResponse, isJsonProtocol: boolean, err: ServiceError): void {
+  private sendError(res: http.ServerResponse, protocol: Protocol, err: ServiceError): void {
+    if (protocol === 'query') {
+      // <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>, as STS answers.
+      const xml = `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>${err.status >= 500 ? 'Receiver' : 'Sender'}</Type>`
+        + `<Code>${escapeXml(err.type)}</Code><Message>${escapeXml(err.message)}</Message></Error><RequestId>req-${this.calls.length}</RequestId></ErrorResponse>`;
+      return this.send(res, err.status, xml, { 'content-type': CONTENT_TYPES.query });
+    }
     // REST-JSON clients read the type from x-amzn-errortype; AWS JSON clients from __type in the body.
+    const isJsonProtocol = protocol === 'json';
     this.send(res, err.status, isJsonProtocol ? { __type: err.type, message: err.message } : { message: err.message }, {
-      'content-type': isJsonProtocol ? 'application/x-amz-json-1.1' : 'application/json',
+      'content-type': CONTENT_TYPES[protocol],
       'x-amzn-errortype': err.type,
     });
   }
@@ -188,7 +217,7 @@ export class LocalServer {
   private send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
     if (res.destroyed) return;
     res.writeHead(status, { 'x-amzn-requestid': `req-${this.calls.length}`, ...headers });
-    res.end(JSON.stringify(body));
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
   }
 
   private delay(ms: number): Promise<void> {

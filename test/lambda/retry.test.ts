@@ -10,6 +10,9 @@ describe('isRetryable', () => {
     ['ServiceException', 500],
     ['ServiceUnavailableException', 503],
     ['TimeoutError', undefined],
+    ['RequestLimitExceeded', 503], // EC2's throttling
+    ['RequestLimitExceeded', undefined], // by name alone
+    ['Throttling', 400], // STS's throttling
     ['SomethingNew', 502],
     ['SomethingElse', 429],
   ])('%s (%s) is retried', (name, status) => expect(isRetryable(err(name, status))).toBe(true));

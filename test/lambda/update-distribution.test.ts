@@ -19,6 +19,8 @@ const parameterNotFound = () => Object.assign(new Error(''), { name: 'ParameterN
 let configs: Record<string, any>;
 let params: Record<string, string>;
 let log: string[];
+const ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/PatchRole';
+const OTHER_ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/OtherPatchRole';
 
 function seed() {
   configs = {
@@ -166,6 +168,19 @@ describe('update', () => {
     expect(ssmMock.putParameter).not.toHaveBeenCalled();
   });
 
+  test.each([
+    ['a RoleArn where there was none', { RoleArn: ROLE }, {}],
+    ['another RoleArn', { RoleArn: OTHER_ROLE }, { RoleArn: ROLE }],
+    ['no RoleArn any more', {}, { RoleArn: ROLE }],
+  ])('%s alone: same physical ID, no Update, no SSM write', async (_what, change, oldChange) => {
+    const id = await created();
+    const out = await onEvent(updateEvent(id, { ...props(exportPatch), ...change }, { ...props(exportPatch), ...oldChange }));
+    expect(out.PhysicalResourceId).toBe(id);
+    expect(updates()).toHaveLength(0);
+    expect(ssmMock.putParameter).not.toHaveBeenCalled();
+    expect(ssmMock.deleteParameter).not.toHaveBeenCalled();
+  });
+
   test('a new configuration ARN patches it like a create and gets a new physical ID; the old one stays for the delete', async () => {
     const id = await created();
     const out = await onEvent(updateEvent(id, props(exportPatch, OTHER_ARN), props(exportPatch)));
@@ -260,6 +275,34 @@ describe('delete', () => {
     const { PhysicalResourceId: id } = await onEvent(createEvent(props(exportPatch)));
     await onEvent(deleteEvent(id!, { ...props(exportPatch), Patch: 'garbage' }));
     expect(region(ARN, 'us-east-1').s3ExportConfiguration).toBeUndefined();
+  });
+});
+
+describe('RoleArn', () => {
+  /** The role of the context of every client the handler asked for ('' for the Lambda's own). */
+  function spyContexts() {
+    const imagebuilder = jest.spyOn(clients, 'imagebuilder');
+    const ssm = clients.ssm as jest.MockedFunction<typeof clients.ssm>;
+    return () => [...imagebuilder.mock.calls, ...ssm.mock.calls].map(([context]) => context.roleArn ?? '');
+  }
+
+  test('create, update and delete make every Image Builder and SSM call with the context of the event\'s RoleArn', async () => {
+    const roles = spyContexts();
+    const created = await onEvent(createEvent({ ...props(exportPatch), RoleArn: ROLE }));
+    await onEvent(updateEvent(created.PhysicalResourceId!, { ...props(sharePatch), RoleArn: ROLE }, { ...props(exportPatch), RoleArn: ROLE }));
+    const beforeDelete = log.length;
+    await onEvent(deleteEvent(created.PhysicalResourceId!, { ...props(sharePatch), RoleArn: OTHER_ROLE }));
+    // One client request per call; the Delete's with the role in its own properties.
+    expect(log).toContain('DeleteParameter');
+    expect(roles().sort()).toEqual([...Array(beforeDelete).fill(ROLE), ...Array(log.length - beforeDelete).fill(OTHER_ROLE)].sort());
+  });
+
+  test('without RoleArn, the Lambda\'s own credentials', async () => {
+    const roles = spyContexts();
+    const created = await onEvent(createEvent(props(exportPatch)));
+    await onEvent(deleteEvent(created.PhysicalResourceId!, props(exportPatch)));
+    expect(roles().length).toBeGreaterThan(4);
+    expect(new Set(roles())).toEqual(new Set(['']));
   });
 });
 

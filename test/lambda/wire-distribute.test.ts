@@ -1,7 +1,9 @@
-// Over the wire: the real SDK clients, through the DistributeImage handler, against a local Image Builder and EC2
-// on 127.0.0.1.
-import { faults, LocalServer } from './local-server';
+// Over the wire: the real SDK clients, through the DistributeImage handler, against a local Image Builder, EC2 and
+// STS on 127.0.0.1.
+import { faults, LocalServer, ReceivedRequest } from './local-server';
 import { DistributedImages, Ec2Images, IMAGE_BUILD_VERSION_ARN } from './server/distribute-routes';
+import { verifySigV4 } from './server/sigv4';
+import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
 import { DistributeImageOptions, isComplete, onEvent, STARTED_AT_KEY } from '../../lambda/distribute-image';
 import * as router from '../../lambda/index';
@@ -13,7 +15,8 @@ const STACK_ID = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/wire/0000000
 const CONFIG_ARN = `arn:aws:imagebuilder:us-east-1:${ACCOUNT}:distribution-configuration/wire-config`;
 const T0 = Date.parse('2025-06-01T12:00:00.000Z');
 
-const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'EC2_ENDPOINT', 'AWS_EC2_METADATA_DISABLED'];
+const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'EC2_ENDPOINT', 'STS_ENDPOINT',
+  'AWS_EC2_METADATA_DISABLED'];
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 
 const props = {
@@ -42,6 +45,7 @@ function event(requestType: 'Create' | 'Update' | 'Delete', p: Record<string, an
 let server: LocalServer;
 let ec2: Ec2Images;
 let images: DistributedImages;
+let roles: Roles;
 let now: number;
 let sleeps: number[];
 let logs: string[];
@@ -53,13 +57,16 @@ beforeEach(async () => {
   now = T0;
   images = new DistributedImages(server, { account: ACCOUNT, clock: () => now });
   images.addConfiguration(CONFIG_ARN, [{ region: 'us-east-1' }, { region: 'eu-west-1', accountIds: [OTHER] }]);
+  roles = new Roles(server, { clock: () => now });
   Object.assign(process.env, {
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SESSION_TOKEN: 'lambda-token',
     AWS_REGION: 'us-east-1',
     AWS_EC2_METADATA_DISABLED: 'true',
     IMAGEBUILDER_ENDPOINT: server.endpoint,
     EC2_ENDPOINT: ec2.endpoint,
+    STS_ENDPOINT: server.endpoint,
   });
   clients.resetClients();
   sleeps = [];
@@ -204,22 +211,24 @@ test('TimeoutSeconds fails a distribution that stays DISTRIBUTING', async () => 
   expect(server.count('GetImage')).toBe(5); // at 0, 30, 60, 90 s (not yet over) and 120 s (over)
 });
 
-describe('Delete', () => {
-  async function distributed(): Promise<string> {
-    const ev = event('Create');
-    const created = await onEvent(ev, options);
-    await poll({ ...ev, ...created });
-    const arn = created.PhysicalResourceId!;
-    const image = images.images.get(arn)!;
-    // The AMIs Image Builder made in this account, plus the source AMI which is older.
-    for (const ami of image.amis.filter((a) => a.accountId === ACCOUNT)) {
-      ec2.add({ imageId: ami.image, region: ami.region, creationDate: new Date(T0 + 60_000).toISOString(), snapshotIds: [`snap-${ami.image}`] });
-    }
-    ec2.add({ imageId: 'ami-00001000000000099', region: 'us-east-1', creationDate: '2024-01-01T00:00:00.000Z', snapshotIds: ['snap-source'] });
-    image.amis.push({ region: 'us-east-1', accountId: ACCOUNT, image: 'ami-00001000000000099' });
-    return arn;
+/** A distribution, AVAILABLE, with its AMIs in the local EC2, plus an older source AMI also listed as an output. */
+async function distributed(p: Record<string, any> = props): Promise<string> {
+  const ev = event('Create', p);
+  const created = await onEvent(ev, options);
+  await poll({ ...ev, ...created });
+  const arn = created.PhysicalResourceId!;
+  const image = images.images.get(arn)!;
+  // The AMIs Image Builder made in this account, plus the source AMI which is older.
+  for (const ami of image.amis.filter((a) => a.accountId === ACCOUNT)) {
+    ec2.add({ imageId: ami.image, region: ami.region, creationDate: new Date(T0 + 60_000).toISOString(), snapshotIds: [`snap-${ami.image}`] });
   }
+  const source = `ami-${String(images.started).padStart(5, '0')}000000000099`;
+  ec2.add({ imageId: source, region: 'us-east-1', creationDate: '2024-01-01T00:00:00.000Z', snapshotIds: [`snap-source-${images.started}`] });
+  image.amis.push({ region: 'us-east-1', accountId: ACCOUNT, image: source });
+  return arn;
+}
 
+describe('Delete', () => {
   test('retain (the default) leaves the image and its AMIs', async () => {
     const arn = await distributed();
     const del = event('Delete', props, { PhysicalResourceId: arn });
@@ -238,7 +247,7 @@ describe('Delete', () => {
     expect(await isComplete(del, options)).toEqual({ IsComplete: true });
 
     expect([...ec2.amis.keys()]).toEqual(['ami-00001000000000099']); // only the older source AMI is left
-    expect([...ec2.snapshots]).toEqual(['snap-source']);
+    expect([...ec2.snapshots]).toEqual(['snap-source-1']);
     const deregistered = ec2.calls.filter((c) => c.action === 'DeregisterImage').map((c) => [c.region, c.params.ImageId]);
     expect(deregistered).toEqual([['us-east-1', 'ami-00001000000000000'], ['eu-west-1', 'ami-00001000001000000']]);
     expect(ec2.calls[0].action).toBe('DescribeImages'); // the throttled call, then its retry
@@ -259,5 +268,104 @@ describe('Delete', () => {
     expect(server.count('DeleteImage')).toBe(1);
     // Deregistration was attempted only after the distribution ended; these AMIs were never in the local EC2.
     expect(ec2.calls.filter((c) => c.action === 'DescribeImages')).toHaveLength(2);
+  });
+});
+
+describe('RoleArn: the resource\'s calls are made as its own role', () => {
+  const ROLE = `arn:aws:iam::${ACCOUNT}:role/cdk-ibd/wire-DistributeRole-1A2B3C`;
+  const OTHER_ROLE = `arn:aws:iam::${ACCOUNT}:role/cdk-ibd/wire-DistributeRole-4D5E6F`;
+  const withRole = (roleArn: string) => ({ ...props, RemovalPolicy: 'destroy', RoleArn: roleArn });
+
+  const imagebuilderCalls = () => server.calls.filter((c) => c.operation !== 'AssumeRole');
+  /** Asserts `c` is signed (verifiably) for Image Builder with `key` and carries `token`. */
+  function expectSignedBy(c: ReceivedRequest, key: string, token: string) {
+    expect(c.headers.authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${key}/\\d{8}/us-east-1/imagebuilder/aws4_request, `));
+    expect(c.headers['x-amz-security-token']).toBe(token);
+    expect(verifySigV4(c, 'imagebuilder').accessKeyId).toBe(key);
+  }
+
+  test('create, wait and destroy: every Image Builder and EC2 request is signed with the assumed key and carries its token', async () => {
+    roles.add(ROLE);
+    const arn = await distributed(withRole(ROLE));
+    const del = event('Delete', withRole(ROLE), { PhysicalResourceId: arn });
+    await router.onEvent(del);
+    expect(await isComplete(del, options)).toEqual({ IsComplete: true });
+    expect(images.images.get(arn)!.deleted).toBe(true);
+
+    // One session for onEvent, every isComplete and the Delete: cached per role, named after the first request.
+    expect(roles.sessions).toHaveLength(1);
+    const [session] = roles.sessions;
+    expect(session).toMatchObject({ roleArn: ROLE, sessionName: 'cdk-ibd-req-Create', durationSeconds: 900, callerKey: 'test', region: 'us-east-1' });
+    expect(server.callsTo('AssumeRole')[0].headers['x-amz-security-token']).toBe('lambda-token');
+
+    expect(new Set(imagebuilderCalls().map((c) => c.operation))).toEqual(new Set(['DistributeImage', 'GetImage', 'DeleteImage']));
+    for (const c of imagebuilderCalls()) expectSignedBy(c, session.accessKeyId, session.sessionToken);
+    // The local EC2 verified each signature too (in both Regions).
+    expect(new Set(ec2.calls.map((c) => c.action))).toEqual(new Set(['DescribeImages', 'DeregisterImage', 'DeleteSnapshot']));
+    expect(new Set(ec2.calls.map((c) => c.region))).toEqual(new Set(['us-east-1', 'eu-west-1']));
+    for (const c of ec2.calls) expect(c).toMatchObject({ accessKeyId: session.accessKeyId, sessionToken: session.sessionToken });
+  });
+
+  test('without RoleArn the Lambda\'s own keys sign every request and STS is not called', async () => {
+    const arn = await distributed({ ...props, RemovalPolicy: 'destroy' });
+    const del = event('Delete', { ...props, RemovalPolicy: 'destroy' }, { PhysicalResourceId: arn });
+    expect(await isComplete(del, options)).toEqual({ IsComplete: true });
+    expect(server.count('AssumeRole')).toBe(0);
+    expect(imagebuilderCalls().length).toBeGreaterThanOrEqual(5);
+    for (const c of imagebuilderCalls()) expectSignedBy(c, 'test', 'lambda-token');
+    expect(ec2.calls.length).toBeGreaterThanOrEqual(5);
+    for (const c of ec2.calls) expect(c).toMatchObject({ accessKeyId: 'test', sessionToken: 'lambda-token' });
+  });
+
+  test('resources with different roles, or none, in one Lambda container never share a client', async () => {
+    roles.add(ROLE).add(OTHER_ROLE);
+    const sequence = [withRole(ROLE), props, withRole(OTHER_ROLE), withRole(ROLE), props];
+    for (const [i, p] of sequence.entries()) {
+      const ev = { ...event('Create', { ...p, SourceImage: `ami-0000000000000000${i}` }), RequestId: `req-${i}`, LogicalResourceId: `Distribute${i}` };
+      await isComplete({ ...ev, ...await onEvent(ev, options) }, options);
+    }
+    expect(roles.sessions.map((s) => [s.roleArn, s.sessionName])).toEqual([[ROLE, 'cdk-ibd-req-0'], [OTHER_ROLE, 'cdk-ibd-req-2']]);
+    const [a, b] = roles.sessions;
+    // DistributeImage then GetImage for each resource, in order.
+    const signers = imagebuilderCalls().map((c) => [/Credential=([^/]+)\//.exec(String(c.headers.authorization))![1], c.headers['x-amz-security-token']]);
+    const own = ['test', 'lambda-token'];
+    const [asA, asB] = [a, b].map((s) => [s.accessKeyId, s.sessionToken]);
+    expect(signers).toEqual([asA, asA, own, own, asB, asB, asA, asA, own, own]);
+  });
+
+  test('a role IAM has not propagated yet: AccessDenied from AssumeRole is retried, then the distribution starts', async () => {
+    roles.add(ROLE, { deniedFor: 3 });
+    const created = await onEvent(event('Create', withRole(ROLE)), options);
+    expect(created.PhysicalResourceId).toMatch(IMAGE_BUILD_VERSION_ARN);
+    expect(roles.denied).toBe(3);
+    expect(server.count('AssumeRole')).toBe(4);
+    expect(sleeps).toHaveLength(3); // the injected sleep: no real waiting
+    expect(server.count('DistributeImage')).toBe(1);
+    expectSignedBy(server.callsTo('DistributeImage')[0], roles.sessions[0].accessKeyId, roles.sessions[0].sessionToken);
+  });
+
+  test('a role that cannot be assumed fails the event, naming the role and STS\'s reason; Image Builder is never called', async () => {
+    // OTHER_ROLE is not known to the local STS: it answers AccessDenied, as for a role that does not trust the handler's.
+    await expect(onEvent(event('Create', withRole(OTHER_ROLE)), options)).rejects.toThrow(new RegExp(
+      `^Custom::ImageBuilderDistributeImage Distribute: DistributeImage of ami-0123456789abcdef0 with ${CONFIG_ARN} failed: AccessDenied \\(HTTP 403\\): `
+      + `AssumeRole of ${OTHER_ROLE} was denied for 90 s \\(\\d+ attempts\\): User: .* is not authorized to perform: sts:AssumeRole on resource: ${OTHER_ROLE}`));
+    expect(server.count('DistributeImage')).toBe(0);
+    expect(sleeps.reduce((x, y) => x + y, 0)).toBe(90_000);
+  });
+
+  test('an Update that only changes RoleArn keeps the distribution; the new role makes the calls from then on', async () => {
+    roles.add(ROLE).add(OTHER_ROLE);
+    const ev = event('Create', withRole(ROLE));
+    const created = await onEvent(ev, options);
+    await poll({ ...ev, ...created });
+    const update = event('Update', withRole(OTHER_ROLE), { OldResourceProperties: withRole(ROLE), PhysicalResourceId: created.PhysicalResourceId });
+    const kept = await onEvent(update, options);
+    expect(kept.PhysicalResourceId).toBe(created.PhysicalResourceId);
+    expect(server.count('DistributeImage')).toBe(1);
+    const [done] = await poll({ ...update, ...kept });
+    expect(done.IsComplete).toBe(true);
+    const lastGet = server.callsTo('GetImage').pop()!;
+    expectSignedBy(lastGet, roles.sessions[1].accessKeyId, roles.sessions[1].sessionToken);
+    expect(roles.sessions.map((s) => s.roleArn)).toEqual([ROLE, OTHER_ROLE]);
   });
 });

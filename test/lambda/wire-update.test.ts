@@ -1,22 +1,26 @@
-// Over the wire: the real SDK clients, through the handler, against a local Image Builder + SSM on 127.0.0.1.
-import { faults, LocalServer } from './local-server';
+// Over the wire: the real SDK clients, through the handler, against a local Image Builder + SSM + STS on 127.0.0.1.
+import { faults, LocalServer, ReceivedRequest } from './local-server';
 import { DistributionConfigurations } from './server/imagebuilder';
 import {
   ARN, createEvent, deleteEvent, exportPatch, fullDistribution, PARAM, props, S3_EXPORT, sharePatch, updateEvent,
 } from './server/patch-fixtures';
+import { verifySigV4 } from './server/sigv4';
 import { Parameters } from './server/ssm';
+import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
 import { onEvent as route } from '../../lambda/index';
 import { configure } from '../../lambda/update-distribution';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
 
-const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
+const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'STS_ENDPOINT',
+  'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 
 let server: LocalServer;
 let ib: DistributionConfigurations;
 let ssm: Parameters;
+let roles: Roles;
 const sleeps: number[] = [];
 
 function seed() {
@@ -39,13 +43,16 @@ beforeEach(async () => {
   server = await LocalServer.start();
   ib = new DistributionConfigurations(server);
   ssm = new Parameters(server);
+  roles = new Roles(server);
   Object.assign(process.env, {
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SESSION_TOKEN: 'lambda-token',
     AWS_REGION: 'us-east-1',
     AWS_EC2_METADATA_DISABLED: 'true',
     IMAGEBUILDER_ENDPOINT: server.endpoint,
     SSM_ENDPOINT: server.endpoint,
+    STS_ENDPOINT: server.endpoint,
     HANDLER_REQUEST_TIMEOUT_MS: '150',
   });
   clients.resetClients();
@@ -218,4 +225,86 @@ test('a large baseline is stored compressed and still reverts', async () => {
   expect(ssm.params.get(PARAM)!.value.startsWith('gz:')).toBe(true);
   await route(deleteEvent(created.PhysicalResourceId!, props(patch)));
   expect(stored()).toEqual(start);
+});
+
+describe('RoleArn: the resource\'s calls are made as its own role', () => {
+  const ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/TestStack-PatchRole-1A2B3C';
+  const OTHER_ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/TestStack-PatchRole-4D5E6F';
+  const withRole = (p: Record<string, string>, roleArn: string) => ({ ...p, RoleArn: roleArn });
+  const isSsm = (c: ReceivedRequest) => c.headers['x-amz-target'] !== undefined;
+  const serviceCalls = () => server.calls.filter((c) => c.operation !== 'AssumeRole');
+  /** Asserts every request in `calls` is signed (verifiably) with `key` for its service and carries `token`. */
+  function expectSignedBy(calls: ReceivedRequest[], key: string, token: string) {
+    for (const c of calls) {
+      const service = isSsm(c) ? 'ssm' : 'imagebuilder';
+      expect(c.headers.authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${key}/\\d{8}/us-east-1/${service}/aws4_request, `));
+      expect(c.headers['x-amz-security-token']).toBe(token);
+      expect(verifySigV4(c, service).accessKeyId).toBe(key);
+    }
+  }
+
+  test('create, update and delete: every Image Builder and SSM request is signed with the assumed key and carries its token', async () => {
+    roles.add(ROLE);
+    const start = stored();
+    const created = await route(createEvent(withRole(props(exportPatch), ROLE), 'create-request'));
+    const updated = await route(updateEvent(created.PhysicalResourceId!, withRole(props(sharePatch), ROLE), withRole(props(exportPatch), ROLE)));
+    await route(deleteEvent(updated.PhysicalResourceId!, withRole(props(sharePatch), ROLE)));
+    expect(stored()).toEqual(start);
+    expect(ssm.params.has(PARAM)).toBe(false);
+
+    expect(roles.sessions).toHaveLength(1); // cached per role across the three events
+    const [session] = roles.sessions;
+    expect(session).toMatchObject({ roleArn: ROLE, sessionName: 'cdk-ibd-create-request', durationSeconds: 900, callerKey: 'test', region: 'us-east-1' });
+    const operations = new Set(serviceCalls().map((c) => c.operation));
+    expect(operations).toEqual(new Set(['GetDistributionConfiguration', 'UpdateDistributionConfiguration', 'GetParameter', 'PutParameter', 'DeleteParameter']));
+    expectSignedBy(serviceCalls(), session.accessKeyId, session.sessionToken);
+  });
+
+  test('without RoleArn the Lambda\'s own keys sign every request and STS is not called', async () => {
+    const created = await route(createEvent(props(exportPatch)));
+    await route(deleteEvent(created.PhysicalResourceId!, props(exportPatch)));
+    expect(server.count('AssumeRole')).toBe(0);
+    expect(serviceCalls().filter(isSsm).length).toBeGreaterThanOrEqual(3);
+    expect(serviceCalls().filter((c) => !isSsm(c)).length).toBeGreaterThanOrEqual(3);
+    expectSignedBy(serviceCalls(), 'test', 'lambda-token');
+  });
+
+  test('an Update that only changes RoleArn writes nothing; the Delete uses the role in its properties', async () => {
+    roles.add(ROLE).add(OTHER_ROLE);
+    const created = await route(createEvent(withRole(props(exportPatch), ROLE)));
+    const beforeUpdate = server.calls.length;
+    const update = updateEvent(created.PhysicalResourceId!, withRole(props(exportPatch), OTHER_ROLE), withRole(props(exportPatch), ROLE));
+    const updated = await route(update);
+    expect(updated).toEqual(created);
+    // The new role is assumed and reads the configuration and the baseline; nothing is written.
+    const [updateAssume, ...updateCalls] = server.calls.slice(beforeUpdate);
+    expect([updateAssume, ...updateCalls].map((c) => c.operation)).toEqual(['AssumeRole', 'GetDistributionConfiguration', 'GetParameter']);
+    expect(roles.sessions.map((s) => s.roleArn)).toEqual([ROLE, OTHER_ROLE]);
+    const [asRole, asOther] = roles.sessions;
+    expectSignedBy(updateCalls, asOther.accessKeyId, asOther.sessionToken);
+
+    const beforeDelete = server.calls.length;
+    await route(deleteEvent(updated.PhysicalResourceId!, withRole(props(exportPatch), OTHER_ROLE)));
+    expect(stored().distributions[0].s3ExportConfiguration).toBeUndefined();
+    const deleteCalls = server.calls.slice(beforeDelete);
+    expect(deleteCalls.map((c) => c.operation)).toEqual(['GetParameter', 'GetDistributionConfiguration', 'UpdateDistributionConfiguration', 'DeleteParameter']);
+    expectSignedBy(deleteCalls, asOther.accessKeyId, asOther.sessionToken);
+    expect(asRole.accessKeyId).not.toBe(asOther.accessKeyId);
+  });
+
+  test('a role IAM has not propagated yet is retried; one that never becomes assumable fails naming the role', async () => {
+    roles.add(ROLE, { deniedFor: 2 });
+    await route(createEvent(withRole(props(exportPatch), ROLE)));
+    expect(roles.denied).toBe(2);
+    expect(sleeps).toHaveLength(2); // configure()'s sleep: no real waiting
+    expect(ssm.params.has(PARAM)).toBe(true);
+
+    clients.resetClients();
+    sleeps.length = 0;
+    const calls = serviceCalls().length;
+    await expect(route(createEvent(withRole(props(exportPatch), OTHER_ROLE)))).rejects.toThrow(new RegExp(
+      `^GetDistributionConfiguration on ${ARN} failed: AccessDenied: AssumeRole of ${OTHER_ROLE} was denied for 90 s \\(\\d+ attempts\\): `
+      + `User: .* is not authorized to perform: sts:AssumeRole on resource: ${OTHER_ROLE}`));
+    expect(serviceCalls()).toHaveLength(calls);
+  });
 });

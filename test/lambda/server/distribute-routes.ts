@@ -210,7 +210,8 @@ export class Ec2Images {
 
   readonly amis = new Map<string, Ec2Ami>();
   readonly snapshots = new Set<string>();
-  readonly calls: { action: string; region: string; params: Record<string, string> }[] = [];
+  /** Accepted requests: the action, the signature's Region and access key, the session token sent. */
+  readonly calls: { action: string; region: string; params: Record<string, string>; accessKeyId: string; sessionToken?: string }[] = [];
   /** Answer the next `n` calls with RequestLimitExceeded (HTTP 503), as EC2 throttles. */
   throttleNext = 0;
   private readonly server: http.Server;
@@ -254,13 +255,15 @@ export class Ec2Images {
     }
     if (params.Version !== '2016-11-15') return error(400, 'InvalidParameterValue', `Version ${params.Version} is not 2016-11-15`);
     let region: string;
+    let accessKeyId: string;
     try {
-      region = verifySigV4({ method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, rawBody: body }, 'ec2').region;
+      ({ region, accessKeyId } = verifySigV4({ method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, rawBody: body }, 'ec2'));
     } catch (err) {
       if (err instanceof SignatureError) return error(401, 'AuthFailure', err.message);
       throw err;
     }
-    this.calls.push({ action, region, params });
+    const token = req.headers['x-amz-security-token'] as string | undefined;
+    this.calls.push({ action, region, params, accessKeyId, ...(token !== undefined ? { sessionToken: token } : {}) });
     if (this.throttleNext > 0) {
       this.throttleNext--;
       return error(503, 'RequestLimitExceeded', 'Request limit exceeded.');

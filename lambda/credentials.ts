@@ -1,0 +1,143 @@
+// Temporary credentials of the per-resource roles. Each custom resource passes the ARN of its own small IAM role in
+// its RoleArn property (so the handler's shared role holds no resource's permissions), and the handler makes that
+// resource's AWS calls as that role (clients.ts). STS AssumeRole goes through the lean Query client of
+// aws-request.ts, signed with the Lambda's own credentials; the STS SDK client would add its weight to the bundle.
+import {
+  awsError, AwsCredentials, AwsError, lambdaRegion, QueryClient, regionalEndpoint, requestTimeoutMs, XmlNode, xmlChild, xmlText,
+} from './aws-request';
+import { backoffDelay } from './retry';
+
+export const STS_API_VERSION = '2011-06-15';
+/** STS's minimum: an event's calls take seconds, and a refresh is one request. */
+export const DURATION_SECONDS = 900;
+/** Cached credentials are used until this long before they expire. */
+export const REFRESH_MARGIN_MS = 120_000;
+/**
+ * How long AccessDenied from AssumeRole is retried. A role created moments earlier in the same deployment is often
+ * not assumable yet: IAM is eventually consistent, and a new role or trust policy usually takes seconds to propagate.
+ */
+export const ACCESS_DENIED_BUDGET_MS = 90_000;
+/** Full-jitter exponential backoff between AccessDenied attempts (retry.ts's backoffDelay), with a floor. */
+const ACCESS_DENIED_BACKOFF = { baseDelayMs: 1_000, maxDelayMs: 10_000 };
+const ACCESS_DENIED_MIN_DELAY_MS = 250;
+
+export interface TemporaryCredentials extends AwsCredentials {
+  readonly sessionToken: string;
+  readonly expiration: Date;
+}
+
+/** Injected by tests; the handler uses the defaults. */
+export interface AssumeRoleOptions {
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  readonly now?: () => number;
+  readonly accessDeniedBudgetMs?: number;
+}
+
+/** STS's endpoint: `STS_ENDPOINT` (tests), else the Lambda's Region's own (regional endpoints are STS's default). */
+export function stsEndpoint(env: NodeJS.ProcessEnv = process.env): string {
+  return env.STS_ENDPOINT || regionalEndpoint('sts', lambdaRegion(env));
+}
+
+/**
+ * `cdk-ibd-<request id>`: RoleSessionName shows in CloudTrail next to every call made with the credentials, so it
+ * names the CloudFormation request. Characters outside the parameter's `[\w+=,.@-]` become `-`; cut to its 64.
+ */
+export function roleSessionName(requestId: string | undefined): string {
+  return `cdk-ibd-${requestId || 'unknown'}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+/** The credentials in an AssumeRole answer: `AssumeRoleResponse > AssumeRoleResult > Credentials`. */
+export function parseAssumeRoleResponse(doc: XmlNode): TemporaryCredentials {
+  const credentials = xmlChild(xmlChild(xmlChild(doc, 'AssumeRoleResponse'), 'AssumeRoleResult'), 'Credentials');
+  const accessKeyId = xmlText(credentials, 'AccessKeyId');
+  const secretAccessKey = xmlText(credentials, 'SecretAccessKey');
+  const sessionToken = xmlText(credentials, 'SessionToken');
+  const expiration = new Date(xmlText(credentials, 'Expiration') ?? '');
+  const missing = Object.entries({ AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, SessionToken: sessionToken })
+    .filter(([, v]) => !v).map(([k]) => k);
+  if (isNaN(expiration.getTime())) missing.push('Expiration');
+  if (missing.length > 0) {
+    throw awsError('DeserializationError', `AssumeRole answered without ${missing.join(', ')} in AssumeRoleResponse > AssumeRoleResult > Credentials`, 200);
+  }
+  return { accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey!, sessionToken: sessionToken!, expiration };
+}
+
+// Per role ARN: the Lambda container serves many resources, and their events come one after the other.
+const cache = new Map<string, TemporaryCredentials>();
+const inFlight = new Map<string, Promise<TemporaryCredentials>>();
+let stsClient: QueryClient | undefined;
+
+function sts(): QueryClient {
+  stsClient ??= new QueryClient({ service: 'sts', region: lambdaRegion(), endpoint: stsEndpoint(), timeoutMs: requestTimeoutMs() }, STS_API_VERSION);
+  return stsClient;
+}
+
+/**
+ * Credentials of `roleArn`: cached ones until {@link REFRESH_MARGIN_MS} before they expire, else AssumeRole (one
+ * request at a time per role). AccessDenied is retried for {@link ACCESS_DENIED_BUDGET_MS}; any other error is
+ * thrown at once, its name and HTTP status kept, so the caller's retry loop (retry.ts) treats it like the failure
+ * of the call it was signing: throttling and 5xx are retried there, the rest fail.
+ * Errors name the role and carry STS's reason.
+ */
+export function assumeRole(roleArn: string, sessionName: string, options: AssumeRoleOptions = {}): Promise<TemporaryCredentials> {
+  const now = options.now ?? Date.now;
+  const cached = cache.get(roleArn);
+  if (cached && cached.expiration.getTime() - REFRESH_MARGIN_MS > now()) return Promise.resolve(cached);
+  let pending = inFlight.get(roleArn);
+  if (!pending) {
+    pending = assumeWithRetries(roleArn, sessionName, options)
+      .then((credentials) => {
+        cache.set(roleArn, credentials);
+        return credentials;
+      })
+      .finally(() => inFlight.delete(roleArn));
+    inFlight.set(roleArn, pending);
+  }
+  return pending;
+}
+
+async function assumeWithRetries(roleArn: string, sessionName: string, options: AssumeRoleOptions): Promise<TemporaryCredentials> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const budget = options.accessDeniedBudgetMs ?? ACCESS_DENIED_BUDGET_MS;
+  const start = now();
+  let slept = 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const doc = await sts().call('AssumeRole', { RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: DURATION_SECONDS });
+      return parseAssumeRoleResponse(doc);
+    } catch (err) {
+      const reason = (err as Error)?.message || String(err);
+      if ((err as AwsError)?.name !== 'AccessDenied') throw withMessage(err, `AssumeRole of ${roleArn} failed: ${reason}`);
+      // A fake clock (tests) does not move: the time slept counts too.
+      const elapsed = Math.max(now() - start, slept);
+      if (elapsed >= budget) {
+        throw withMessage(err, `AssumeRole of ${roleArn} was denied for ${Math.round(elapsed / 1000)} s (${attempt} attempts): ${reason}. `
+          + 'The role must trust the handler\'s role, and the handler\'s role must be allowed sts:AssumeRole on it');
+      }
+      const delay = Math.min(budget - elapsed, Math.max(ACCESS_DENIED_MIN_DELAY_MS, backoffDelay(attempt, ACCESS_DENIED_BACKOFF, options.random)));
+      await sleep(delay);
+      slept += delay;
+    }
+  }
+}
+
+/** `err` with another message; name, code, fault and HTTP status kept (isRetryable and errorText read them). */
+function withMessage(err: unknown, message: string): Error {
+  const e = (err ?? {}) as Partial<AwsError> & { code?: string };
+  return Object.assign(new Error(message, { cause: err }), {
+    name: e.name ?? 'Error',
+    ...(e.code !== undefined ? { code: e.code } : {}),
+    ...(e.$fault !== undefined ? { $fault: e.$fault } : {}),
+    ...(e.$metadata !== undefined ? { $metadata: e.$metadata } : {}),
+  });
+}
+
+/** Forget cached credentials and close the STS client's sockets (tests; clients.resetClients() calls it). */
+export function resetCredentials(): void {
+  cache.clear();
+  inFlight.clear();
+  stsClient?.destroy();
+  stsClient = undefined;
+}

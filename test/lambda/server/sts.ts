@@ -1,0 +1,125 @@
+/**
+ * STS AssumeRole (Query protocol) on a LocalServer, checked as the service checks it: a form-encoded POST to / with
+ * Version 2011-06-15 and a valid SigV4 signature for service sts (./sigv4.ts); RoleArn and RoleSessionName shapes;
+ * DurationSeconds from 900 to 43200. Each issued session gets its own temporary access key, which the SigV4 verifier
+ * then knows, so the local EC2 and SSM accept requests signed with it. Usage:
+ *   const roles = new Roles(server, { clock: () => now });   // then STS_ENDPOINT = server.endpoint
+ *   roles.add(ROLE_ARN);                  // assumable (by any known key)
+ *   roles.add(ROLE_ARN, { deniedFor: 2 }); // its first 2 AssumeRole calls answer AccessDenied (IAM not consistent yet)
+ *   roles.sessions                         // every issued session: role, session name, duration, keys, caller's key
+ *   roles.sessionOfKey('ASIA...')          // the session a temporary key belongs to
+ * Unknown roles answer AccessDenied (HTTP 403), as STS does for a role that does not trust the caller.
+ */
+import type { LocalServer, ReceivedRequest } from '../local-server';
+import { escapeXml, ServiceError } from '../local-server';
+import { KNOWN_KEYS, SignatureError, verifySigV4 } from './sigv4';
+
+export const ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/;
+export const ROLE_SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+const PARAMETERS = new Set(['Action', 'Version', 'RoleArn', 'RoleSessionName', 'DurationSeconds']);
+const CALLER = 'arn:aws:sts::111111111111:assumed-role/HandlerRole/provider-onEvent';
+
+export interface Session {
+  readonly roleArn: string;
+  readonly sessionName: string;
+  readonly durationSeconds: number;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  readonly expiration: string;
+  /** The key the AssumeRole request was signed with (the Lambda's own). */
+  readonly callerKey: string;
+  /** The Region of the signature's credential scope. */
+  readonly region: string;
+}
+
+export class Roles {
+  readonly sessions: Session[] = [];
+  /** AssumeRole requests that were answered AccessDenied. */
+  denied = 0;
+  private readonly roles = new Map<string, { deniedFor: number }>();
+  private readonly clock: () => number;
+
+  constructor(server: LocalServer, options: { clock?: () => number } = {}) {
+    this.clock = options.clock ?? Date.now;
+    server.action('AssumeRole', (req) => this.assumeRoleOp(req));
+  }
+
+  add(roleArn: string, options: { deniedFor?: number } = {}): this {
+    this.roles.set(roleArn, { deniedFor: options.deniedFor ?? 0 });
+    return this;
+  }
+
+  sessionOfKey(accessKeyId: string): Session | undefined {
+    return this.sessions.find((s) => s.accessKeyId === accessKeyId);
+  }
+
+  private assumeRoleOp(req: ReceivedRequest) {
+    const p: Record<string, string> = req.body;
+    if (req.method !== 'POST' || req.path !== '/') throw new ServiceError(400, 'InvalidAction', `expected POST /, got ${req.method} ${req.path}`);
+    if (p.Version !== '2011-06-15') throw new ServiceError(400, 'InvalidParameterValue', `Version ${p.Version} is not 2011-06-15`);
+    const unexpected = Object.keys(p).filter((k) => !PARAMETERS.has(k));
+    if (unexpected.length > 0) throw validation(`unexpected parameters ${unexpected.join(', ')}`);
+    let signed;
+    try {
+      signed = verifySigV4(req, 'sts');
+    } catch (err) {
+      if (err instanceof SignatureError) throw new ServiceError(403, 'SignatureDoesNotMatch', err.message);
+      throw err;
+    }
+    if (typeof p.RoleArn !== 'string' || !ROLE_ARN.test(p.RoleArn)) throw validation(`1 validation error detected: Value '${p.RoleArn}' at 'roleArn' failed to satisfy constraint`);
+    if (typeof p.RoleSessionName !== 'string' || !ROLE_SESSION_NAME.test(p.RoleSessionName)) {
+      throw validation(`1 validation error detected: Value '${p.RoleSessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
+    }
+    const durationSeconds = p.DurationSeconds === undefined ? 3600 : Number(p.DurationSeconds);
+    if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
+      throw validation(`1 validation error detected: Value '${p.DurationSeconds}' at 'durationSeconds' failed to satisfy constraint`);
+    }
+    const role = this.roles.get(p.RoleArn);
+    if (!role || role.deniedFor > 0) {
+      if (role) role.deniedFor--;
+      this.denied++;
+      throw new ServiceError(403, 'AccessDenied', `User: ${CALLER} is not authorized to perform: sts:AssumeRole on resource: ${p.RoleArn}`);
+    }
+
+    const n = this.sessions.length + 1;
+    const session: Session = {
+      roleArn: p.RoleArn,
+      sessionName: p.RoleSessionName,
+      durationSeconds,
+      accessKeyId: `ASIALOCAL${String(n).padStart(11, '0')}`,
+      secretAccessKey: `local/secret+${n}`,
+      sessionToken: `IQoJb3JpZ2luX2VjEOn//////////local-token-${n}+/=`,
+      expiration: new Date(this.clock() + durationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      callerKey: signed.accessKeyId,
+      region: signed.region,
+    };
+    this.sessions.push(session);
+    KNOWN_KEYS.set(session.accessKeyId, session.secretAccessKey);
+    const roleName = p.RoleArn.split('/').pop();
+    return {
+      body: `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <AssumedRoleUser>
+      <AssumedRoleId>AROALOCAL${n}:${escapeXml(session.sessionName)}</AssumedRoleId>
+      <Arn>arn:aws:sts::${p.RoleArn.split(':')[4]}:assumed-role/${escapeXml(roleName ?? '')}/${escapeXml(session.sessionName)}</Arn>
+    </AssumedRoleUser>
+    <Credentials>
+      <AccessKeyId>${session.accessKeyId}</AccessKeyId>
+      <SecretAccessKey>${escapeXml(session.secretAccessKey)}</SecretAccessKey>
+      <SessionToken>${escapeXml(session.sessionToken)}</SessionToken>
+      <Expiration>${session.expiration}</Expiration>
+    </Credentials>
+  </AssumeRoleResult>
+  <ResponseMetadata>
+    <RequestId>sts-${n}</RequestId>
+  </ResponseMetadata>
+</AssumeRoleResponse>
+`,
+    };
+  }
+}
+
+function validation(message: string): ServiceError {
+  return new ServiceError(400, 'ValidationError', message);
+}
