@@ -20,6 +20,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import { GoldenImageStack } from '../examples/stack';
 import {
   DiskImageFormat,
   DistributeImage,
@@ -29,7 +30,6 @@ import {
   InfrastructureConfiguration,
   Tenancy,
 } from '../src';
-import { GoldenImageStack } from '../examples/stack';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
 const OTHER_ACCOUNT = '222222222222';

@@ -159,8 +159,8 @@ function synthOrExplain(build: (stack: Stack) => void, input: unknown): void {
     const lines = message.split('\n').filter(l => /^\s*\[Prop\//.test(l));
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) {
-      const text = line.replace(/^\s*\[[^\]]+\] /, '');
-      if (!namesInputProp(text, input)) throw new Error(`the error does not name a prop of the input: ${line}\ninput: ${JSON.stringify(input)}`);
+      const errorText = line.replace(/^\s*\[[^\]]+\] /, '');
+      if (!namesInputProp(errorText, input)) throw new Error(`the error does not name a prop of the input: ${line}\ninput: ${JSON.stringify(input)}`);
     }
     return;
   }

@@ -113,8 +113,8 @@ export class ImageBuilderProvider extends Construct {
     // AWSLambdaBasicExecutionRole (logs on every log group). These roles may only write to our log group; the
     // framework adds lambda:InvokeFunction on the handlers (and, for onEvent, states:StartExecution on the waiter).
     // Two roles, as the framework intends: one role for all three would make the waiter depend on itself.
-    const frameworkRole = (id: string, description: string) => {
-      const role = new iam.Role(this, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
+    const frameworkRole = (roleId: string, description: string) => {
+      const role = new iam.Role(this, roleId, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
       role.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [this.logGroup.logGroupArn],
