@@ -98,7 +98,7 @@ const bundle = project.addTask('bundle:handler', {
 });
 project.preCompileTask.spawn(bundle);
 project.testTask.prependSpawn(bundle);
-project.npmignore?.addPatterns('/bench/', '/examples/', '/scripts/', '/lambda/', '/cdk.out/', '/.ci/', '/dist-python-check/', '/docs/', '/assets/handler.meta.json', 'cdk.json');
+project.npmignore?.addPatterns('/bench/', '/examples/', '/scripts/', '/lambda/', '/cdk.out/', '/.ci/', '/dist-python-check/', '/dist-pack-check/', '/assets/handler.meta.json', 'cdk.json');
 
 // The example app; cdk.json lets `npx cdk synth` work from the repository root too.
 new JsonFile(project, 'cdk.json', {

@@ -22,14 +22,24 @@ grep -qx 'package/assets/handler/index.js' <<<"$LISTING" || fail "$TARBALL has n
 grep -q '^package/lambda/' <<<"$LISTING" && fail "$TARBALL ships the handler sources (lambda/); only the bundle belongs in it"
 printf 'tarball %s: %s bytes, assets/handler/index.js present\n' "${TARBALLS[0]}" "$(wc -c <"$TARBALL")"
 
-version() { node -p "require('./package-lock.json').packages['node_modules/$1'].version"; }
+locked() {
+  local v
+  v="$(node -p "require('$ROOT/package-lock.json').packages['node_modules/$1']?.version ?? ''")"
+  [ -n "$v" ] || fail "$1 is not in package-lock.json"
+  echo "$v"
+}
+CDK_VERSION="$(locked aws-cdk-lib)"
+CONSTRUCTS_VERSION="$(locked constructs)"
 rm -rf "$WORK" && mkdir -p "$WORK"
 WORK="$(cd "$WORK" && pwd)"
 cat >"$WORK/package.json" <<EOF
 { "name": "pack-check-app", "version": "1.0.0", "private": true }
 EOF
 (cd "$WORK" && npm install --prefer-offline --no-audit --no-fund --ignore-scripts --loglevel=error \
-  "$TARBALL" "aws-cdk-lib@$(version aws-cdk-lib)" "constructs@$(version constructs)" >/dev/null)
+  "$TARBALL" "aws-cdk-lib@$CDK_VERSION" "constructs@$CONSTRUCTS_VERSION" >/dev/null)
+INSTALLED="$(cd "$WORK" && node -p "require('aws-cdk-lib/package.json').version")"
+[ "$INSTALLED" = "$CDK_VERSION" ] || fail "the app got aws-cdk-lib $INSTALLED, not the locked $CDK_VERSION"
+printf 'installed the tarball with aws-cdk-lib %s and constructs %s into %s\n' "$CDK_VERSION" "$CONSTRUCTS_VERSION" "$WORK"
 
 cat >"$WORK/app.js" <<'EOF'
 const path = require('path');

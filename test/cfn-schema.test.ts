@@ -317,7 +317,7 @@ describe('every synthesized template is validated (test/util/jest-setup.ts)', ()
     const ms = Date.now() - started;
     expect(Object.keys(template.Resources).length).toBeGreaterThan(12);
     expect(validateTemplate(template)).toEqual([]);
-    // Figure for docs/proof.md (informational, not asserted).
+    // Figure for the README's proof section (informational, not asserted).
     process.stdout.write(`[cfn-schema] synth + both validators of a ${Object.keys(template.Resources).length}-resource stack: ${ms} ms\n`);
   });
 });
