@@ -1,5 +1,5 @@
 // The example stack: examples/app.ts synthesizes it, test/nag.test.ts checks it with cdk-nag.
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -25,6 +25,16 @@ export class GoldenImageStack extends Stack {
     super(scope, id, props);
 
     const topicKey = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Encrypts build notifications' });
+    // Image Builder publishes notifications with its service-linked role (created the first time Image Builder is
+    // used in the account), so the topic's key must let that role encrypt.
+    topicKey.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ArnPrincipal(this.formatArn({
+        service: 'iam', region: '', resource: 'role',
+        resourceName: 'aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder',
+      }))],
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      resources: ['*'],
+    }));
     // A KMS key must be in the Region it encrypts AMIs in: the eu-west-1 key lives in that Region.
     const euAmiKey = kms.Key.fromKeyArn(this, 'EuAmiKey', `arn:aws:kms:eu-west-1:${this.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
     const repository = new ecr.Repository(this, 'Images', { imageScanOnPush: true });
@@ -77,13 +87,15 @@ export class GoldenImageStack extends Stack {
       serverAccessLogsPrefix: 'access-logs/',
     });
     const notifications = new sns.Topic(this, 'BuildNotifications', { enforceSSL: true, masterKey: topicKey });
-    new InfrastructureConfiguration(this, 'Infrastructure', {
+    const infrastructure = new InfrastructureConfiguration(this, 'Infrastructure', {
       description: 'Builds the golden Linux image',
       instanceTypes: [ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.LARGE)],
       logging: { s3Bucket: logs, s3KeyPrefix: 'imagebuilder/' },
       notificationTopic: notifications,
       resourceTags: { project: 'golden-images' },
     });
+    // The construct warns that an encrypted topic needs that key policy; topicKey has it (above).
+    Annotations.of(infrastructure).acknowledgeWarning('cdk-imagebuilder-distribution:infrastructureEncryptedTopic');
 
     // Distribute today's AMI now, without a build, and launch from the copy in this Region.
     const distributed = new DistributeImage(this, 'DistributeLatest', {
