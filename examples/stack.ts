@@ -29,7 +29,9 @@ export class GoldenImageStack extends Stack {
     // used in the account), so the topic's key must let that role encrypt.
     topicKey.addToResourcePolicy(new iam.PolicyStatement({
       principals: [new iam.ArnPrincipal(this.formatArn({
-        service: 'iam', region: '', resource: 'role',
+        service: 'iam',
+        region: '',
+        resource: 'role',
         resourceName: 'aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder',
       }))],
       actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
