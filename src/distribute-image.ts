@@ -148,7 +148,9 @@ export interface DistributeImageProps {
 
   /**
    * How long to wait for the distribution to become AVAILABLE before failing the deployment.
-   * At most 2 hours (the custom-resource Provider framework's limit). The status is checked every 30 seconds.
+   * At most 2 hours (the custom-resource Provider framework's limit). The status is checked every 30 seconds, or at
+   * the interval the stack's context sets: `cdk-imagebuilder-distribution:pollIntervalSeconds` (5 to 1800), one
+   * interval for every resource of the stack, whose custom-resource provider is shared.
    *
    * @default Duration.hours(2)
    */

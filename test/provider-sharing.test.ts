@@ -1,9 +1,10 @@
 /**
  * The custom-resource provider is shared per stack: the resources it adds must be the same, in number and type,
  * whether a stack uses the custom-resource constructs once, 10 or 100 times (issue 7). The stacks are those of
- * bench/custom-resources.ts, which also prints the template bytes per extra use.
+ * bench/custom-resources.ts, which also prints the template bytes per extra use. Also: each resource's own handler
+ * role, and the provider's poll interval from the stack context.
  */
-import { Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import {
   buildCustomResourceStack,
@@ -13,6 +14,8 @@ import {
   total,
   USE_COUNTS,
 } from '../bench/custom-resources';
+import { DistributionConfiguration, DistributionConfigurationPatch } from '../src';
+import { POLL_INTERVAL_CONTEXT_KEY } from '../src/private/provider';
 
 interface Measured {
   readonly uses: number;
@@ -98,5 +101,36 @@ describe('per-resource handler roles', () => {
     expect(statements.map((s: any) => s.Action)).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents'], 'sts:AssumeRole']);
     const path = resources[[...roleIds][0]].Properties.Path as string;
     expect(JSON.stringify(statements[1].Resource)).toContain(`:role${path}*"`);
+  });
+});
+
+describe('poll interval from the stack context', () => {
+  function waiter(context: Record<string, unknown>): string {
+    const app = new App({ context });
+    const stack = new Stack(app, 'Poll', { env: { account: '111111111111', region: 'us-east-1' } });
+    new DistributionConfigurationPatch(stack, 'Patch', {
+      distributionConfiguration: DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Config',
+        'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/x'),
+    }).addTargetAccounts('us-east-1', '222222222222');
+    const machines = Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine');
+    expect(Object.keys(machines)).toHaveLength(1);
+    return JSON.stringify(Object.values(machines)[0]);
+  }
+
+  test('30 seconds by default, over the framework\'s 2 hours', () => {
+    const definition = waiter({});
+    expect(definition).toContain('\\"IntervalSeconds\\":30');
+    expect(definition).toContain('\\"MaxAttempts\\":240');
+  });
+
+  test.each([[60, 120], ['600', 12]])('%p seconds from the context', (value, attempts) => {
+    const definition = waiter({ [POLL_INTERVAL_CONTEXT_KEY]: value });
+    expect(definition).toContain(`\\"IntervalSeconds\\":${Number(value)}`);
+    expect(definition).toContain(`\\"MaxAttempts\\":${attempts}`);
+  });
+
+  test.each([4, 1801, 'fast', 12.5, ''])('%p fails synthesis naming the context key', (value) => {
+    expect(() => waiter({ [POLL_INTERVAL_CONTEXT_KEY]: value }))
+      .toThrow(`context "${POLL_INTERVAL_CONTEXT_KEY}": ${JSON.stringify(value)} is invalid; must be a whole number of seconds from 5 to 1800`);
   });
 });

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledgeNag, acknowledgeWildcardResource } from './nag';
+import { addValidation } from './validation';
 
 /** Where scripts/bundle-handler.ts writes the handler; shipped in the npm package beside lib/. */
 export const HANDLER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'handler');
@@ -15,6 +16,14 @@ const PROVIDER_ID = 'ImageBuilderDistributionProvider';
 
 /** The Provider framework's waiter polls isComplete at this interval; a DistributeImage takes minutes. */
 export const DEFAULT_QUERY_INTERVAL = Duration.seconds(30);
+
+/**
+ * Context key: how often, in seconds, the stack's provider checks on running distributions (5 to 1800). A setting of
+ * the stack rather than a prop, because the one waiter state machine of the shared provider polls every resource at
+ * the same interval, and context is read the same whichever construct creates the provider.
+ */
+export const POLL_INTERVAL_CONTEXT_KEY = 'cdk-imagebuilder-distribution:pollIntervalSeconds';
+const POLL_INTERVAL_BOUNDS = { min: 5, max: 1800 };
 /** The Provider framework's upper bound for a resource's total wait. */
 export const MAX_TOTAL_TIMEOUT = Duration.hours(2);
 
@@ -133,7 +142,7 @@ export class ImageBuilderProvider extends Construct {
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.onEventHandler,
       isCompleteHandler: this.isCompleteHandler,
-      queryInterval: DEFAULT_QUERY_INTERVAL,
+      queryInterval: this.pollInterval(),
       totalTimeout: MAX_TOTAL_TIMEOUT,
       logGroup: this.logGroup,
       frameworkOnEventRole,
@@ -154,6 +163,21 @@ export class ImageBuilderProvider extends Construct {
       acknowledgeWildcardResource(waiter, `${(provider.node.findChild(fn) as lambda.IFunction).functionArn}:*`,
         'The Provider framework\'s waiter invokes its own isComplete and onTimeout functions by qualified ARNs as well.');
     }
+  }
+
+  /** The interval from the stack's context, else the default; a bad value fails synthesis with the key named. */
+  private pollInterval(): Duration {
+    const raw = this.node.tryGetContext(POLL_INTERVAL_CONTEXT_KEY);
+    if (raw === undefined) return DEFAULT_QUERY_INTERVAL;
+    // A number from cdk.json, a string from `cdk synth -c key=60`.
+    const seconds = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+    const { min, max } = POLL_INTERVAL_BOUNDS;
+    if (typeof seconds === 'number' && Number.isInteger(seconds) && seconds >= min && seconds <= max) {
+      return Duration.seconds(seconds);
+    }
+    addValidation(this, (errors) => errors.add(`context "${POLL_INTERVAL_CONTEXT_KEY}"`, raw,
+      `must be a whole number of seconds from ${min} to ${max}`));
+    return DEFAULT_QUERY_INTERVAL;
   }
 
   /**
