@@ -68,7 +68,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     devdirs: ['test', 'bench', 'examples', 'scripts'],
   },
   gitignore: [
-    '/assets/', '/cdk.out/', '/examples/cdk.out/', '/bench/results/', '/dist-python-check/', '/dist-pack-check/',
+    '/assets/', '/cdk.out/', '/examples/cdk.out/', '/bench/results/', '/dist-python-check/',
     // integ-runner's working output; the committed snapshots are the templates and manifests, not the assets (the
     // templates name each asset by its hash, so a changed handler bundle still shows as a snapshot difference).
     '**/*.snapshot/asset.*', 'test/integ/cdk-integ.out.*',
@@ -98,7 +98,7 @@ const bundle = project.addTask('bundle:handler', {
 });
 project.preCompileTask.spawn(bundle);
 project.testTask.prependSpawn(bundle);
-project.npmignore?.addPatterns('/bench/', '/examples/', '/scripts/', '/lambda/', '/cdk.out/', '/.ci/', '/dist-python-check/', '/dist-pack-check/', '/assets/handler.meta.json', 'cdk.json');
+project.npmignore?.addPatterns('/bench/', '/examples/', '/scripts/', '/lambda/', '/cdk.out/', '/.ci/', '/dist-python-check/', '/assets/handler.meta.json', 'cdk.json');
 
 // The example app; cdk.json lets `npx cdk synth` work from the repository root too.
 new JsonFile(project, 'cdk.json', {

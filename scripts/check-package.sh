@@ -5,11 +5,18 @@
 # synthesizes a stack with every construct. Fails unless the package holds assets/handler/index.js, the app resolves
 # the library from its own node_modules (not from this checkout), and the synthesized handler asset is that bundle.
 #
-# Usage: scripts/check-package.sh [workdir]   (default dist-pack-check/, git-ignored)
+# Usage: scripts/check-package.sh [workdir]   (default: a new temporary directory, removed afterwards). The app must
+# live outside the repository: tools that look up installed assemblies by name, such as jsii-docgen, would otherwise
+# find the installed copy of this package and document it instead of the freshly compiled one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
-WORK="${1:-dist-pack-check}"
+if [ -n "${1:-}" ]; then
+  WORK="$1"
+else
+  WORK="$(mktemp -d "${TMPDIR:-/tmp}/pack-check.XXXXXX")"
+  trap 'rm -rf "$WORK"' EXIT
+fi
 fail() { printf '\nPACKAGE CHECK FAILED: %s\n' "$1" >&2; exit 1; }
 
 shopt -s nullglob
