@@ -44,7 +44,7 @@ export class DistributeImageSource {
   }
 
   /**
-   * An SSM parameter whose value is an AMI ID. The handler's role and the execution role may read it.
+   * An SSM parameter whose value is an AMI ID. The custom resource's handler role may read it.
    */
   public static fromSsmParameter(parameter: ssm.IParameter): DistributeImageSource {
     return new DistributeImageSource(DistributeImageSourceType.SSM_PARAMETER, parameter.parameterName, parameter);
@@ -210,6 +210,8 @@ export class DistributeImage extends Construct {
     this.grantHandler(configArn, props, removal);
     // The role's policy too: it must exist before the first call and outlive the Delete.
     this.resource.node.addDependency(this.handlerRole);
+    // The whole configuration first, its S3 export patch included, so that the distribution runs with all of it.
+    this.resource.node.addDependency(props.distributionConfiguration);
     this.imageBuildVersionArn = this.resource.getAttString(DistributeImageAttributes.IMAGE_BUILD_VERSION_ARN);
     this.amis = this.resource.getAttString(DistributeImageAttributes.AMIS);
 
@@ -220,6 +222,7 @@ export class DistributeImage extends Construct {
    * The ID of the AMI distributed to `region` in the stack's account.
    */
   public amiIdInRegion(region: string): string {
+    literalAttributePart('amiIdInRegion', 'region', region);
     return this.resource.getAttString(DistributeImageAttributes.amiIdInRegion(region));
   }
 
@@ -227,6 +230,8 @@ export class DistributeImage extends Construct {
    * The ID of the AMI distributed to `region` in `accountId`.
    */
   public amiId(region: string, accountId: string): string {
+    literalAttributePart('amiId', 'region', region);
+    literalAttributePart('amiId', 'accountId', accountId);
     return this.resource.getAttString(DistributeImageAttributes.amiIdInRegionAndAccount(region, accountId));
   }
 
@@ -277,9 +282,24 @@ export class DistributeImage extends Construct {
     const config = props.distributionConfiguration;
     if (config instanceof DistributionConfiguration) {
       // Also sees AMI distributions added to the configuration after this construct.
-      config._forEachAmiDistribution((distribution) => {
+      config._forEachAmiDistribution((distribution, region) => {
         if (!props.targetAccountIds) distribution.targetAccountIds?.forEach(allowAccount);
         if (!props.kmsKeys && distribution.kmsKey) grantKey(distribution.kmsKey);
+        // SSM output parameters are written with the execution role, in the distribution's Region; those of other
+        // accounts are written through the cross-account distribution role there.
+        for (const output of distribution.ssmParameters ?? []) {
+          if (output.accountId !== undefined && output.accountId !== stack.account) continue;
+          const name = output.parameter.parameterName;
+          role.addToPrincipalPolicy(new iam.PolicyStatement({
+            actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+            resources: [stack.formatArn({
+              service: 'ssm',
+              region,
+              resource: 'parameter',
+              resourceName: Token.isUnresolved(name) || !name.startsWith('/') ? name : name.slice(1),
+            })],
+          }));
+        }
       });
     }
     if (props.logGroup) {
@@ -337,6 +357,18 @@ export class DistributeImage extends Construct {
       acknowledgeNag(role, 'AwsSolutions-IAM5[Resource::*]', 'Only for ec2:DescribeImages, which supports no '
         + 'resource-level permissions; it finds the snapshots of the AMIs to delete.');
     }
+  }
+}
+
+/**
+ * The Region and account become part of an `Fn::GetAtt` attribute name, which CloudFormation takes only as a literal
+ * string (a `Ref` at most, never a joined string), so a token there would fail the deployment.
+ */
+function literalAttributePart(method: string, name: string, value: string): void {
+  if (Token.isUnresolved(value)) {
+    throw new Error(`${method}: ${name} must be a literal value such as ${name === 'region' ? '"eu-west-1"' : '"111111111111"'}, `
+      + `not a token (${value}): it becomes part of the Fn::GetAtt attribute name, which CloudFormation needs literally. `
+      + 'In an environment-agnostic stack, name the Region and account explicitly, or read the AMIs from the `amis` attribute.');
   }
 }
 

@@ -3,9 +3,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import {
-  DistributeImage, DistributeImageSource, DistributeImageSourceType, DistributionConfiguration,
+  DiskImageFormat, DistributeImage, DistributeImageSource, DistributeImageSourceType, DistributionConfiguration,
 } from '../src';
 
 const CONFIG_ARN = 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/shared';
@@ -154,6 +155,59 @@ describe('DistributeImage', () => {
     t.resourcePropertiesCountIs('AWS::Lambda::Function', { Handler: 'index.isComplete' }, 1);
     t.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.onEvent', Runtime: 'nodejs22.x' });
     t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  test('waits for the whole configuration, its S3 export patch included, before distributing', () => {
+    const s = stack();
+    const config = new DistributionConfiguration(s, 'Config', {
+      amiDistributions: [{
+        amiName: 'golden-{{ imagebuilder:buildDate }}',
+        s3Export: {
+          role: new iam.Role(s, 'VmImport', { assumedBy: new iam.ServicePrincipal('vmie.amazonaws.com') }),
+          bucket: new s3.Bucket(s, 'Exports'),
+          diskImageFormat: DiskImageFormat.RAW,
+        },
+      }],
+    });
+    new DistributeImage(s, 'D', { source: DistributeImageSource.fromAmiId('ami-12345678'), distributionConfiguration: config });
+    const t = Template.fromStack(s);
+    const [patchId] = Object.keys(t.findResources('Custom::ImageBuilderDistributionConfigurationPatch'));
+    const [configId] = Object.keys(t.findResources('AWS::ImageBuilder::DistributionConfiguration'));
+    const distribute = Object.values(t.findResources('Custom::ImageBuilderDistributeImage'))[0] as any;
+    expect(distribute.DependsOn).toEqual(expect.arrayContaining([patchId, configId]));
+  });
+
+  test('the created execution role may write the SSM output parameters of this account, in their Region', () => {
+    const s = stack();
+    const output = ssm.StringParameter.fromStringParameterName(s, 'Out', '/golden/latest');
+    const config = new DistributionConfiguration(s, 'Config', {
+      amiDistributions: [
+        { amiName: 'golden-x', ssmParameters: [{ parameter: output }] },
+        { region: 'eu-west-1', amiName: 'golden-x', targetAccountIds: ['222222222222'], ssmParameters: [{ parameter: output, accountId: '222222222222' }] },
+      ],
+    });
+    const d = new DistributeImage(s, 'D', { source: DistributeImageSource.fromAmiId('ami-12345678'), distributionConfiguration: config });
+    const t = Template.fromStack(s);
+    const roleId = Stack.of(d).getLogicalId(d.executionRole.node.defaultChild as iam.CfnRole);
+    const statements = Object.values(t.findResources('AWS::IAM::Policy'))
+      .filter((p: any) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => JSON.stringify(st.Action).includes('ssm:'));
+    // This account's parameter in us-east-1 only; the other account's is written through its cross-account role.
+    expect(statements).toHaveLength(1);
+    expect(statements[0].Action).toEqual(['ssm:GetParameter', 'ssm:PutParameter']);
+    expect(JSON.stringify(statements[0].Resource)).toContain(':ssm:us-east-1:111111111111:parameter/golden/latest"');
+  });
+
+  test('AMI attributes need a literal Region and account (they are part of the Fn::GetAtt name)', () => {
+    const s = new Stack(new App(), 'Agnostic');
+    const d = new DistributeImage(s, 'D', {
+      source: DistributeImageSource.fromAmiId('ami-12345678'),
+      distributionConfiguration: DistributionConfiguration.fromDistributionConfigurationName(s, 'C', 'shared'),
+    });
+    expect(() => d.amiIdInRegion(s.region)).toThrow(/amiIdInRegion: region must be a literal value such as "eu-west-1", not a token/);
+    expect(() => d.amiId('eu-west-1', s.account)).toThrow(/amiId: accountId must be a literal value such as "111111111111", not a token/);
+    expect(d.amiIdInRegion('eu-west-1')).toMatch(/^\$\{Token/);
   });
 
   describe('validation', () => {

@@ -113,6 +113,25 @@ test('two patches share one provider', () => {
   t.resourcePropertiesCountIs('AWS::Lambda::Function', { Handler: 'index.onEvent' }, 1);
 });
 
+test('patches of one configuration run one after another; patches of different configurations do not wait', () => {
+  const { stack, config } = setup();
+  const other = DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Other',
+    'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/other');
+  new DistributionConfigurationPatch(stack, 'A', { distributionConfiguration: config }).addTargetAccounts('eu-west-1', '222222222222');
+  new DistributionConfigurationPatch(stack, 'B', { distributionConfiguration: config }).addTargetAccounts('us-west-2', '222222222222');
+  new DistributionConfigurationPatch(stack, 'C', { distributionConfiguration: other }).addTargetAccounts('us-west-2', '222222222222');
+  new DistributionConfigurationPatch(stack, 'D', { distributionConfiguration: config }).addTargetAccounts('us-east-1', '222222222222');
+  const patches = Template.fromStack(stack).findResources('Custom::ImageBuilderDistributionConfigurationPatch');
+  const idOf = (prefix: string) => Object.keys(patches).find((id) => id.startsWith(prefix))!;
+  const patchDependencies = (prefix: string) => ((patches[idOf(prefix)].DependsOn ?? []) as string[])
+    .filter((id) => id in patches);
+  // Each read-modify-write of the shared configuration waits for the previous one.
+  expect(patchDependencies('A')).toEqual([]);
+  expect(patchDependencies('B')).toEqual([idOf('A')]);
+  expect(patchDependencies('D')).toEqual([idOf('B')]);
+  expect(patchDependencies('C')).toEqual([]);
+});
+
 describe('validation', () => {
   test('an empty patch is an error', () => {
     const { stack, config } = setup();

@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AmiDistribution, DiskImageFormat, DistributionConfiguration } from '../src';
@@ -54,6 +55,19 @@ test('the patch re-applies whenever the base configuration changes, and only the
   const prefixChanged = patchResource(build('v1', {}, 'raw/').template).Properties;
   expect(prefixChanged.BaseHash).toBe(base);
   expect(JSON.stringify(prefixChanged.Patch)).toContain('raw/');
+});
+
+test('deploy-time values of the base are in the patch too, so their changes re-apply it (BaseReferences)', () => {
+  // Without intrinsics in the base's properties there is nothing to carry.
+  expect(patchResource(build('v1').template).Properties.BaseReferences).toBeUndefined();
+
+  const withRepository = build('v1');
+  withRepository.config.addContainerDistribution({ repository: new ecr.Repository(withRepository.stack, 'Images') });
+  const references = patchResource(withRepository.template).Properties.BaseReferences;
+  expect(references).toEqual(expect.arrayContaining([{ Ref: expect.stringMatching(/^Images/) }]));
+  // Each value once, and only intrinsics.
+  expect(new Set(references.map((r: unknown) => JSON.stringify(r))).size).toBe(references.length);
+  for (const r of references) expect(Object.keys(r)[0]).toMatch(/^(Ref|Fn::)/);
 });
 
 test('the VM Import/Export role may write the export prefix only', () => {

@@ -22,6 +22,12 @@ export interface PatchResourceProperties {
    * an Update and the patch is applied again after CloudFormation rewrote the whole configuration. Not read.
    */
   readonly BaseHash?: string;
+  /**
+   * The deploy-time values (intrinsics) in the owning resource's properties, which CloudFormation resolves here too:
+   * a change of one of them (a replaced KMS key, say) also updates the patch, although the template, and so
+   * `BaseHash`, stays the same. Not read.
+   */
+  readonly BaseReferences?: unknown;
   /** ARN of the role the handler assumes for this resource's API calls. Absent: the handler's own credentials. */
   readonly RoleArn?: string;
 }

@@ -56,6 +56,7 @@ export class PatchResource extends Construct {
       Patch: Lazy.string({ produce: () => stack.toJsonString(props.patch()) }),
       BaselineParameterName: this.baselineParameterName,
       BaseHash: props.base ? Lazy.string({ produce: () => hashOf(stack, props.base!) }) : undefined,
+      BaseReferences: props.base ? Lazy.any({ produce: () => deployTimeValues(stack, props.base!) }) : undefined,
       RoleArn: this.handlerRole.roleArn,
     };
     this.resource = new CustomResource(this, 'Resource', {
@@ -68,10 +69,53 @@ export class PatchResource extends Construct {
     if (props.base) this.resource.node.addDependency(props.base);
     // The role's policy too: it must exist before the first call, and outlive the Delete that reverts the patch.
     this.resource.node.addDependency(this.handlerRole);
+
+    // Patches of one configuration in one stack run one after another: each reads the whole configuration and writes
+    // it back, so two at once would lose one of the writes (and its baseline).
+    const key = JSON.stringify(stack.resolve(props.distributionConfigurationArn));
+    const previous = lastPatchOf(stack).get(key);
+    if (previous) this.resource.node.addDependency(previous);
+    lastPatchOf(stack).set(key, this.resource);
   }
+}
+
+const LAST_PATCH = new WeakMap<Stack, Map<string, CustomResource>>();
+
+/** The patch resources of a stack, the last one per configuration (by its resolved ARN). */
+function lastPatchOf(stack: Stack): Map<string, CustomResource> {
+  let patches = LAST_PATCH.get(stack);
+  if (!patches) {
+    patches = new Map();
+    LAST_PATCH.set(stack, patches);
+  }
+  return patches;
 }
 
 function hashOf(stack: Stack, resource: CfnResource): string {
   const rendered = stack.resolve((resource as any)._toCloudFormation());
   return crypto.createHash('sha256').update(JSON.stringify(rendered)).digest('hex');
+}
+
+/**
+ * The intrinsics (`Ref`, `Fn::GetAtt`, `Fn::Join`...) in the resource's properties, outermost ones, each once.
+ * CloudFormation resolves them in the patch's properties too, so a value that changes only at deploy time (a replaced
+ * KMS key or launch template) changes the patch as well, which then applies again after the base's rewrite.
+ */
+function deployTimeValues(stack: Stack, resource: CfnResource): unknown[] | undefined {
+  const rendered = stack.resolve((resource as any)._toCloudFormation()) as { Resources: Record<string, { Properties?: unknown }> };
+  const found = new Map<string, unknown>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+    } else if (node !== null && typeof node === 'object') {
+      const keys = Object.keys(node);
+      if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) {
+        found.set(JSON.stringify(node), node);
+      } else {
+        Object.values(node).forEach(visit);
+      }
+    }
+  };
+  Object.values(rendered.Resources).forEach((r) => visit(r.Properties));
+  return found.size > 0 ? [...found.values()] : undefined;
 }

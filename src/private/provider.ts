@@ -105,6 +105,10 @@ export class ImageBuilderProvider extends Construct {
     };
     this.onEventHandler = new lambda.Function(this, 'OnEvent', {
       ...common,
+      // A patch makes several calls in a row, each retried with backoff, after an AssumeRole that may wait for IAM;
+      // the handler stops retrying before this runs out (it reads the remaining time), so CloudFormation gets its
+      // message rather than "Task timed out". Under the framework's own 15 minutes.
+      timeout: Duration.minutes(14),
       handler: 'index.onEvent',
       description: 'cdk-imagebuilder-distribution: create, update and delete of distribution patches and DistributeImage',
     });
