@@ -1,6 +1,7 @@
 // The baseline: for each patched distribution configuration, the touched regions as they were before the patch and
-// the patch that was applied over them. Kept in one SSM parameter per patch resource (see docs/custom-resource-patch.md
-// for why SSM): CloudFormation does not send a custom resource's Data back on Delete, and a physical ID holds 1 KB.
+// the patch that was applied over them. Kept in one SSM parameter per patch resource (the README's section "Where the
+// baseline is kept, and why" says why SSM): CloudFormation does not send a custom resource's Data back on Delete, and
+// a physical ID holds 1 KB.
 import { gunzipSync, gzipSync } from 'zlib';
 import * as clients from './clients';
 import { call } from './errors';
@@ -51,7 +52,7 @@ const notFound = (err: unknown) => (err as Error)?.name === 'ParameterNotFound';
 /** The stored document, or an empty one when the parameter does not exist. */
 export async function readBaseline(context: clients.CallContext, name: string): Promise<BaselineDocument> {
   try {
-    const out = await call('ssm:GetParameter', name, () => clients.ssm(context).getParameter({ Name: name }), notFound);
+    const out = await call(context, 'ssm:GetParameter', name, () => clients.ssm(context).getParameter({ Name: name }), notFound);
     try {
       return decode(out.Parameter?.Value ?? '');
     } catch (err) {
@@ -67,14 +68,14 @@ export async function readBaseline(context: clients.CallContext, name: string): 
 export async function writeBaseline(context: clients.CallContext, name: string, doc: BaselineDocument): Promise<void> {
   if (Object.keys(doc.entries).length === 0) {
     try {
-      await call('ssm:DeleteParameter', name, () => clients.ssm(context).deleteParameter({ Name: name }), notFound);
+      await call(context, 'ssm:DeleteParameter', name, () => clients.ssm(context).deleteParameter({ Name: name }), notFound);
     } catch (err) {
       if (!notFound(err)) throw err;
     }
     return;
   }
   const { value, tier } = encode(doc);
-  await call('ssm:PutParameter', name, () => clients.ssm(context).putParameter({
+  await call(context, 'ssm:PutParameter', name, () => clients.ssm(context).putParameter({
     Name: name,
     Value: value,
     Type: 'String',

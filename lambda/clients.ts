@@ -4,40 +4,60 @@
 // bundle several times bigger for the six calls we make.
 //
 // Every factory takes the event's CallContext: the credentials of the role named in the resource's RoleArn property
-// (credentials.ts), or the Lambda's own. The context is made once per event by onEvent/isComplete and passed down
-// explicitly, so the code that makes a call shows as whom it makes it.
+// (credentials.ts), or the Lambda's own, and the event's deadline. The context is made once per event by
+// onEvent/isComplete and passed down explicitly, so the code that makes a call shows as whom it makes it.
 import { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import { AwsCredentials, envCredentials, JsonClient, lambdaRegion, QueryClient, requestTimeoutMs, xmlChild, xmlItems, xmlText } from './aws-request';
-import { AssumeRoleOptions, assumeRole, resetCredentials, roleSessionName } from './credentials';
+import { AssumeRoleOptions, assumeRole, forgetCredentials, resetCredentials, roleSessionName } from './credentials';
+import type { RetryOptions } from './retry';
 
-/** As whom one event's AWS calls are made. */
+/** As whom, and until when, one event's AWS calls are made. */
 export interface CallContext {
   /** The role of the event's resource (its RoleArn property); undefined: the Lambda's own role. */
   readonly roleArn?: string;
   /** Called for every request, so that a long invocation gets refreshed credentials. */
   readonly credentials: () => Promise<AwsCredentials>;
+  /** Forgets the role's cached credentials after a service answered ExpiredToken; absent for the Lambda's own. */
+  readonly renewCredentials?: () => boolean;
+  /** Epoch ms by which the event's calls must have ended (retry.ts eventDeadline); undefined: none. */
+  readonly deadline?: number;
 }
 
-/** The Lambda's own credentials (its environment variables): for resources without RoleArn. */
+/** The Lambda's own credentials (its environment variables): for resources without RoleArn, and without a deadline. */
 export const LAMBDA_CREDENTIALS: CallContext = { credentials: async () => envCredentials() };
 
 /**
  * The context of one event: its resource's RoleArn (ResourceProperties, on Delete too: the role outlives the
  * resource, which depends on it), assumed with a session named after the CloudFormation request; without RoleArn,
  * the Lambda's own credentials. RoleArn is not compared between old and new properties anywhere: changing the
- * role alone changes nothing but who makes the calls.
+ * role alone changes nothing but who makes the calls. `options.deadline` bounds the retries of the event's calls
+ * and of AccessDenied from AssumeRole.
  */
 export function callContext(
   event: { readonly RequestId?: string; readonly ResourceProperties?: Record<string, unknown> },
   options: AssumeRoleOptions = {},
 ): CallContext {
   const roleArn = event.ResourceProperties?.RoleArn;
-  if (roleArn === undefined) return LAMBDA_CREDENTIALS;
+  const deadline = options.deadline;
+  if (roleArn === undefined) return deadline === undefined ? LAMBDA_CREDENTIALS : { ...LAMBDA_CREDENTIALS, deadline };
   if (typeof roleArn !== 'string' || roleArn === '') {
     throw new Error(`Property RoleArn must be the ARN of the IAM role to make the calls with (got ${JSON.stringify(roleArn)})`);
   }
   const sessionName = roleSessionName(event.RequestId);
-  return { roleArn, credentials: () => assumeRole(roleArn, sessionName, options) };
+  return {
+    roleArn,
+    credentials: () => assumeRole(roleArn, sessionName, options),
+    renewCredentials: () => forgetCredentials(roleArn, sessionName),
+    ...(deadline !== undefined ? { deadline } : {}),
+  };
+}
+
+/**
+ * `base` (the tests' backoff) with what the context adds to every call's retries: its deadline, and renewing its
+ * credentials once when a call fails with ExpiredToken (retry.ts withRetries).
+ */
+export function retryOptions(context: CallContext, base: RetryOptions = {}): RetryOptions {
+  return { ...base, deadline: context.deadline, renewCredentials: context.renewCredentials };
 }
 
 // Our own retry loop (retry.ts) decides on retries, including ResourceInUseException which the SDK would not retry.
@@ -59,7 +79,7 @@ const cache = new Map<string, CacheEntry>();
  * One client per `kind` (service and Region) and role: the key ends with the role ARN ('' for the Lambda's own
  * credentials), so a client made for one role is never used for another role or for none. A client outlives the
  * event that made it (its connections are reused); it signs with the credentials of the context that asked for it
- * last, which is of the same role and names the current request should the credentials need refreshing.
+ * last: the same role, in the session of the current event (credentials.ts caches per role and session name).
  */
 function cached<T extends { destroy?: () => void }>(kind: string, context: CallContext, make: (credentials: () => Promise<AwsCredentials>) => T): T {
   const key = `${kind}|${context.roleArn ?? ''}`;
@@ -78,7 +98,11 @@ function cached<T extends { destroy?: () => void }>(kind: string, context: CallC
 export function imagebuilder(context: CallContext, region?: string): ImagebuilderClient {
   return cached(`imagebuilder:${region ?? ''}`, context, (credentials) => new ImagebuilderClient({
     ...common(),
-    credentials,
+    // `memoized` tells the SDK (@aws-sdk/core normalizeCredentialProvider) that the provider caches by itself, so it
+    // asks for credentials on every request, as our own clients do, instead of keeping the first ones until 5 minutes
+    // before they expire. credentials.ts is then the only cache: the client, shared by the events of a role, signs
+    // with the session of the current event, and credentials dropped after ExpiredToken are not used again.
+    credentials: Object.assign(credentials, { memoized: true }),
     ...(region ? { region } : {}),
     ...(process.env.IMAGEBUILDER_ENDPOINT ? { endpoint: process.env.IMAGEBUILDER_ENDPOINT } : {}),
   }));

@@ -5,16 +5,22 @@
 import {
   awsError, AwsCredentials, AwsError, lambdaRegion, QueryClient, regionalEndpoint, requestTimeoutMs, XmlNode, xmlChild, xmlText,
 } from './aws-request';
-import { backoffDelay } from './retry';
+import { backoffDelay, fitsBeforeDeadline } from './retry';
 
 export const STS_API_VERSION = '2011-06-15';
 /** STS's minimum: an event's calls take seconds, and a refresh is one request. */
 export const DURATION_SECONDS = 900;
-/** Cached credentials are used until this long before they expire. */
-export const REFRESH_MARGIN_MS = 120_000;
+/**
+ * Cached credentials are used until this long before they expire, then refreshed. The SDK's own credential cache
+ * (@smithy/core memoizeIdentityProvider) treats credentials as expired 5 minutes early; clients.ts makes the Image
+ * Builder client ask us for every request instead, but with the same margin the two agree should the SDK cache them
+ * again: whenever it would ask for new credentials, it gets new ones. Credentials of 15 minutes serve 10.
+ */
+export const REFRESH_MARGIN_MS = 300_000;
 /**
  * How long AccessDenied from AssumeRole is retried. A role created moments earlier in the same deployment is often
  * not assumable yet: IAM is eventually consistent, and a new role or trust policy usually takes seconds to propagate.
+ * The invocation's deadline (AssumeRoleOptions.deadline) can end the retries sooner.
  */
 export const ACCESS_DENIED_BUDGET_MS = 90_000;
 /** Full-jitter exponential backoff between AccessDenied attempts (retry.ts's backoffDelay), with a floor. */
@@ -26,12 +32,16 @@ export interface TemporaryCredentials extends AwsCredentials {
   readonly expiration: Date;
 }
 
-/** Injected by tests; the handler uses the defaults. */
+/** Injected by tests; the handler uses the defaults, and passes the event's deadline. */
 export interface AssumeRoleOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
   readonly now?: () => number;
   readonly accessDeniedBudgetMs?: number;
+  /** Epoch ms by which an AssumeRole attempt must have ended (retry.ts eventDeadline): AccessDenied is not retried past it. */
+  readonly deadline?: number;
+  /** The longest one AssumeRole request can take: the per-request timeout unless given. */
+  readonly attemptMs?: number;
 }
 
 /** STS's endpoint: `STS_ENDPOINT` (tests), else the Lambda's Region's own (regional endpoints are STS's default). */
@@ -63,10 +73,14 @@ export function parseAssumeRoleResponse(doc: XmlNode): TemporaryCredentials {
   return { accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey!, sessionToken: sessionToken!, expiration };
 }
 
-// Per role ARN: the Lambda container serves many resources, and their events come one after the other.
+// Per role ARN and session name: the session name names the CloudFormation request (CloudTrail shows it with every
+// call), so each event assumes its role once, and credentials never sign another request's calls. The Lambda
+// container serves many events one after the other; expired entries are dropped whenever one is added.
 const cache = new Map<string, TemporaryCredentials>();
 const inFlight = new Map<string, Promise<TemporaryCredentials>>();
 let stsClient: QueryClient | undefined;
+
+const cacheKey = (roleArn: string, sessionName: string) => `${roleArn}|${sessionName}`;
 
 function sts(): QueryClient {
   stsClient ??= new QueryClient({ service: 'sts', region: lambdaRegion(), endpoint: stsEndpoint(), timeoutMs: requestTimeoutMs() }, STS_API_VERSION);
@@ -74,33 +88,57 @@ function sts(): QueryClient {
 }
 
 /**
- * Credentials of `roleArn`: cached ones until {@link REFRESH_MARGIN_MS} before they expire, else AssumeRole (one
- * request at a time per role). AccessDenied is retried for {@link ACCESS_DENIED_BUDGET_MS}; any other error is
- * thrown at once, its name and HTTP status kept, so the caller's retry loop (retry.ts) treats it like the failure
- * of the call it was signing: throttling and 5xx are retried there, the rest fail.
- * Errors name the role and carry STS's reason.
+ * Credentials of `roleArn` in session `sessionName`: cached ones until {@link REFRESH_MARGIN_MS} before they expire,
+ * else AssumeRole (one request at a time per role and session). AccessDenied is retried for
+ * {@link ACCESS_DENIED_BUDGET_MS} (or until the deadline); any other error is thrown at once, its name and HTTP status
+ * kept, so the caller's retry loop (retry.ts) treats it like the failure of the call it was signing: throttling and
+ * 5xx are retried there, the rest fail. A refresh (cached credentials within the margin) is one attempt; when it fails,
+ * the cached credentials are used for as long as they have not expired. Errors name the role and carry STS's reason.
  */
 export function assumeRole(roleArn: string, sessionName: string, options: AssumeRoleOptions = {}): Promise<TemporaryCredentials> {
   const now = options.now ?? Date.now;
-  const cached = cache.get(roleArn);
+  const key = cacheKey(roleArn, sessionName);
+  const cached = cache.get(key);
   if (cached && cached.expiration.getTime() - REFRESH_MARGIN_MS > now()) return Promise.resolve(cached);
-  let pending = inFlight.get(roleArn);
+  let pending = inFlight.get(key);
   if (!pending) {
-    pending = assumeWithRetries(roleArn, sessionName, options)
+    const valid = cached && cached.expiration.getTime() > now() ? cached : undefined;
+    // A refresh does not wait for IAM: the role was assumable minutes ago, and the cached credentials still work.
+    const fetched = assumeWithRetries(roleArn, sessionName, valid ? { ...options, accessDeniedBudgetMs: 0 } : options);
+    pending = fetched
       .then((credentials) => {
-        cache.set(roleArn, credentials);
+        for (const [k, c] of cache) if (c.expiration.getTime() <= now()) cache.delete(k);
+        cache.set(key, credentials);
         return credentials;
+      }, (err) => {
+        if (!valid || valid.expiration.getTime() <= now()) throw err;
+        console.warn(`Refreshing the credentials of ${roleArn} failed; using the cached ones until they expire at ${valid.expiration.toISOString()}: ${(err as Error)?.message}`);
+        return valid;
       })
-      .finally(() => inFlight.delete(roleArn));
-    inFlight.set(roleArn, pending);
+      .finally(() => inFlight.delete(key));
+    inFlight.set(key, pending);
   }
   return pending;
+}
+
+/**
+ * Drops the cached credentials of `roleArn` in `sessionName`, so that the next request assumes the role again. True
+ * when there was something to drop. For a service that answered ExpiredToken(Exception) to credentials this cache
+ * still held valid (the Lambda's clock ahead of STS's, or a session cut short): the CallContext's renewCredentials.
+ * The one retry with fresh credentials is made by retry.ts withRetries, the loop every call of an event goes through
+ * with its context; not here, which never sees the services' answers, nor in the SDK, whose own retries are off
+ * (clients.ts, maxAttempts 1) and which would not know to drop our cache. The Image Builder client asks this cache
+ * for every request (clients.ts, `memoized`), so the retry is signed with the new credentials.
+ */
+export function forgetCredentials(roleArn: string, sessionName: string): boolean {
+  return cache.delete(cacheKey(roleArn, sessionName));
 }
 
 async function assumeWithRetries(roleArn: string, sessionName: string, options: AssumeRoleOptions): Promise<TemporaryCredentials> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const budget = options.accessDeniedBudgetMs ?? ACCESS_DENIED_BUDGET_MS;
+  const attemptMs = options.attemptMs ?? requestTimeoutMs();
   const start = now();
   let slept = 0;
   for (let attempt = 1; ; attempt++) {
@@ -112,11 +150,13 @@ async function assumeWithRetries(roleArn: string, sessionName: string, options: 
       if ((err as AwsError)?.name !== 'AccessDenied') throw withMessage(err, `AssumeRole of ${roleArn} failed: ${reason}`);
       // A fake clock (tests) does not move: the time slept counts too.
       const elapsed = Math.max(now() - start, slept);
-      if (elapsed >= budget) {
-        throw withMessage(err, `AssumeRole of ${roleArn} was denied for ${Math.round(elapsed / 1000)} s (${attempt} attempts): ${reason}. `
+      const delay = Math.min(budget - elapsed, Math.max(ACCESS_DENIED_MIN_DELAY_MS, backoffDelay(attempt, ACCESS_DENIED_BACKOFF, options.random)));
+      const outOfTime = !fitsBeforeDeadline(options.deadline, delay, attemptMs, now);
+      if (elapsed >= budget || outOfTime) {
+        throw withMessage(err, `AssumeRole of ${roleArn} was denied for ${Math.round(elapsed / 1000)} s (${attempt} attempts`
+          + `${outOfTime ? '; no time left for another before the invocation ends' : ''}): ${reason}. `
           + 'The role must trust the handler\'s role, and the handler\'s role must be allowed sts:AssumeRole on it');
       }
-      const delay = Math.min(budget - elapsed, Math.max(ACCESS_DENIED_MIN_DELAY_MS, backoffDelay(attempt, ACCESS_DENIED_BACKOFF, options.random)));
       await sleep(delay);
       slept += delay;
     }

@@ -6,6 +6,8 @@ export interface DistributeImageOptions {
   readonly retry?: RetryOptions;
   readonly now?: () => number;
   readonly log?: (message: string) => void;
+  /** Epoch ms by which the event's calls must have ended (retry.ts eventDeadline): retries stop before it. */
+  readonly deadline?: number;
 }
 
 /** `Name (HTTP status): message` of an SDK error, the service's reason included. */

@@ -13,7 +13,7 @@ export async function deleteAmi(context: clients.CallContext, name: string, regi
   const ec2 = clients.ec2(context, region);
   let described;
   try {
-    described = (await withRetries(() => ec2.describeImages({ ImageIds: [amiId], Owners: ['self'] }), options.retry)).Images?.[0];
+    described = (await withRetries(() => ec2.describeImages({ ImageIds: [amiId], Owners: ['self'] }), clients.retryOptions(context, options.retry))).Images?.[0];
   } catch (err: any) {
     if (isEc2NotFound(err)) {
       log(options, `${name}: ${amiId} in ${region} is already gone`);
@@ -34,7 +34,7 @@ export async function deleteAmi(context: clients.CallContext, name: string, regi
   }
 
   try {
-    await withRetries(() => ec2.deregisterImage({ ImageId: amiId }), options.retry);
+    await withRetries(() => ec2.deregisterImage({ ImageId: amiId }), clients.retryOptions(context, options.retry));
   } catch (err: any) {
     if (!isEc2NotFound(err)) throw new Error(`${name}: DeregisterImage ${amiId} in ${region} failed: ${errorText(err)}`);
   }
@@ -43,7 +43,7 @@ export async function deleteAmi(context: clients.CallContext, name: string, regi
     const snapshotId = mapping.Ebs?.SnapshotId;
     if (!snapshotId) continue;
     try {
-      await withRetries(() => ec2.deleteSnapshot({ SnapshotId: snapshotId }), options.retry);
+      await withRetries(() => ec2.deleteSnapshot({ SnapshotId: snapshotId }), clients.retryOptions(context, options.retry));
     } catch (err: any) {
       if (err?.name === 'InvalidSnapshot.NotFound') continue;
       if (err?.name === 'InvalidSnapshot.InUse') {

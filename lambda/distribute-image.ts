@@ -10,7 +10,7 @@ import type {
 import * as clients from './clients';
 import { DistributeImageOptions, errorText, log } from './distribute-common';
 import { deleteAmi } from './distribute-ec2';
-import { isRetryable, withRetries } from './retry';
+import { isRetryable, RetryOptions, withRetries } from './retry';
 import { clientToken } from './tokens';
 import { DistributeImageAttributes, DistributeImageResourceProperties } from '../src/private/handler-contract';
 
@@ -87,7 +87,7 @@ export async function isComplete(
 
   let image: Image | undefined;
   try {
-    image = (await withRetries(() => clients.imagebuilder(context).send(new GetImageCommand({ imageBuildVersionArn: arn })), options.retry)).image;
+    image = (await getImage(context, arn, options)).image;
   } catch (err: any) {
     // A throttled poll is not a failed distribution: poll again next time, within the timeout.
     if (!isRetryable(err)) throw new Error(`${name}: GetImage ${arn} failed: ${errorText(err)}`);
@@ -122,7 +122,7 @@ async function distribute(event: CdkCustomResourceEvent, props: ParsedProps, opt
       ...(props.logGroupName ? { loggingConfiguration: { logGroupName: props.logGroupName } } : {}),
       ...(props.tags ? { tags: props.tags } : {}),
       clientToken: token,
-    })), options.retry);
+    })), retryOptions(context, options));
     arn = res.imageBuildVersionArn;
   } catch (err: any) {
     throw new Error(`${name}: DistributeImage of ${props.sourceImage} with ${props.distributionConfigurationArn} failed: ${errorText(err)}`);
@@ -157,7 +157,7 @@ async function deleteIfDestroy(
   const context = callContext(event, options);
   let image: Image | undefined;
   try {
-    image = (await withRetries(() => clients.imagebuilder(context).send(new GetImageCommand({ imageBuildVersionArn: arn })), options.retry)).image;
+    image = (await getImage(context, arn, options)).image;
   } catch (err: any) {
     if (err?.name === 'ResourceNotFoundException') {
       log(options, `${name}: ${arn} is already gone`);
@@ -188,7 +188,8 @@ async function deleteIfDestroy(
   }
 
   try {
-    await withRetries(() => clients.imagebuilder(context).send(new DeleteImageCommand({ imageBuildVersionArn: arn })), options.retry);
+    const deleteImage = new DeleteImageCommand({ imageBuildVersionArn: arn });
+    await withRetries(() => clients.imagebuilder(context).send(deleteImage), retryOptions(context, options));
   } catch (err: any) {
     if (err?.name !== 'ResourceNotFoundException') throw new Error(`${name}: DeleteImage ${arn} failed: ${errorText(err)}`);
   }
@@ -217,11 +218,21 @@ function outputData(arn: string, image: Image, account: string | undefined, opti
 }
 
 /**
- * As whom the event's calls are made: the role in its RoleArn property (clients.callContext), AccessDenied retries
- * with the tests' sleep and clock. RoleArn is not a ParsedProps field: it never decides on a new distribution.
+ * As whom and until when the event's calls are made: the role in its RoleArn property (clients.callContext),
+ * AccessDenied retries with the tests' sleep and clock, the event's deadline. RoleArn is not a ParsedProps field: it
+ * never decides on a new distribution.
  */
 function callContext(event: CdkCustomResourceEvent | CdkCustomResourceIsCompleteEvent, options: DistributeImageOptions): clients.CallContext {
-  return clients.callContext(event, { sleep: options.retry?.sleep, random: options.retry?.random, now: options.now });
+  return clients.callContext(event, { sleep: options.retry?.sleep, random: options.retry?.random, now: options.now, deadline: options.deadline });
+}
+
+/** The tests' backoff, with the event's deadline and the renewal of expired credentials (clients.retryOptions). */
+function retryOptions(context: clients.CallContext, options: DistributeImageOptions): RetryOptions {
+  return clients.retryOptions(context, options.retry);
+}
+
+function getImage(context: clients.CallContext, arn: string, options: DistributeImageOptions) {
+  return withRetries(() => clients.imagebuilder(context).send(new GetImageCommand({ imageBuildVersionArn: arn })), retryOptions(context, options));
 }
 
 /** Only these properties make a new image; ExecutionRole, LogGroupName, RemovalPolicy, TimeoutSeconds, RoleArn do not. */

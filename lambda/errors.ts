@@ -1,5 +1,6 @@
 // Service calls with bounded retries, and failures that tell CloudFormation which call on which resource failed
 // and the service's own reason.
+import { CallContext, retryOptions as contextRetryOptions } from './clients';
 import { RetryOptions, withRetries } from './retry';
 
 let retryOptions: RetryOptions = {};
@@ -20,10 +21,15 @@ export function describeFailure(operation: string, target: string, err: unknown)
   return new Error(`${operation} on ${target} failed: ${errorName(err)}: ${message}`, { cause: err });
 }
 
-/** Calls `fn` with retries on transient errors; other errors, and the last transient one, are described. */
-export async function call<T>(operation: string, target: string, fn: () => Promise<T>, quiet: (err: unknown) => boolean = () => false): Promise<T> {
+/**
+ * Calls `fn` with retries on transient errors, within the context's deadline and renewing its credentials once on
+ * ExpiredToken; other errors, and the last transient one, are described.
+ */
+export async function call<T>(
+  context: CallContext, operation: string, target: string, fn: () => Promise<T>, quiet: (err: unknown) => boolean = () => false,
+): Promise<T> {
   try {
-    return await withRetries(fn, retryOptions);
+    return await withRetries(fn, contextRetryOptions(context, retryOptions));
   } catch (err) {
     // Expected answers (e.g. "not found") go back to the caller as they are.
     if (quiet(err)) throw err;

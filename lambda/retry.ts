@@ -1,5 +1,7 @@
 // Bounded retries with full-jitter exponential backoff for the errors Image Builder documents as transient, and
-// EC2's, SSM's and STS's throttling.
+// EC2's, SSM's and STS's throttling; retries stop early when the invocation's time runs out (its deadline), and a
+// call refused for expired credentials is made once more with fresh ones.
+import { requestTimeoutMs } from './aws-request';
 
 const RETRYABLE_NAMES = new Set([
   'ThrottlingException',
@@ -21,21 +23,66 @@ const RETRYABLE_NAMES = new Set([
 
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
 
+/** How services say that the session token of the request's credentials has expired (SSM, EC2: ExpiredToken). */
+const EXPIRED_TOKEN_NAMES = new Set(['ExpiredToken', 'ExpiredTokenException']);
+
+/**
+ * Time kept back from the end of the invocation: for the answer to CloudFormation (the Provider framework sends it
+ * after our function returns) and the last log lines.
+ */
+export const DEADLINE_MARGIN_MS = 20_000;
+
 export interface RetryOptions {
   /** Total attempts, the first included. */
   readonly maxAttempts?: number;
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
+  /**
+   * Epoch milliseconds by which every attempt must have ended (see {@link eventDeadline}). A retry is only made when
+   * its backoff and one whole attempt ({@link attemptMs}) fit before it; otherwise the last error is thrown.
+   * Undefined: no deadline (the attempts and delays are bounded anyway).
+   */
+  readonly deadline?: number;
+  /** The longest one attempt can take: the per-request timeout (`requestTimeoutMs()`) unless given. */
+  readonly attemptMs?: number;
+  /**
+   * Forgets the cached credentials the calls are signed with, so that the next attempt gets fresh ones; false when
+   * there is nothing to renew. Called when a call fails with ExpiredToken (see {@link isExpiredToken}).
+   */
+  readonly renewCredentials?: () => boolean;
   /** Injected by tests. */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  readonly now?: () => number;
 }
 
-export const DEFAULT_RETRY: Required<Omit<RetryOptions, 'sleep' | 'random'>> = {
+export const DEFAULT_RETRY: Required<Pick<RetryOptions, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>> = {
   maxAttempts: 8,
   baseDelayMs: 250,
   maxDelayMs: 15_000,
 };
+
+/** The part of the Lambda context that tells how much time the invocation has left. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/**
+ * The deadline of one event: the end of the invocation less {@link DEADLINE_MARGIN_MS}. Undefined without a Lambda
+ * context (tests, or a caller that passes none): then retries are bounded by their count only.
+ */
+export function eventDeadline(context: Partial<InvocationContext> | undefined, now: () => number = Date.now): number | undefined {
+  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+  return typeof remaining === 'number' && Number.isFinite(remaining) ? now() + remaining - DEADLINE_MARGIN_MS : undefined;
+}
+
+/**
+ * Whether waiting `delayMs` and then one attempt of `attemptMs` still ends by `deadline` (always true without one).
+ * The retry loops here and of AssumeRole (credentials.ts) ask this before every retry.
+ */
+export function fitsBeforeDeadline(deadline: number | undefined, delayMs: number, attemptMs: number, now: () => number = Date.now): boolean {
+  return deadline === undefined || now() + delayMs + attemptMs <= deadline;
+}
 
 export function isRetryable(err: any): boolean {
   if (!err || typeof err !== 'object') return false;
@@ -43,6 +90,10 @@ export function isRetryable(err: any): boolean {
   if (err.code && RETRYABLE_CODES.has(err.code)) return true;
   const status = err.$metadata?.httpStatusCode;
   return status === 429 || (typeof status === 'number' && status >= 500);
+}
+
+export function isExpiredToken(err: any): boolean {
+  return !!err && typeof err === 'object' && (EXPIRED_TOKEN_NAMES.has(err.name) || EXPIRED_TOKEN_NAMES.has(err.code));
 }
 
 /** Delay before retry `attempt` (1-based): uniform in [0, min(max, base * 2^(attempt-1))]. */
@@ -54,15 +105,33 @@ export function backoffDelay(attempt: number, opts: RetryOptions = {}, random: (
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * `fn` until it succeeds, fails with an error that is not transient, has been tried `maxAttempts` times, or another
+ * try would not end before the deadline; then its last error is thrown as it is (callers describe it). ExpiredToken
+ * is retried once, at once and on top of `maxAttempts`, after `renewCredentials` forgot the expired credentials.
+ */
 export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
   const maxAttempts = opts.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
   const sleep = opts.sleep ?? realSleep;
+  const now = opts.now ?? Date.now;
+  const attemptMs = opts.attemptMs ?? requestTimeoutMs();
+  let renewed = false;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
+      if (!renewed && isExpiredToken(err) && fitsBeforeDeadline(opts.deadline, 0, attemptMs, now) && opts.renewCredentials?.()) {
+        renewed = true;
+        attempt--;
+        continue;
+      }
       if (attempt >= maxAttempts || !isRetryable(err)) throw err;
-      await sleep(backoffDelay(attempt, opts, opts.random));
+      const delay = backoffDelay(attempt, opts, opts.random);
+      if (!fitsBeforeDeadline(opts.deadline, delay, attemptMs, now)) {
+        console.warn(`Not retrying after attempt ${attempt} (${(err as Error)?.name}): another attempt would not end before the invocation's deadline`);
+        throw err;
+      }
+      await sleep(delay);
     }
   }
 }

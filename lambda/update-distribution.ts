@@ -1,9 +1,16 @@
 // Custom::ImageBuilderDistributionConfigurationPatch: changes a distribution configuration through the Image Builder
 // API (GetDistributionConfiguration, then UpdateDistributionConfiguration only when something differs) and undoes the
 // change on delete with a three-way merge, so that what others changed in the meantime survives.
+//
+// UpdateDistributionConfiguration replaces the whole configuration, so the write carries everything the read
+// returned, fields this library (and its bundled SDK) does not model included: both calls go through the SDK client,
+// but the configuration is read from, and written to, the wire as JSON (raw-json.ts), and the merge works on that
+// JSON (the API's camelCase members, the names of the SDK's types). Unknown fields inside `distributions` entries,
+// at any depth, go back as they came (null members, which AWS JSON treats as absent, are left out). At the top level the write sends only what the operation takes
+// (`description`, `distributions`): the configuration's other top-level fields (name, tags, dates, timeoutMinutes)
+// are not writable here, and a field a newer API adds there cannot be told writable from read-only.
 import { createHash } from 'crypto';
 import {
-  DistributionConfiguration,
   GetDistributionConfigurationCommand,
   UpdateDistributionConfigurationCommand,
   UpdateDistributionConfigurationCommandInput,
@@ -14,18 +21,19 @@ import * as clients from './clients';
 import type { AssumeRoleOptions } from './credentials';
 import { call, setRetryOptions } from './errors';
 import {
-  applyPatch, deepEqual, Distribution, fromSnapshot, parsePatch, PatchError, revertDistributions, snapshot, touchedRegions,
+  applyPatch, deepEqual, Distribution, fromSnapshot, isPlainObject, parsePatch, PatchError, revertDistributions, snapshot, touchedRegions,
 } from './merge';
+import { captureRawJson, RawJsonCapture, sendRawJson, withoutNullMembers } from './raw-json';
 import type { RetryOptions } from './retry';
 import { clientToken, digest } from './tokens';
 import type { PatchDocument, PatchResourceProperties } from '../src/private/handler-contract';
 
 let assumeRoleOptions: AssumeRoleOptions = {};
 
-/** Tests shorten the backoff (of the calls, and of AccessDenied from AssumeRole). */
+/** Tests shorten the backoff, or give a clock (of the calls, and of AccessDenied from AssumeRole). */
 export function configure(opts: { retry?: RetryOptions }): void {
   setRetryOptions(opts.retry ?? {});
-  assumeRoleOptions = { sleep: opts.retry?.sleep, random: opts.retry?.random };
+  assumeRoleOptions = { sleep: opts.retry?.sleep, random: opts.retry?.random, now: opts.retry?.now };
 }
 
 const notFound = (err: unknown) => (err as Error)?.name === 'ResourceNotFoundException';
@@ -35,11 +43,17 @@ export function physicalResourceId(arn: string, event: Pick<CdkCustomResourceEve
   return `${arn}|patch|${createHash('sha256').update(`${event.StackId}|${event.LogicalResourceId}`).digest('hex').slice(0, 16)}`;
 }
 
-export async function onEvent(event: CdkCustomResourceEvent): Promise<CdkCustomResourceResponse> {
+/** Per event (lambda/index.ts). */
+export interface PatchOptions {
+  /** Epoch ms by which the event's calls must have ended (retry.ts eventDeadline): retries stop before it. */
+  readonly deadline?: number;
+}
+
+export async function onEvent(event: CdkCustomResourceEvent, options: PatchOptions = {}): Promise<CdkCustomResourceResponse> {
   const props = readProps(event.ResourceProperties);
   // Every call is made as the resource's own role (RoleArn; on Delete too: the resource depends on the role, so
   // CloudFormation deletes the role afterwards). RoleArn is not part of Props: changing it alone changes nothing else.
-  const context = clients.callContext(event, assumeRoleOptions);
+  const context = clients.callContext(event, { ...assumeRoleOptions, deadline: options.deadline });
   switch (event.RequestType) {
     case 'Create':
       return reconcile(context, event, props, props.BaselineParameterName);
@@ -79,20 +93,40 @@ function parse(arn: string, json: string): PatchDocument {
   }
 }
 
-async function getConfiguration(context: clients.CallContext, arn: string): Promise<DistributionConfiguration | undefined> {
+/** A distribution configuration as GetDistributionConfiguration's JSON has it, unknown fields included. */
+interface RawConfiguration {
+  readonly description?: string;
+  readonly distributions?: Distribution[];
+  readonly [field: string]: unknown;
+}
+
+/**
+ * The configuration as the service sent it: the JSON of the answer (captureRawJson), or, when the answer was not
+ * seen on the wire (aws-sdk-client-mock), the SDK's output.
+ */
+async function getConfiguration(context: clients.CallContext, arn: string): Promise<RawConfiguration | undefined> {
   try {
-    const out = await call('GetDistributionConfiguration', arn,
-      () => clients.imagebuilder(context).send(new GetDistributionConfigurationCommand({ distributionConfigurationArn: arn })), notFound);
-    return out.distributionConfiguration;
+    const capture: RawJsonCapture = {};
+    const out = await call(context, 'GetDistributionConfiguration', arn, () => {
+      const command = new GetDistributionConfigurationCommand({ distributionConfigurationArn: arn });
+      captureRawJson(command.middlewareStack, capture);
+      return clients.imagebuilder(context).send(command);
+    }, notFound);
+    const raw = isPlainObject(capture.json) ? capture.json.distributionConfiguration : undefined;
+    return (isPlainObject(raw) ? withoutNullMembers(raw) : out.distributionConfiguration) as RawConfiguration | undefined;
   } catch (err) {
     if (notFound(err)) return undefined;
     throw err;
   }
 }
 
-/** Replaces the whole configuration: everything read is sent back, only `distributions` differs. */
+/**
+ * Replaces the whole configuration: everything read is sent back, only `distributions` differs. The document is
+ * the command's input (for the SDK's checks and the mocks) and, through sendRawJson, the request's body, so that
+ * the distributions' unknown fields are sent too.
+ */
 async function putDistributions(
-  context: clients.CallContext, event: CdkCustomResourceEvent, config: DistributionConfiguration, arn: string, distributions: Distribution[],
+  context: clients.CallContext, event: CdkCustomResourceEvent, config: RawConfiguration, arn: string, distributions: Distribution[],
 ): Promise<void> {
   const input: UpdateDistributionConfigurationCommandInput = {
     distributionConfigurationArn: arn,
@@ -103,7 +137,11 @@ async function putDistributions(
     // in between a lost answer and our retry) gets a new token instead of IdempotentParameterMismatchException.
     clientToken: clientToken(event, 'UpdateDistributionConfiguration', digest([arn, config.description, distributions])),
   };
-  await call('UpdateDistributionConfiguration', arn, () => clients.imagebuilder(context).send(new UpdateDistributionConfigurationCommand(input)));
+  await call(context, 'UpdateDistributionConfiguration', arn, () => {
+    const command = new UpdateDistributionConfigurationCommand(input);
+    sendRawJson(command.middlewareStack, input);
+    return clients.imagebuilder(context).send(command);
+  });
 }
 
 /**

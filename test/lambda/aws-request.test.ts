@@ -174,6 +174,8 @@ describe('encoding', () => {
     expect(xmlText(items[1], 'empty')).toBe('');
     expect(xmlItems(items[1].children[2])).toEqual([]);
     expect(xmlText(items[1], 'missing')).toBeUndefined();
+    expect(xmlText(parseXml('<v>&#X4A;&#x6b;</v>'), 'v')).toBe('Jk');
+    expect(xmlItems(undefined)).toEqual([]);
     expect(() => parseXml('<a><b></a>')).toThrow('Malformed XML');
     expect(() => parseXml('<a><b>')).toThrow('<b> is not closed');
   });
@@ -268,6 +270,14 @@ describe('EC2 and SSM calls', () => {
     answer = () => ({ status: 200, body: '<DescribeImagesResponse><imagesSet/></DescribeImagesResponse>' });
     expect(await ec2.describeImages({ ImageIds: ['ami-2'] })).toEqual({ Images: [] });
     expect(received[1].body).toBe('Action=DescribeImages&Version=2016-11-15&ImageId.1=ami-2');
+  });
+
+  test('DeleteParameter: an empty answer body is an empty result', async () => {
+    const ssm = new Ssm('eu-central-1', endpoint);
+    clients.push(ssm);
+    answer = () => ({ status: 200, body: '' });
+    await expect(ssm.deleteParameter({ Name: '/p' })).resolves.toBeUndefined();
+    expect(JSON.parse(received[0].body)).toEqual({ Name: '/p' });
   });
 
   test('PutParameter sends the input as JSON with its target', async () => {

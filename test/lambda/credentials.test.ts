@@ -1,15 +1,19 @@
 // STS AssumeRole for the per-resource roles (lambda/credentials.ts), and the per-event CallContext of
 // lambda/clients.ts, against a local STS (./server/sts.ts) that checks the request and its signature.
-import { faults, LocalServer } from './local-server';
+import { GetDistributionConfigurationCommand } from '@aws-sdk/client-imagebuilder';
+import { faults, LocalServer, ServiceError } from './local-server';
+import { verifySigV4 } from './server/sigv4';
 import { Parameters } from './server/ssm';
 import { Roles, ROLE_SESSION_NAME } from './server/sts';
 import { parseXml } from '../../lambda/aws-request';
 import * as clients from '../../lambda/clients';
 import {
-  ACCESS_DENIED_BUDGET_MS, assumeRole, AssumeRoleOptions, DURATION_SECONDS, parseAssumeRoleResponse, REFRESH_MARGIN_MS, resetCredentials,
-  roleSessionName, stsEndpoint,
+  ACCESS_DENIED_BUDGET_MS, assumeRole, AssumeRoleOptions, DURATION_SECONDS, forgetCredentials, parseAssumeRoleResponse, REFRESH_MARGIN_MS,
+  resetCredentials, roleSessionName, stsEndpoint,
 } from '../../lambda/credentials';
+import { call as callWithRetries } from '../../lambda/errors';
 import { isRetryable, withRetries } from '../../lambda/retry';
+import { configure } from '../../lambda/update-distribution';
 
 const ROLE = 'arn:aws:iam::111111111111:role/cdk-ibd/Stack-DistributeHandlerRole-1A2B3C';
 const OTHER_ROLE = 'arn:aws:iam::111111111111:role/cdk-ibd/Stack-PatchHandlerRole-4D5E6F';
@@ -178,30 +182,56 @@ describe('parseAssumeRoleResponse', () => {
 });
 
 describe('caching', () => {
-  test('per role ARN, until 2 minutes before Expiration', async () => {
+  test('per role ARN and session name, until 5 minutes before Expiration (the SDK\'s own early expiry)', async () => {
     roles.add(ROLE).add(OTHER_ROLE);
     const first = await assumeRole(ROLE, 'cdk-ibd-1', options);
-    expect(await assumeRole(ROLE, 'cdk-ibd-2', options)).toBe(first);
-    const other = await assumeRole(OTHER_ROLE, 'cdk-ibd-3', options);
+    expect(await assumeRole(ROLE, 'cdk-ibd-1', options)).toBe(first);
+    const other = await assumeRole(OTHER_ROLE, 'cdk-ibd-1', options);
     expect(other.accessKeyId).not.toBe(first.accessKeyId);
     expect(assumeCalls()).toHaveLength(2);
 
-    expect(REFRESH_MARGIN_MS).toBe(120_000);
+    // @smithy/core's EXPIRATION_MS: the SDK treats credentials as expired 5 minutes early.
+    expect(REFRESH_MARGIN_MS).toBe(300_000);
     now = first.expiration.getTime() - REFRESH_MARGIN_MS - 1;
-    expect(await assumeRole(ROLE, 'cdk-ibd-4', options)).toBe(first);
+    expect(await assumeRole(ROLE, 'cdk-ibd-1', options)).toBe(first);
     expect(assumeCalls()).toHaveLength(2);
     now += 1;
-    const refreshed = await assumeRole(ROLE, 'cdk-ibd-5', options);
+    const refreshed = await assumeRole(ROLE, 'cdk-ibd-1', options);
     expect(refreshed.accessKeyId).not.toBe(first.accessKeyId);
-    expect(assumeCalls().map((c) => c.body.RoleSessionName)).toEqual(['cdk-ibd-1', 'cdk-ibd-3', 'cdk-ibd-5']);
+    expect(assumeCalls().map((c) => [c.body.RoleArn, c.body.RoleSessionName])).toEqual([[ROLE, 'cdk-ibd-1'], [OTHER_ROLE, 'cdk-ibd-1'], [ROLE, 'cdk-ibd-1']]);
     // The refreshed credentials are cached in turn.
-    expect(await assumeRole(ROLE, 'cdk-ibd-6', options)).toBe(refreshed);
+    expect(await assumeRole(ROLE, 'cdk-ibd-1', options)).toBe(refreshed);
     expect(assumeCalls()).toHaveLength(3);
   });
 
-  test('concurrent requests for one role share one AssumeRole', async () => {
+  test('another session name (another CloudFormation request) assumes the role again: credentials never carry an earlier request\'s name', async () => {
     roles.add(ROLE);
-    const all = await Promise.all([1, 2, 3].map((i) => assumeRole(ROLE, `cdk-ibd-${i}`, options)));
+    const first = await assumeRole(ROLE, 'cdk-ibd-request-1', options);
+    const second = await assumeRole(ROLE, 'cdk-ibd-request-2', options);
+    expect(second.accessKeyId).not.toBe(first.accessKeyId);
+    expect(roles.sessions.map((x) => x.sessionName)).toEqual(['cdk-ibd-request-1', 'cdk-ibd-request-2']);
+    expect(roles.sessionOfKey(second.accessKeyId)!.sessionName).toBe('cdk-ibd-request-2');
+    // Both stay cached (each for its own request).
+    expect(await assumeRole(ROLE, 'cdk-ibd-request-1', options)).toBe(first);
+    expect(await assumeRole(ROLE, 'cdk-ibd-request-2', options)).toBe(second);
+    expect(assumeCalls()).toHaveLength(2);
+  });
+
+  test('expired entries are dropped when new credentials are cached', async () => {
+    roles.add(ROLE);
+    const old = await assumeRole(ROLE, 'cdk-ibd-old', options);
+    now = old.expiration.getTime();
+    await assumeRole(ROLE, 'cdk-ibd-new', options);
+    // The old entry is gone: its session is assumed again rather than refreshed (a refresh would not retry AccessDenied).
+    roles.add(ROLE, { deniedFor: 1 });
+    await assumeRole(ROLE, 'cdk-ibd-old', options);
+    expect(sleeps).toHaveLength(1);
+    expect(roles.sessions.map((x) => x.sessionName)).toEqual(['cdk-ibd-old', 'cdk-ibd-new', 'cdk-ibd-old']);
+  });
+
+  test('concurrent requests for one role and session share one AssumeRole', async () => {
+    roles.add(ROLE);
+    const all = await Promise.all([1, 2, 3].map(() => assumeRole(ROLE, 'cdk-ibd-1', options)));
     expect(new Set(all).size).toBe(1);
     expect(assumeCalls()).toHaveLength(1);
   });
@@ -212,6 +242,94 @@ describe('caching', () => {
     resetCredentials();
     await assumeRole(ROLE, 'cdk-ibd-1', options);
     expect(assumeCalls()).toHaveLength(2);
+  });
+
+  test('forgetCredentials drops one role\'s session (after ExpiredToken): the next request assumes the role again', async () => {
+    roles.add(ROLE);
+    const first = await assumeRole(ROLE, 'cdk-ibd-1', options);
+    const other = await assumeRole(ROLE, 'cdk-ibd-2', options);
+    expect(forgetCredentials(ROLE, 'cdk-ibd-1')).toBe(true);
+    expect(forgetCredentials(ROLE, 'cdk-ibd-1')).toBe(false);
+    const fresh = await assumeRole(ROLE, 'cdk-ibd-1', options);
+    expect(fresh.accessKeyId).not.toBe(first.accessKeyId);
+    expect(await assumeRole(ROLE, 'cdk-ibd-2', options)).toBe(other);
+    expect(assumeCalls()).toHaveLength(3);
+  });
+});
+
+describe('a refresh that fails (within the refresh margin)', () => {
+  async function cachedThenInMargin() {
+    roles.add(ROLE);
+    const cached = await assumeRole(ROLE, 'cdk-ibd-1', options);
+    now = cached.expiration.getTime() - REFRESH_MARGIN_MS + 1_000;
+    return cached;
+  }
+
+  test.each([
+    ['a throttled STS', faults.error(400, 'Throttling', 'Rate exceeded')],
+    ['an STS error', faults.error(500, 'InternalFailure', 'Internal error')],
+    ['AccessDenied (not waited for: the role was assumable minutes ago)', faults.error(403, 'AccessDenied', 'not authorized')],
+  ])('%s: the cached credentials are used while they are valid', async (_what, fault) => {
+    const cached = await cachedThenInMargin();
+    server.inject('AssumeRole', fault);
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      expect(await assumeRole(ROLE, 'cdk-ibd-1', options)).toBe(cached);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining(`Refreshing the credentials of ${ROLE} failed; using the cached ones until they expire at ${cached.expiration.toISOString()}`));
+    } finally {
+      warn.mockRestore();
+    }
+    expect(sleeps).toEqual([]);
+    expect(assumeCalls()).toHaveLength(2);
+    // The next request tries the refresh again, and caches what it gets.
+    const refreshed = await assumeRole(ROLE, 'cdk-ibd-1', options);
+    expect(refreshed.accessKeyId).not.toBe(cached.accessKeyId);
+    expect(await assumeRole(ROLE, 'cdk-ibd-1', options)).toBe(refreshed);
+    expect(assumeCalls()).toHaveLength(3);
+  });
+
+  test('the error is thrown once the cached credentials have expired (meanwhile too)', async () => {
+    const cached = await cachedThenInMargin();
+    // The clock passes the expiration while the refresh is under way.
+    server.action('AssumeRole', () => {
+      now = cached.expiration.getTime();
+      throw new ServiceError(500, 'InternalFailure', 'Internal error');
+    });
+    await expect(assumeRole(ROLE, 'cdk-ibd-1', options)).rejects.toMatchObject({ name: 'InternalFailure', message: `AssumeRole of ${ROLE} failed: Internal error` });
+    // Expired in the cache: a full AssumeRole, which fails the same way.
+    await expect(assumeRole(ROLE, 'cdk-ibd-1', options)).rejects.toMatchObject({ name: 'InternalFailure' });
+  });
+});
+
+describe('the invocation\'s deadline', () => {
+  test('AccessDenied is not retried past it: the error names the role, the attempts and STS\'s reason', async () => {
+    // 30 s left: each retry must fit its backoff and one whole request (here 2 s) before the deadline.
+    const deadline = now + 30_000;
+    const err = await assumeRole(ROLE, 'cdk-ibd-1', { ...options, deadline, attemptMs: 2_000 }).then(() => undefined, (e) => e);
+    expect(err).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(err.message).toMatch(new RegExp(`^AssumeRole of ${ROLE} was denied for \\d+ s \\(\\d+ attempts; no time left for another before the invocation ends\\): `
+      + `User: .* is not authorized to perform: sts:AssumeRole on resource: ${ROLE}\\. The role must trust the handler's role`));
+    expect(now).toBeLessThanOrEqual(deadline - 2_000);
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBeLessThan(30_000);
+    expect(assumeCalls().length).toBeGreaterThan(2);
+  });
+
+  test('a deadline farther than the budget changes nothing; one already passed allows no retry', async () => {
+    roles.add(ROLE, { deniedFor: 2 });
+    await assumeRole(ROLE, 'cdk-ibd-1', { ...options, deadline: now + 3_600_000 });
+    expect(sleeps).toHaveLength(2);
+    resetCredentials();
+    roles.add(OTHER_ROLE, { deniedFor: 1 });
+    await expect(assumeRole(OTHER_ROLE, 'cdk-ibd-1', { ...options, deadline: now - 1 })).rejects.toThrow(/was denied for 0 s \(1 attempts; no time left/);
+  });
+
+  test('the per-request timeout is the default attempt length', async () => {
+    process.env.HANDLER_REQUEST_TIMEOUT_MS = '10000';
+    resetCredentials();
+    const deadline = now + 10_400;
+    await expect(assumeRole(ROLE, 'cdk-ibd-1', { ...options, deadline })).rejects.toThrow(/no time left/);
+    // A first retry after 500 ms (the jitter draw is 0.5) plus a 10 s request would end after the deadline.
+    expect(assumeCalls()).toHaveLength(1);
   });
 });
 
@@ -302,6 +420,23 @@ describe('other errors', () => {
     expect(isRetryable(err)).toBe(true);
   });
 
+  test('a network error keeps its code (retried by the caller), naming the role', async () => {
+    process.env.STS_ENDPOINT = 'http://127.0.0.1:1';
+    resetCredentials();
+    const err = await assumeRole(ROLE, 'cdk-ibd-1', options).then(() => undefined, (e) => e);
+    expect(err).toMatchObject({ code: 'ECONNREFUSED', message: expect.stringMatching(`^AssumeRole of ${ROLE} failed: `) });
+    expect(isRetryable(err)).toBe(true);
+  });
+
+  test('without injected sleep and clock, the real ones are used', async () => {
+    roles.add(ROLE, { deniedFor: 1 });
+    // A budget of 20 ms: the one delay is cut to what is left of it.
+    const started = Date.now();
+    await assumeRole(ROLE, 'cdk-ibd-1', { accessDeniedBudgetMs: 20 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(assumeCalls()).toHaveLength(2);
+  });
+
   test('without the Lambda\'s own credentials there is nothing to sign with', async () => {
     delete process.env.AWS_SECRET_ACCESS_KEY;
     await expect(assumeRole(ROLE, 'cdk-ibd-1', options)).rejects.toMatchObject({
@@ -311,8 +446,9 @@ describe('other errors', () => {
   });
 });
 
+const event = (requestId: string, roleArn?: string) => ({ RequestId: requestId, ResourceProperties: { ServiceToken: 'x', ...(roleArn ? { RoleArn: roleArn } : {}) } });
+
 describe('clients.callContext and the client caches', () => {
-  const event = (requestId: string, roleArn?: string) => ({ RequestId: requestId, ResourceProperties: { ServiceToken: 'x', ...(roleArn ? { RoleArn: roleArn } : {}) } });
 
   test('without RoleArn: the Lambda\'s own credentials; with it: the role\'s, in a session named after the request', async () => {
     roles.add(ROLE);
@@ -354,18 +490,87 @@ describe('clients.callContext and the client caches', () => {
     expect(clients.imagebuilder(a1)).not.toBe(clients.imagebuilder(own));
     expect(clients.imagebuilder(a1)).not.toBe(clients.imagebuilder(b));
     expect(clients.imagebuilder(a2)).toBe(clients.imagebuilder(a1));
+    expect(clients.imagebuilder(a1, 'eu-west-1')).not.toBe(clients.imagebuilder(a1));
+    await expect(clients.imagebuilder(a1, 'eu-west-1').config.region()).resolves.toBe('eu-west-1');
+    await expect(clients.imagebuilder(a1).config.region()).resolves.toBe('eu-central-1');
 
     for (const context of [a1, b, own, a2]) await clients.ssm(context).getParameter({ Name: '/p' });
     const keys = server.callsTo('GetParameter').map((c) => /Credential=([^/]+)\//.exec(String(c.headers.authorization))![1]);
-    const [sessionA, sessionB] = roles.sessions;
-    expect(keys).toEqual([sessionA.accessKeyId, sessionB.accessKeyId, 'test', sessionA.accessKeyId]);
-    expect(roles.sessions).toHaveLength(2); // role A's credentials were cached for r-4
+    // r-4 reuses role A's client, but not r-1's credentials: it assumes the role in a session named after itself.
+    expect(roles.sessions.map((x) => [x.roleArn, x.sessionName])).toEqual([[ROLE, 'cdk-ibd-r-1'], [OTHER_ROLE, 'cdk-ibd-r-2'], [ROLE, 'cdk-ibd-r-4']]);
+    const [sessionA, sessionB, sessionA4] = roles.sessions;
+    expect(keys).toEqual([sessionA.accessKeyId, sessionB.accessKeyId, 'test', sessionA4.accessKeyId]);
 
-    // When role A's credentials need refreshing, the reused client assumes it in a session named after the current request.
-    now = Date.parse(sessionA.expiration);
-    const a3 = clients.callContext(event('r-5', ROLE), options);
-    await clients.ssm(a3).getParameter({ Name: '/p' });
-    expect(roles.sessions.map((s) => s.sessionName)).toEqual(['cdk-ibd-r-1', 'cdk-ibd-r-2', 'cdk-ibd-r-5']);
-    expect(server.callsTo('GetParameter').pop()!.headers.authorization).toContain(`Credential=${roles.sessions[2].accessKeyId}/`);
+    // When r-4's credentials need refreshing (a long event), they are refreshed in r-4's session.
+    now = Date.parse(sessionA4.expiration) - REFRESH_MARGIN_MS;
+    await clients.ssm(a2).getParameter({ Name: '/p' });
+    expect(roles.sessions.map((x) => x.sessionName)).toEqual(['cdk-ibd-r-1', 'cdk-ibd-r-2', 'cdk-ibd-r-4', 'cdk-ibd-r-4']);
+    expect(server.callsTo('GetParameter').pop()!.headers.authorization).toContain(`Credential=${roles.sessions[3].accessKeyId}/`);
+  });
+});
+
+describe('the Image Builder SDK client', () => {
+  const ARN = 'arn:aws:imagebuilder:eu-central-1:111111111111:distribution-configuration/cfg';
+  const expired = () => faults.error(403, 'ExpiredTokenException', 'The security token included in the request is expired');
+  const get = (context: clients.CallContext) =>
+    clients.imagebuilder(context).send(new GetDistributionConfigurationCommand({ distributionConfigurationArn: ARN }));
+  const signers = () => server.callsTo('GetDistributionConfiguration').map((c) => verifySigV4(c, 'imagebuilder').accessKeyId);
+
+  beforeEach(() => {
+    // A real clock: credentials expire 15 minutes from now, so the SDK would keep them if it cached them itself.
+    now = Date.now();
+    process.env.IMAGEBUILDER_ENDPOINT = server.endpoint;
+    server.route('GET', '/GetDistributionConfiguration', () => ({ body: { distributionConfiguration: { arn: ARN, name: 'cfg', distributions: [] } } }));
+    roles.add(ROLE);
+  });
+  afterEach(() => {
+    delete process.env.IMAGEBUILDER_ENDPOINT;
+    configure({});
+  });
+
+  test('asks for credentials on every request: a client shared by a role\'s events signs each event\'s calls with its own session', async () => {
+    const r1 = clients.callContext(event('r-1', ROLE), options);
+    const r2 = clients.callContext(event('r-2', ROLE), options);
+    expect(clients.imagebuilder(r2)).toBe(clients.imagebuilder(r1));
+    await get(r1);
+    await get(r2);
+    await get(r1);
+    const [s1, s2] = roles.sessions;
+    expect(roles.sessions.map((x) => x.sessionName)).toEqual(['cdk-ibd-r-1', 'cdk-ibd-r-2']);
+    expect(signers()).toEqual([s1.accessKeyId, s2.accessKeyId, s1.accessKeyId]);
+
+    // Refreshed when our cache says so (5 minutes before expiry), not kept by the SDK.
+    now = Date.parse(s2.expiration) - REFRESH_MARGIN_MS;
+    await get(r2);
+    expect(roles.sessions.map((x) => x.sessionName)).toEqual(['cdk-ibd-r-1', 'cdk-ibd-r-2', 'cdk-ibd-r-2']);
+    expect(signers().pop()).toBe(roles.sessions[2].accessKeyId);
+  });
+
+  test('ExpiredToken: the cached credentials are dropped and the call is made once more, at once, with fresh ones', async () => {
+    const context = clients.callContext(event('r-1', ROLE), options);
+    await get(context);
+    server.inject('GetDistributionConfiguration', expired());
+    configure({ retry: { sleep: options.sleep } });
+    await expect(callWithRetries(context, 'GetDistributionConfiguration', ARN, () => get(context))).resolves.toMatchObject({ distributionConfiguration: { arn: ARN } });
+    expect(roles.sessions.map((x) => x.sessionName)).toEqual(['cdk-ibd-r-1', 'cdk-ibd-r-1']);
+    expect(signers()).toEqual([roles.sessions[0].accessKeyId, roles.sessions[0].accessKeyId, roles.sessions[1].accessKeyId]);
+    expect(sleeps).toEqual([]);
+  });
+
+  test('only once: a second ExpiredToken fails the call with the service\'s reason', async () => {
+    const context = clients.callContext(event('r-1', ROLE), options);
+    server.inject('GetDistributionConfiguration', expired(), 2);
+    await expect(callWithRetries(context, 'GetDistributionConfiguration', ARN, () => get(context))).rejects.toThrow(
+      `GetDistributionConfiguration on ${ARN} failed: ExpiredTokenException: The security token included in the request is expired`);
+    expect(server.count('GetDistributionConfiguration')).toBe(2);
+    expect(roles.sessions).toHaveLength(2);
+  });
+
+  test('with the Lambda\'s own credentials there is nothing to renew: ExpiredToken fails at once', async () => {
+    server.inject('GetDistributionConfiguration', expired());
+    await expect(callWithRetries(clients.LAMBDA_CREDENTIALS, 'GetDistributionConfiguration', ARN, () => get(clients.LAMBDA_CREDENTIALS)))
+      .rejects.toThrow('ExpiredTokenException');
+    expect(server.count('GetDistributionConfiguration')).toBe(1);
+    expect(assumeCalls()).toHaveLength(0);
   });
 });

@@ -163,6 +163,21 @@ describe('onEvent Create', () => {
     expect(ib.commandCalls(DistributeImageCommand)).toHaveLength(3);
   });
 
+  test('stops retrying before the invocation\'s deadline and fails with the same message', async () => {
+    ib.on(DistributeImageCommand).rejects(awsError('CallRateLimitExceededException', 429, 'Rate exceeded'));
+    // A clock that moves only when the retries sleep; each attempt is counted as 1 s (attemptMs).
+    let clock = NOW;
+    const retry = { random: () => 0.999, now: () => clock, attemptMs: 1_000, sleep: async (ms: number) => { sleeps.push(ms); clock += ms; } };
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    await expect(onEvent(event('Create'), { ...options, retry, deadline: NOW + 3_000 })).rejects.toThrow(
+      `Custom::ImageBuilderDistributeImage Distribute: DistributeImage of ami-0123456789abcdef0 with ${CONFIG_ARN} failed: `
+      + 'CallRateLimitExceededException (HTTP 429): Rate exceeded');
+    // 249 + 499 + 999 ms slept; a fourth retry (1998 ms) plus an attempt would end after the deadline.
+    expect(sleeps).toEqual([249, 499, 999]);
+    expect(ib.commandCalls(DistributeImageCommand)).toHaveLength(4);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('Not retrying after attempt 4'));
+  });
+
   test('fails when the service returns no image ARN', async () => {
     ib.on(DistributeImageCommand).resolves({});
     await expect(onEvent(event('Create'), options)).rejects.toThrow(/returned no imageBuildVersionArn/);
@@ -336,6 +351,16 @@ describe('isComplete for Create and Update', () => {
     expect(logs.join('\n')).toMatch(/failed transiently \(ThrottlingException/);
   });
 
+  test('a poll whose retries the deadline cut short polls again', async () => {
+    ib.on(GetImageCommand).rejects(awsError('ThrottlingException', 400, 'Rate exceeded'));
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    // The deadline has passed: no retry at all.
+    expect(await isComplete(created(), { ...options, deadline: Date.now() - 1 })).toEqual({ IsComplete: false });
+    expect(ib.commandCalls(GetImageCommand)).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
   test('a throttled poll past the timeout fails', async () => {
     ib.on(GetImageCommand).rejects(awsError('ThrottlingException', 400));
     now = NOW + 61_000;
@@ -347,6 +372,12 @@ describe('isComplete for Create and Update', () => {
     ib.on(GetImageCommand).rejects(awsError('AccessDeniedException', 403, 'not authorized to perform imagebuilder:GetImage'));
     await expect(isComplete(created(), options)).rejects.toThrow(
       `Distribute: GetImage ${IMAGE_ARN} failed: AccessDeniedException (HTTP 403): not authorized to perform imagebuilder:GetImage`);
+  });
+
+  test('an AMI without an account, in a stack whose ARN names none, is listed without one', async () => {
+    ib.on(GetImageCommand).resolves(image('AVAILABLE', { outputResources: { amis: [{ region: 'us-east-1', image: 'ami-1' }] } }));
+    const res = await isComplete({ ...created(), StackId: 'not-an-arn' }, options) as any;
+    expect(JSON.parse(res.Data.Amis)).toEqual([{ region: 'us-east-1', accountId: '', image: 'ami-1' }]);
   });
 
   test('leaves out the Amis list when the response would exceed CloudFormation\'s 4 KB', async () => {
@@ -382,6 +413,22 @@ describe('isComplete for Delete', () => {
     const res = await isComplete(event('Delete', destroy, { PhysicalResourceId: 'request-Create' }), options);
     expect(res).toEqual({ IsComplete: true });
     expect(ib.calls()).toHaveLength(0);
+  });
+
+  test('without a physical id there is nothing to delete', async () => {
+    expect(await isComplete(event('Delete', destroy, { PhysicalResourceId: undefined }), options)).toEqual({ IsComplete: true });
+    expect(ib.calls()).toHaveLength(0);
+  });
+
+  test('an image without a status waits; one without outputs or creation date is deleted without touching EC2', async () => {
+    ib.on(GetImageCommand).resolves({ image: { arn: IMAGE_ARN } });
+    expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: false });
+    expect(logs.join('\n')).toMatch(/is UNKNOWN; waiting/);
+    ib.on(GetImageCommand).resolves({ image: { arn: IMAGE_ARN, state: { status: 'AVAILABLE' } } });
+    ib.on(DeleteImageCommand).resolves({});
+    expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: true });
+    expect(ib.commandCalls(DeleteImageCommand)).toHaveLength(1);
+    expect(ec2Calls()).toHaveLength(0);
   });
 
   test('an image that is already gone is deleted', async () => {

@@ -64,6 +64,7 @@ describe('parsePatch', () => {
     ['{"distributions":[{"region":"r"}]}', /exactly one of "replace" or "merge"/],
     ['{"distributions":[{"region":"r","replace":{},"merge":{}}]}', /exactly one/],
     ['{"distributions":[{"region":"r","merge":[1]}]}', /merge value must be an object/],
+    ['{"distributions":[{"region":"r","replace":5}]}', /replace value must be an object/],
     ['{"distributions":[{"region":"r","replace":{"region":"s"}}]}', /names another region inside: s/],
   ])('%s is rejected', (json, message) => {
     expect(() => parsePatch(json)).toThrow(message);
@@ -71,6 +72,8 @@ describe('parsePatch', () => {
 
   test('a valid patch comes back typed', () => {
     expect(parsePatch('{"distributions":[{"region":"r","replace":{"region":"r"}}]}').distributions[0].region).toBe('r');
+    // Already parsed (a stored baseline's patch) is checked as it is.
+    expect(parsePatch({ distributions: [] } as unknown as string)).toEqual({ distributions: [] });
   });
 });
 
@@ -115,6 +118,15 @@ describe('revertDistributions', () => {
 
   test('a region that was there but that someone removed along with ours is not brought back', () => {
     expect(revertDistributions({ r: { region: 'r', a: 1 } }, { r: { region: 'r', a: 2 } }, [])).toEqual([]);
+  });
+
+  test('a region we added and someone removed stays absent; one that is absent as we left it comes back', () => {
+    expect(revertDistributions({ r: null }, { r: { region: 'r', a: 1 } }, [])).toEqual([]);
+    expect(revertDistributions({ r: { region: 'r', a: 1 } }, { r: null }, [])).toEqual([{ region: 'r', a: 1 }]);
+  });
+
+  test('an object we introduced that others emptied of our part goes away', () => {
+    expect(revertValue(undefined, { a: [1] }, { a: [] })).toBeUndefined();
   });
 });
 

@@ -9,6 +9,8 @@ import {
 } from './server/patch-fixtures';
 import { decode, encode } from '../../lambda/baseline';
 import * as clients from '../../lambda/clients';
+import * as merge from '../../lambda/merge';
+import { CAPTURE_MIDDLEWARE, SEND_MIDDLEWARE } from '../../lambda/raw-json';
 import { CLIENT_TOKEN_MAX_LENGTH, clientToken, digest } from '../../lambda/tokens';
 import { configure, onEvent, physicalResourceId } from '../../lambda/update-distribution';
 
@@ -139,6 +141,19 @@ describe('create', () => {
   test('a baseline parameter this handler did not write is refused', async () => {
     params[PARAM] = 'hello';
     await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow(`SSM parameter ${PARAM} does not hold a baseline written by this handler`);
+    // An answer without the parameter's value too.
+    ssmMock.getParameter.mockResolvedValueOnce({});
+    await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow(`SSM parameter ${PARAM} does not hold a baseline written by this handler`);
+  });
+
+  test('a configuration without distributions: a replace adds one, a merge has nothing to merge into', async () => {
+    delete configs[ARN].distributions;
+    const patch = { distributions: [{ region: 'eu-west-1', replace: { amiDistributionConfiguration: { name: 'x' } } }] };
+    await onEvent(createEvent(props(patch)));
+    expect(configs[ARN].distributions).toEqual([{ region: 'eu-west-1', amiDistributionConfiguration: { name: 'x' } }]);
+    delete configs[ARN].distributions;
+    params = {};
+    await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow('Cannot merge into region us-east-1');
   });
 });
 
@@ -213,6 +228,34 @@ describe('update', () => {
     expect(region(ARN, 'eu-west-1')).toBeDefined();
   });
 
+  test('a new patch that cannot apply to the stored baseline (it merges into a region the old one did not touch) still replaces the old one', async () => {
+    const id = await created();
+    // Someone else changed the patched region: the undo tries every candidate patch, the new one too.
+    region(ARN, 'us-east-1').amiDistributionConfiguration.name = 'changed';
+    const westPatch = { distributions: [{ region: 'us-west-2', merge: { s3ExportConfiguration: S3_EXPORT } }] };
+    const applied = jest.spyOn(merge, 'applyPatch');
+    await onEvent(updateEvent(id, props(westPatch), props(exportPatch)));
+    // The new patch, tried on the baseline's regions alone, threw a PatchError (no us-west-2 there), which the undo skipped.
+    expect(applied.mock.results.some((r) => r.type === 'throw' && r.value instanceof merge.PatchError)).toBe(true);
+    const east = fullDistribution('us-east-1');
+    expect(region(ARN, 'us-east-1')).toEqual({ ...east, amiDistributionConfiguration: { ...east.amiDistributionConfiguration, name: 'changed' } });
+    expect(region(ARN, 'us-west-2').s3ExportConfiguration).toEqual(S3_EXPORT);
+    expect(Object.keys(decode(params[PARAM]).entries[ARN].before).sort()).toEqual(['us-east-1', 'us-west-2']);
+  });
+
+  test('an error other than a PatchError while undoing is not taken for a patch that does not apply', async () => {
+    const id = await created();
+    region(ARN, 'us-east-1').amiDistributionConfiguration.name = 'changed';
+    const applyPatch = merge.applyPatch;
+    jest.spyOn(merge, 'applyPatch').mockImplementation((distributions, patch) => {
+      if (patch.distributions.some((d) => d.region === 'us-west-2')) throw new TypeError('unexpected');
+      return applyPatch(distributions, patch);
+    });
+    const westPatch = { distributions: [{ region: 'us-west-2', merge: { s3ExportConfiguration: S3_EXPORT } }] };
+    await expect(onEvent(updateEvent(id, props(westPatch), props(exportPatch)))).rejects.toThrow(TypeError);
+    expect(updates()).toHaveLength(0);
+  });
+
   test('rollback after a failed update: the stored baseline and the old patch restore the old state', async () => {
     const id = await created();
     const afterCreate = structuredClone(configs[ARN]);
@@ -252,6 +295,33 @@ describe('delete', () => {
     expect(params).toEqual({});
   });
 
+  test('a parameter that cannot be deleted fails the delete, naming it and the reason', async () => {
+    const { PhysicalResourceId: id } = await onEvent(createEvent(props(exportPatch)));
+    ssmMock.deleteParameter.mockRejectedValue(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    await expect(onEvent(deleteEvent(id!, props(exportPatch)))).rejects.toThrow(`ssm:DeleteParameter on ${PARAM} failed: AccessDeniedException: not authorized`);
+  });
+
+  test('configuration emptied by others: nothing to revert, nothing written', async () => {
+    const { PhysicalResourceId: id } = await onEvent(createEvent(props(exportPatch)));
+    delete configs[ARN].distributions;
+    ib.resetHistory();
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    await onEvent(deleteEvent(id!, props(exportPatch)));
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining(`Not reverting ${ARN}`));
+    expect(updates()).toHaveLength(0);
+    expect(params).toEqual({});
+  });
+
+  test('a stored patch that does not apply to its own baseline (edited by hand) leaves the regions as they are now', async () => {
+    // The baseline says us-east-1 was absent, and its patch merges into us-east-1: no candidate applies.
+    params[PARAM] = encode({ v: 1, entries: { [ARN]: { before: { 'us-east-1': null }, patch: exportPatch, requestId: 'x' } } }).value;
+    const before = structuredClone(configs[ARN]);
+    await onEvent(deleteEvent('id', { ...props(exportPatch), Patch: 'garbage' }));
+    expect(configs[ARN]).toEqual(before);
+    expect(updates()).toHaveLength(0);
+    expect(params).toEqual({});
+  });
+
   test('parameter already gone while deleting it: fine', async () => {
     const { PhysicalResourceId: id } = await onEvent(createEvent(props(exportPatch)));
     ssmMock.deleteParameter.mockRejectedValue(parameterNotFound());
@@ -275,6 +345,47 @@ describe('delete', () => {
     const { PhysicalResourceId: id } = await onEvent(createEvent(props(exportPatch)));
     await onEvent(deleteEvent(id!, { ...props(exportPatch), Patch: 'garbage' }));
     expect(region(ARN, 'us-east-1').s3ExportConfiguration).toBeUndefined();
+  });
+});
+
+describe('the JSON on the wire (raw-json.ts)', () => {
+  test('the Get carries the capturing middleware, the Update the one that sends the document; the mock sees the document as input', async () => {
+    await onEvent(createEvent(props(exportPatch)));
+    const client = new ImagebuilderClient({ region: 'us-east-1' });
+    const stackOf = (command: any) => client.middlewareStack.concat(command.middlewareStack).identify();
+    const [get] = ib.commandCalls(GetDistributionConfigurationCommand);
+    const [update] = ib.commandCalls(UpdateDistributionConfigurationCommand);
+    expect(stackOf(get.args[0])).toContain(`${CAPTURE_MIDDLEWARE} - after deserializerMiddleware`);
+    expect(stackOf(update.args[0])).toContain(`${SEND_MIDDLEWARE} - build`);
+    client.destroy();
+  });
+
+  test('without the raw answer (a mocked client), the SDK\'s output is used: fields it keeps are written back', async () => {
+    // aws-sdk-client-mock answers whatever it is given, as the SDK would not: this shows the fallback reads the output.
+    configs[ARN].distributions[0].notInTheSdk = { kept: 'by the mock' };
+    await onEvent(createEvent(props(exportPatch)));
+    expect((updates()[0].distributions as any[])[0].notInTheSdk).toEqual({ kept: 'by the mock' });
+  });
+});
+
+describe('the invocation\'s deadline', () => {
+  test('retries stop before it, and the failure names the call, the configuration and the service\'s reason', async () => {
+    ib.on(UpdateDistributionConfigurationCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+    let clock = 0;
+    const sleeps: number[] = [];
+    configure({ retry: { random: () => 0.999, now: () => clock, sleep: async (ms) => { sleeps.push(ms); clock += ms; } } });
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    // 25 s left before the deadline; each retry needs its backoff and a whole request (20 s by default).
+    await expect(onEvent(createEvent(props(exportPatch)), { deadline: 25_000 })).rejects.toThrow(
+      `UpdateDistributionConfiguration on ${ARN} failed: ThrottlingException: Rate exceeded`);
+    expect(sleeps).toEqual([249, 499, 999, 1998]);
+    expect(updates()).toHaveLength(5);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('Not retrying after attempt 5 (ThrottlingException)'));
+
+    // Without a deadline: all 8 attempts.
+    ib.resetHistory();
+    await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow('ThrottlingException');
+    expect(updates()).toHaveLength(8);
   });
 });
 

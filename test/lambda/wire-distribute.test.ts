@@ -292,18 +292,26 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
     expect(await isComplete(del, options)).toEqual({ IsComplete: true });
     expect(images.images.get(arn)!.deleted).toBe(true);
 
-    // One session for onEvent, every isComplete and the Delete: cached per role, named after the first request.
-    expect(roles.sessions).toHaveLength(1);
-    const [session] = roles.sessions;
-    expect(session).toMatchObject({ roleArn: ROLE, sessionName: 'cdk-ibd-req-Create', durationSeconds: 900, callerKey: 'test', region: 'us-east-1' });
-    expect(server.callsTo('AssumeRole')[0].headers['x-amz-security-token']).toBe('lambda-token');
+    // One session per CloudFormation request, named after it: the Create's serves its onEvent and every isComplete
+    // (the framework sends them the Create's RequestId), the Delete gets its own.
+    expect(roles.sessions.map((s) => s.sessionName)).toEqual(['cdk-ibd-req-Create', 'cdk-ibd-req-Delete']);
+    const [session, deleteSession] = roles.sessions;
+    expect(session).toMatchObject({ roleArn: ROLE, durationSeconds: 900, callerKey: 'test', region: 'us-east-1' });
+    expect(deleteSession).toMatchObject({ roleArn: ROLE, durationSeconds: 900, callerKey: 'test', region: 'us-east-1' });
+    for (const c of server.callsTo('AssumeRole')) expect(c.headers['x-amz-security-token']).toBe('lambda-token');
 
     expect(new Set(imagebuilderCalls().map((c) => c.operation))).toEqual(new Set(['DistributeImage', 'GetImage', 'DeleteImage']));
-    for (const c of imagebuilderCalls()) expectSignedBy(c, session.accessKeyId, session.sessionToken);
-    // The local EC2 verified each signature too (in both Regions).
+    // The Delete's calls come after its AssumeRole.
+    const deleteStart = server.calls.indexOf(server.callsTo('AssumeRole')[1]);
+    for (const c of imagebuilderCalls()) {
+      const s = server.calls.indexOf(c) > deleteStart ? deleteSession : session;
+      expectSignedBy(c, s.accessKeyId, s.sessionToken);
+    }
+    expect(server.calls.slice(deleteStart + 1).map((c) => c.operation)).toEqual(['GetImage', 'DeleteImage']);
+    // The local EC2 verified each signature too (in both Regions); only the Delete calls EC2.
     expect(new Set(ec2.calls.map((c) => c.action))).toEqual(new Set(['DescribeImages', 'DeregisterImage', 'DeleteSnapshot']));
     expect(new Set(ec2.calls.map((c) => c.region))).toEqual(new Set(['us-east-1', 'eu-west-1']));
-    for (const c of ec2.calls) expect(c).toMatchObject({ accessKeyId: session.accessKeyId, sessionToken: session.sessionToken });
+    for (const c of ec2.calls) expect(c).toMatchObject({ accessKeyId: deleteSession.accessKeyId, sessionToken: deleteSession.sessionToken });
   });
 
   test('without RoleArn the Lambda\'s own keys sign every request and STS is not called', async () => {
@@ -324,13 +332,14 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
       const ev = { ...event('Create', { ...p, SourceImage: `ami-0000000000000000${i}` }), RequestId: `req-${i}`, LogicalResourceId: `Distribute${i}` };
       await isComplete({ ...ev, ...await onEvent(ev, options) }, options);
     }
-    expect(roles.sessions.map((s) => [s.roleArn, s.sessionName])).toEqual([[ROLE, 'cdk-ibd-req-0'], [OTHER_ROLE, 'cdk-ibd-req-2']]);
-    const [a, b] = roles.sessions;
+    // One session per event with a role, named after its request; role A's client is reused by req-3, with req-3's session.
+    expect(roles.sessions.map((s) => [s.roleArn, s.sessionName])).toEqual([[ROLE, 'cdk-ibd-req-0'], [OTHER_ROLE, 'cdk-ibd-req-2'], [ROLE, 'cdk-ibd-req-3']]);
+    const [a, b, a3] = roles.sessions;
     // DistributeImage then GetImage for each resource, in order.
     const signers = imagebuilderCalls().map((c) => [/Credential=([^/]+)\//.exec(String(c.headers.authorization))![1], c.headers['x-amz-security-token']]);
     const own = ['test', 'lambda-token'];
-    const [asA, asB] = [a, b].map((s) => [s.accessKeyId, s.sessionToken]);
-    expect(signers).toEqual([asA, asA, own, own, asB, asB, asA, asA, own, own]);
+    const [asA, asB, asA3] = [a, b, a3].map((s) => [s.accessKeyId, s.sessionToken]);
+    expect(signers).toEqual([asA, asA, own, own, asB, asB, asA3, asA3, own, own]);
   });
 
   test('a role IAM has not propagated yet: AccessDenied from AssumeRole is retried, then the distribution starts', async () => {

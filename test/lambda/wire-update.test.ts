@@ -1,6 +1,7 @@
 // Over the wire: the real SDK clients, through the handler, against a local Image Builder + SSM + STS on 127.0.0.1.
+import { GetDistributionConfigurationCommand, ImagebuilderClient, UpdateDistributionConfigurationCommand } from '@aws-sdk/client-imagebuilder';
 import { faults, LocalServer, ReceivedRequest } from './local-server';
-import { DistributionConfigurations } from './server/imagebuilder';
+import { DistributionConfigurations, FUTURE_FIELDS } from './server/imagebuilder';
 import {
   ARN, createEvent, deleteEvent, exportPatch, fullDistribution, PARAM, props, S3_EXPORT, sharePatch, updateEvent,
 } from './server/patch-fixtures';
@@ -9,6 +10,7 @@ import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
 import { onEvent as route } from '../../lambda/index';
+import { DEADLINE_MARGIN_MS } from '../../lambda/retry';
 import { configure } from '../../lambda/update-distribution';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
@@ -202,6 +204,40 @@ test('retries are bounded: persistent throttling fails after maxAttempts', async
   expect(server.count('GetDistributionConfiguration')).toBe(5);
 });
 
+describe('the invocation\'s deadline (the Lambda context\'s remaining time)', () => {
+  // The per-request timeout here is 150 ms: a retry needs its backoff plus 150 ms before the deadline, which is the
+  // remaining time less DEADLINE_MARGIN_MS.
+  const lambdaContext = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs });
+  let warn: jest.SpyInstance;
+  beforeEach(() => {
+    warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+  });
+  afterEach(() => warn.mockRestore());
+
+  test('with time enough, persistent throttling is retried maxAttempts times', async () => {
+    server.inject('GetDistributionConfiguration', faults.throttle, 10);
+    await expect(route(createEvent(props(exportPatch)), lambdaContext(840_000))).rejects.toThrow(/CallRateLimitExceededException/);
+    expect(server.count('GetDistributionConfiguration')).toBe(5);
+  });
+
+  test('near the end of the invocation, retries stop and CloudFormation gets the call, the configuration and the reason', async () => {
+    server.inject('GetDistributionConfiguration', faults.throttle, 10);
+    await expect(route(createEvent(props(exportPatch)), lambdaContext(DEADLINE_MARGIN_MS + 100))).rejects.toThrow(
+      `GetDistributionConfiguration on ${ARN} failed: CallRateLimitExceededException: Rate exceeded`);
+    expect(server.count('GetDistributionConfiguration')).toBe(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  test('AccessDenied from AssumeRole is not retried for 90 s when the invocation ends sooner', async () => {
+    const ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/TestStack-PatchRole-Unknown';
+    await expect(route(createEvent({ ...props(exportPatch), RoleArn: ROLE }), lambdaContext(DEADLINE_MARGIN_MS + 100))).rejects.toThrow(new RegExp(
+      `^GetDistributionConfiguration on ${ARN} failed: AccessDenied: AssumeRole of ${ROLE} was denied for 0 s \\(1 attempts; no time left for another `
+      + `before the invocation ends\\): User: .* is not authorized to perform: sts:AssumeRole on resource: ${ROLE}`));
+    expect(server.count('AssumeRole')).toBe(1);
+    expect(server.count('GetDistributionConfiguration')).toBe(0);
+  });
+});
+
 test('a configuration that does not exist fails the create clearly; a delete after it is gone succeeds', async () => {
   const missing = ARN.replace('imported-dist', 'missing');
   await expect(route(createEvent(props(exportPatch, missing)))).rejects.toThrow(`Distribution configuration ${missing} not found`);
@@ -227,6 +263,143 @@ test('a large baseline is stored compressed and still reverts', async () => {
   expect(stored()).toEqual(start);
 });
 
+describe('fields of a newer Image Builder API, unknown to the bundled SDK', () => {
+  // Values with nesting, lists, numbers and non-ASCII text: they must come back exactly.
+  const FUTURE_DISTRIBUTION = { mode: 'warm', weights: [3, 1, 0.5], nested: { keep: true, note: 'é € "quoted" \\ done', empty: {} } };
+  const FUTURE_AMI_EAST = { retainDays: 90, tiers: ['archive', 'standard'] };
+  const FUTURE_AMI_WEST = { retainDays: 7 };
+  const { distribution: DIST_FIELD, amiDistributionConfiguration: AMI_FIELD } = FUTURE_FIELDS;
+
+  beforeEach(() => {
+    ib.modify(ARN, (c) => {
+      c.distributions[0][DIST_FIELD] = FUTURE_DISTRIBUTION;
+      c.distributions[0].amiDistributionConfiguration[AMI_FIELD] = FUTURE_AMI_EAST;
+      c.distributions[1].amiDistributionConfiguration[AMI_FIELD] = FUTURE_AMI_WEST;
+    });
+  });
+
+  /** The stored configuration as the server would send it, less dateUpdated. */
+  const storedJson = () => JSON.stringify(stored());
+
+  test('the SDK alone loses them: its deserializer drops them, its serializer does not send them', async () => {
+    const client = new ImagebuilderClient({ endpoint: server.endpoint, region: 'us-east-1', maxAttempts: 1 });
+    try {
+      const out = await client.send(new GetDistributionConfigurationCommand({ distributionConfigurationArn: ARN }));
+      const [east] = out.distributionConfiguration!.distributions! as any[];
+      expect(east[DIST_FIELD]).toBeUndefined();
+      expect(east.amiDistributionConfiguration[AMI_FIELD]).toBeUndefined();
+      // ... while the server did send them.
+      expect(server.calls.length).toBe(1);
+      expect(ib.get(ARN)!.distributions[0][DIST_FIELD]).toEqual(FUTURE_DISTRIBUTION);
+
+      await client.send(new UpdateDistributionConfigurationCommand({
+        distributionConfigurationArn: ARN, clientToken: 'sdk-alone', distributions: [{ ...east, [DIST_FIELD]: FUTURE_DISTRIBUTION }],
+      }));
+      expect(server.callsTo('UpdateDistributionConfiguration')[0].body.distributions[0][DIST_FIELD]).toBeUndefined();
+      expect(ib.get(ARN)!.distributions).toHaveLength(1);
+      expect(ib.get(ARN)!.distributions[0][DIST_FIELD]).toBeUndefined();
+    } finally {
+      client.destroy();
+    }
+  });
+
+  test('the server still refuses unknown fields that are not declared, and known ones in the wrong place', async () => {
+    const client = new ImagebuilderClient({ endpoint: server.endpoint, region: 'us-east-1', maxAttempts: 1 });
+    const put = (distributions: any[]) => {
+      const command = new UpdateDistributionConfigurationCommand({ distributionConfigurationArn: ARN, clientToken: 'x', distributions });
+      // The raw body, as the handler sends it.
+      command.middlewareStack.add((next) => async (args: any) => {
+        args.request.body = JSON.stringify({ distributionConfigurationArn: ARN, clientToken: 'x', distributions });
+        delete args.request.headers['content-length'];
+        return next(args);
+      }, { step: 'build', priority: 'high' });
+      return client.send(command);
+    };
+    try {
+      await expect(put([{ region: 'us-east-1', somethingElse: 1 }])).rejects.toThrow('Unexpected distribution field somethingElse');
+      await expect(put([{ region: 'us-east-1', amiDistributionConfiguration: { somethingElse: 1 } }])).rejects.toThrow('Unexpected amiDistributionConfiguration field somethingElse');
+      await expect(put([{ region: 'us-east-1', amiDistributionConfiguration: { [DIST_FIELD]: 1 } }])).rejects.toThrow(`Unexpected amiDistributionConfiguration field ${DIST_FIELD}`);
+      await expect(put([{ region: 'us-east-1', [AMI_FIELD]: 1 }])).rejects.toThrow(`Unexpected distribution field ${AMI_FIELD}`);
+      expect(ib.applied).toBe(0);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  test('create, update and delete through the handler keep them: the stored configuration ends byte-identical to the start', async () => {
+    const start = storedJson();
+    const created = await route(createEvent(props(exportPatch)));
+    const afterCreate = stored();
+    const east = fullDistribution('us-east-1');
+    expect(afterCreate.distributions[0]).toEqual({
+      ...east,
+      s3ExportConfiguration: S3_EXPORT,
+      [DIST_FIELD]: FUTURE_DISTRIBUTION,
+      amiDistributionConfiguration: { ...east.amiDistributionConfiguration, [AMI_FIELD]: FUTURE_AMI_EAST },
+    });
+    expect(afterCreate.distributions[1].amiDistributionConfiguration[AMI_FIELD]).toEqual(FUTURE_AMI_WEST);
+    // The baseline holds them too: the revert restores them from it.
+    expect(ssm.params.get(PARAM)!.value).toContain(DIST_FIELD);
+
+    const updated = await route(updateEvent(created.PhysicalResourceId!, props(sharePatch), props(exportPatch)));
+    const afterUpdate = stored();
+    expect(afterUpdate.distributions[0][DIST_FIELD]).toEqual(FUTURE_DISTRIBUTION);
+    expect(afterUpdate.distributions[0].amiDistributionConfiguration[AMI_FIELD]).toEqual(FUTURE_AMI_EAST);
+    expect(afterUpdate.distributions[0].amiDistributionConfiguration.targetAccountIds).toEqual(['111111111111', '333333333333']);
+    expect(afterUpdate.distributions[1].amiDistributionConfiguration[AMI_FIELD]).toEqual(FUTURE_AMI_WEST);
+
+    await route(deleteEvent(updated.PhysicalResourceId!, props(sharePatch)));
+    expect(storedJson()).toBe(start);
+    expect(ib.applied).toBe(3);
+    // Every write sent them, with a content-length that matches the body sent, signed over that body (its sha256).
+    for (const c of server.callsTo('UpdateDistributionConfiguration')) {
+      expect(c.body.distributions[0][DIST_FIELD]).toEqual(FUTURE_DISTRIBUTION);
+      expect(c.body.distributions[1].amiDistributionConfiguration[AMI_FIELD]).toEqual(FUTURE_AMI_WEST);
+      expect(Number(c.headers['content-length'])).toBe(Buffer.byteLength(c.rawBody));
+      expect(verifySigV4(c, 'imagebuilder').accessKeyId).toBe('test');
+    }
+  });
+
+  test('null members are absent (AWS JSON): not sent back, as the SDK would not send them', async () => {
+    // A service answer with nulls (AWS JSON: the same as absent), here in the patched region and another.
+    ib.modify(ARN, (c) => {
+      c.distributions[0].amiDistributionConfiguration.kmsKeyId = null;
+      c.distributions[1][DIST_FIELD] = null;
+    });
+    const created = await route(createEvent(props(exportPatch)));
+    const [write] = server.callsTo('UpdateDistributionConfiguration');
+    expect(write.rawBody).not.toContain('null');
+    expect('kmsKeyId' in write.body.distributions[0].amiDistributionConfiguration).toBe(false);
+    expect(DIST_FIELD in write.body.distributions[1]).toBe(false);
+    await route(deleteEvent(created.PhysicalResourceId!, props(exportPatch)));
+    expect(stored().distributions[1][DIST_FIELD]).toBeUndefined();
+  });
+
+  test('a patch can change them too, and the delete undoes that (the merge works on the JSON)', async () => {
+    const start = storedJson();
+    const patch = { distributions: [{ region: 'us-west-2', merge: { amiDistributionConfiguration: { [AMI_FIELD]: { retainDays: 30, tiers: ['archive'] } } } }] };
+    const created = await route(createEvent(props(patch)));
+    expect(stored().distributions[1].amiDistributionConfiguration[AMI_FIELD]).toEqual({ retainDays: 30, tiers: ['archive'] });
+    await route(deleteEvent(created.PhysicalResourceId!, props(patch)));
+    expect(storedJson()).toBe(start);
+  });
+
+  test('with RoleArn: the same, signed with the role\'s session', async () => {
+    const ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/TestStack-PatchRole-1A2B3C';
+    roles.add(ROLE);
+    const start = storedJson();
+    const created = await route(createEvent({ ...props(exportPatch), RoleArn: ROLE }));
+    await route(deleteEvent(created.PhysicalResourceId!, { ...props(exportPatch), RoleArn: ROLE }));
+    expect(storedJson()).toBe(start);
+    const writes = server.callsTo('UpdateDistributionConfiguration');
+    expect(writes).toHaveLength(2);
+    for (const [i, c] of writes.entries()) {
+      expect(c.body.distributions[0][DIST_FIELD]).toEqual(FUTURE_DISTRIBUTION);
+      expect(verifySigV4(c, 'imagebuilder').accessKeyId).toBe(roles.sessions[i].accessKeyId);
+    }
+  });
+});
+
 describe('RoleArn: the resource\'s calls are made as its own role', () => {
   const ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/TestStack-PatchRole-1A2B3C';
   const OTHER_ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/TestStack-PatchRole-4D5E6F';
@@ -247,17 +420,24 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
     roles.add(ROLE);
     const start = stored();
     const created = await route(createEvent(withRole(props(exportPatch), ROLE), 'create-request'));
-    const updated = await route(updateEvent(created.PhysicalResourceId!, withRole(props(sharePatch), ROLE), withRole(props(exportPatch), ROLE)));
-    await route(deleteEvent(updated.PhysicalResourceId!, withRole(props(sharePatch), ROLE)));
+    const updated = await route(updateEvent(created.PhysicalResourceId!, withRole(props(sharePatch), ROLE), withRole(props(exportPatch), ROLE), 'update-request'));
+    await route({ ...deleteEvent(updated.PhysicalResourceId!, withRole(props(sharePatch), ROLE)), RequestId: 'delete-request' });
     expect(stored()).toEqual(start);
     expect(ssm.params.has(PARAM)).toBe(false);
 
-    expect(roles.sessions).toHaveLength(1); // cached per role across the three events
-    const [session] = roles.sessions;
-    expect(session).toMatchObject({ roleArn: ROLE, sessionName: 'cdk-ibd-create-request', durationSeconds: 900, callerKey: 'test', region: 'us-east-1' });
+    // One session per event, named after its CloudFormation request (CloudTrail shows it with every call).
+    expect(roles.sessions.map((s) => s.sessionName)).toEqual(['cdk-ibd-create-request', 'cdk-ibd-update-request', 'cdk-ibd-delete-request']);
+    for (const session of roles.sessions) {
+      expect(session).toMatchObject({ roleArn: ROLE, durationSeconds: 900, callerKey: 'test', region: 'us-east-1' });
+    }
     const operations = new Set(serviceCalls().map((c) => c.operation));
     expect(operations).toEqual(new Set(['GetDistributionConfiguration', 'UpdateDistributionConfiguration', 'GetParameter', 'PutParameter', 'DeleteParameter']));
-    expectSignedBy(serviceCalls(), session.accessKeyId, session.sessionToken);
+    // Each event's calls come after its AssumeRole and are signed with its session's key.
+    const starts = server.callsTo('AssumeRole').map((c) => server.calls.indexOf(c));
+    expect(starts[0]).toBe(0);
+    roles.sessions.forEach((session, i) => {
+      expectSignedBy(server.calls.slice(starts[i] + 1, starts[i + 1]), session.accessKeyId, session.sessionToken);
+    });
   });
 
   test('without RoleArn the Lambda\'s own keys sign every request and STS is not called', async () => {
@@ -286,10 +466,14 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
     const beforeDelete = server.calls.length;
     await route(deleteEvent(updated.PhysicalResourceId!, withRole(props(exportPatch), OTHER_ROLE)));
     expect(stored().distributions[0].s3ExportConfiguration).toBeUndefined();
-    const deleteCalls = server.calls.slice(beforeDelete);
-    expect(deleteCalls.map((c) => c.operation)).toEqual(['GetParameter', 'GetDistributionConfiguration', 'UpdateDistributionConfiguration', 'DeleteParameter']);
-    expectSignedBy(deleteCalls, asOther.accessKeyId, asOther.sessionToken);
-    expect(asRole.accessKeyId).not.toBe(asOther.accessKeyId);
+    // The Delete is another request: OTHER_ROLE is assumed again, in a session named after it.
+    const [deleteAssume, ...deleteCalls] = server.calls.slice(beforeDelete);
+    expect([deleteAssume, ...deleteCalls].map((c) => c.operation))
+      .toEqual(['AssumeRole', 'GetParameter', 'GetDistributionConfiguration', 'UpdateDistributionConfiguration', 'DeleteParameter']);
+    const asOtherOnDelete = roles.sessions[2];
+    expect(asOtherOnDelete).toMatchObject({ roleArn: OTHER_ROLE, sessionName: deleteAssume.body.RoleSessionName });
+    expectSignedBy(deleteCalls, asOtherOnDelete.accessKeyId, asOtherOnDelete.sessionToken);
+    expect(new Set([asRole.accessKeyId, asOther.accessKeyId, asOtherOnDelete.accessKeyId]).size).toBe(3);
   });
 
   test('a role IAM has not propagated yet is retried; one that never becomes assumable fails naming the role', async () => {

@@ -1,7 +1,8 @@
 /**
  * Image Builder's GetDistributionConfiguration and UpdateDistributionConfiguration on a LocalServer, with the
  * validation the real service applies to what it receives (required fields, ARN pattern, client token, only
- * writable fields). Usage:
+ * writable fields). It also plays a newer Image Builder: it knows the fields in FUTURE_FIELDS, which the bundled SDK
+ * does not, stores and returns them, and accepts them on Update where they are declared (and only there). Usage:
  *   const ib = new DistributionConfigurations(server);
  *   ib.put({ arn, name: 'x', distributions: [...] });   // seed
  *   ib.get(arn);                                         // inspect the stored configuration
@@ -13,10 +14,23 @@ import { ServiceError } from '../local-server';
 export const DISTRIBUTION_CONFIGURATION_ARN =
   /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration\/[a-z0-9-_]+$/;
 
+/**
+ * Test-only fields of a future API version, unknown to the bundled SDK: one in a distribution, one in its
+ * amiDistributionConfiguration (where a newer API adds writable members). The only unknown fields Update accepts.
+ */
+export const FUTURE_FIELDS = {
+  distribution: 'futureDistributionSettings',
+  amiDistributionConfiguration: 'futureAmiSettings',
+} as const;
+
 const UPDATE_FIELDS = new Set(['distributionConfigurationArn', 'description', 'distributions', 'clientToken']);
 const DISTRIBUTION_FIELDS = new Set([
   'region', 'amiDistributionConfiguration', 'containerDistributionConfiguration', 'licenseConfigurationArns',
   'launchTemplateConfigurations', 's3ExportConfiguration', 'fastLaunchConfigurations', 'ssmParameterConfigurations',
+  FUTURE_FIELDS.distribution,
+]);
+const AMI_DISTRIBUTION_FIELDS = new Set([
+  'name', 'description', 'targetAccountIds', 'amiTags', 'kmsKeyId', 'launchPermission', FUTURE_FIELDS.amiDistributionConfiguration,
 ]);
 
 export interface StoredConfiguration {
@@ -118,6 +132,11 @@ function checkDistribution(d: any, regions: Set<string>): void {
   if (typeof d.region !== 'string' || d.region.length === 0) throw invalid('distributions[].region is required');
   if (regions.has(d.region)) throw invalid(`Region ${d.region} appears twice`);
   regions.add(d.region);
+  const ami = d.amiDistributionConfiguration;
+  if (ami !== undefined) {
+    if (!ami || typeof ami !== 'object') throw invalid('amiDistributionConfiguration must be an object');
+    for (const k of Object.keys(ami)) if (!AMI_DISTRIBUTION_FIELDS.has(k)) throw invalid(`Unexpected amiDistributionConfiguration field ${k}`);
+  }
   const s3 = d.s3ExportConfiguration;
   if (s3 !== undefined) {
     if (!s3.roleName || !s3.s3Bucket) throw invalid('s3ExportConfiguration needs roleName and s3Bucket');
