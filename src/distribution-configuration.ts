@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, IResource, Lazy, Names, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, IResource, Lazy, Names, Resource, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,7 +17,7 @@ import {
 } from './private/distribution-validation';
 import { acknowledgeWildcardResource } from './private/nag';
 import { PatchResource } from './private/patch-resource';
-import { addValidation, validateLength, validateTags } from './private/validation';
+import { addValidation, arnResourceName, splitImportedArn, validateLength, validateRenderedTags } from './private/validation';
 
 /**
  * An EC2 Image Builder distribution configuration.
@@ -241,8 +241,9 @@ export interface AmiDistribution {
   readonly region?: string;
 
   /**
-   * The name of the distributed AMI, 1-127 characters: letters, digits, spaces, `-`, `_`, `.`, `:`, `{` and `}`.
-   * Include a placeholder such as `{{ imagebuilder:buildDate }}` so that every build gets a unique name.
+   * The name of the distributed AMI, 3-127 characters: letters, digits, spaces, `-`, `_`, `.`, `:`, `{` and `}`, not
+   * starting or ending with a space, `.` or `:`. Include a placeholder such as `{{ imagebuilder:buildDate }}` so that
+   * every build gets a unique name.
    *
    * @default - the image name followed by the build timestamp
    */
@@ -264,7 +265,7 @@ export interface AmiDistribution {
   readonly targetAccountIds?: string[];
 
   /**
-   * Tags for the distributed AMI (at most 50).
+   * Tags for the distributed AMI: 1 to 50 tags (leave it out rather than giving an empty map).
    *
    * @default - no tags
    */
@@ -386,7 +387,8 @@ export interface DistributionConfigurationProps {
   readonly containerDistributions?: ContainerDistribution[];
 
   /**
-   * Tags for the distribution configuration (at most 50).
+   * Tags for the distribution configuration (leave it out rather than giving an empty map). `Tags.of(scope)` adds to
+   * them; the merged set is validated at synth: at most 50 tags, with Image Builder's key and value rules.
    *
    * @default - no tags
    */
@@ -404,7 +406,6 @@ abstract class DistributionConfigurationBase extends Resource implements IDistri
       grantee,
       actions,
       resourceArns: [this.distributionConfigurationArn],
-      scope: this,
     });
   }
 
@@ -424,15 +425,16 @@ abstract class DistributionConfigurationBase extends Resource implements IDistri
  */
 export class DistributionConfiguration extends DistributionConfigurationBase {
   /**
-   * Imports a distribution configuration by ARN. The name is parsed from the ARN (deploy-time tokens allowed).
+   * Imports a distribution configuration by ARN. The name, account and Region are parsed from the ARN (deploy-time
+   * tokens allowed). A malformed ARN is reported at synth.
    */
   public static fromDistributionConfigurationArn(scope: Construct, id: string, distributionConfigurationArn: string): IDistributionConfiguration {
-    const name = Stack.of(scope).splitArn(distributionConfigurationArn, ArnFormat.SLASH_RESOURCE_NAME).resourceName!;
+    const { resourceName, splittable } = splitImportedArn(scope, distributionConfigurationArn);
     class Import extends DistributionConfigurationBase {
       public readonly distributionConfigurationArn = distributionConfigurationArn;
-      public readonly distributionConfigurationName = name;
+      public readonly distributionConfigurationName = resourceName;
     }
-    const imported = new Import(scope, id);
+    const imported = new Import(scope, id, splittable ? { environmentFromArn: distributionConfigurationArn } : {});
     addValidation(imported, errors => validateDistributionConfigurationArn(errors, 'distributionConfigurationArn', distributionConfigurationArn));
     return imported;
   }
@@ -440,7 +442,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
   /**
    * Imports a distribution configuration of the stack's account and Region by name.
    *
-   * The ARN uses the name as Image Builder does: lowercased, with spaces replaced by hyphens.
+   * The ARN uses the name as Image Builder does: lowercased, with spaces and underscores replaced by hyphens.
    */
   public static fromDistributionConfigurationName(scope: Construct, id: string, distributionConfigurationName: string): IDistributionConfiguration {
     const arn = Stack.of(scope).formatArn({
@@ -498,7 +500,8 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
         validateDistributionConfigurationName(errors, 'distributionConfigurationName', props.distributionConfigurationName);
       }
       validateLength(errors, 'description', props.description, 1, 1024);
-      validateTags(errors, 'tags', props.tags);
+      // After aspects: the tags of Tags.of(...) are merged in by now.
+      validateRenderedTags(errors, 'tags', props.tags, this._resource.tags);
       this.amiDistributions.forEach((ami, i) =>
         validateAmiDistribution(errors, `amiDistributions[${i}]`, ami, { region: this.regionOf(ami) }));
       this.containerDistributions.forEach((container, i) =>
@@ -643,13 +646,4 @@ function grantS3Export(config: S3ExportConfiguration): void {
       + 'task, known only at export time: s3:PutObject is limited to the objects under the configured prefix.');
   }
   config.bucket.encryptionKey?.grant(config.role, 'kms:GenerateDataKey', 'kms:Encrypt');
-}
-
-/**
- * The resource part of a distribution configuration ARN: Image Builder lowercases the name and replaces spaces with
- * hyphens. Unresolved names are used as they are.
- */
-function arnResourceName(name: string): string {
-  if (Token.isUnresolved(name)) return name;
-  return name.toLowerCase().replace(/ /g, '-');
 }

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Lazy, Names, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Lazy, Names, Resource, Stack, Token } from 'aws-cdk-lib';
 import type { IResource } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,10 +10,10 @@ import {
   defaultHopLimit,
   logObjectKeyPattern,
   MAX_RESOURCE_TAGS,
-  normalizeInfrastructureName,
   renderPlacement,
   type SubnetDescription,
   validateDescription,
+  validateInfrastructureConfigurationArn,
   validateMetadataOptions,
   validateName,
   validatePlacement,
@@ -23,8 +23,12 @@ import {
 import { acknowledgeManagedPolicy, acknowledgeWildcardResource } from './private/nag';
 import {
   addValidation,
+  arnResourceName,
+  isUnresolved,
+  splitImportedArn,
   validateLength,
   validateNotEmpty,
+  validateRenderedTags,
   validateTags,
   validateUnique,
   type ValidationErrors,
@@ -203,6 +207,10 @@ export interface InfrastructureConfigurationProps {
    * The subnet to launch build and test instances in. Requires `vpc`, and must select exactly one subnet: Image
    * Builder launches its instances in one subnet, and picking one of several silently would hide a choice.
    *
+   * Zones that are tokens (such as `Fn.select(0, Fn.getAzs())`) are compared by what they resolve to. When the zones
+   * cannot be compared at synth, the check is skipped, no subnet is chosen and a warning says so: give
+   * `subnets: [subnet]` instead.
+   *
    * @default - the first subnet of the VPC's default selection (private subnets with egress if any, else public),
    * in the zone of `placement.availabilityZone` when that is given
    */
@@ -276,14 +284,16 @@ export interface InfrastructureConfigurationProps {
   readonly placement?: InstancePlacement;
 
   /**
-   * Tags for the EC2 instances Image Builder launches (at most 30).
+   * Tags for the EC2 instances Image Builder launches: 1 to 30 tags (leave it out rather than giving an empty map).
+   * `Tags.of(scope)` does not add to them.
    *
    * @default - no tags on build and test instances
    */
   readonly resourceTags?: { [key: string]: string };
 
   /**
-   * Tags for the infrastructure configuration itself (at most 50). `Tags.of(scope)` adds to them.
+   * Tags for the infrastructure configuration itself (leave it out rather than giving an empty map). `Tags.of(scope)`
+   * adds to them; the merged set is validated at synth: at most 50 tags, with Image Builder's key and value rules.
    *
    * @default - no tags
    */
@@ -302,7 +312,6 @@ abstract class InfrastructureConfigurationBase extends Resource implements IInfr
       grantee,
       actions,
       resourceArns: [this.infrastructureConfigurationArn],
-      scope: this,
     });
   }
 
@@ -323,22 +332,27 @@ abstract class InfrastructureConfigurationBase extends Resource implements IInfr
  */
 export class InfrastructureConfiguration extends InfrastructureConfigurationBase implements ec2.IConnectable {
   /**
-   * Imports an infrastructure configuration by its ARN.
+   * Imports an infrastructure configuration by its ARN. The name, account and Region are parsed from the ARN
+   * (deploy-time tokens allowed). A malformed ARN is reported at synth.
    */
   public static fromInfrastructureConfigurationArn(
     scope: Construct, id: string, infrastructureConfigurationArn: string,
   ): IInfrastructureConfiguration {
-    const name = Stack.of(scope).splitArn(infrastructureConfigurationArn, ArnFormat.SLASH_RESOURCE_NAME).resourceName!;
+    const { resourceName, splittable } = splitImportedArn(scope, infrastructureConfigurationArn);
     class Import extends InfrastructureConfigurationBase {
       public readonly infrastructureConfigurationArn = infrastructureConfigurationArn;
-      public readonly infrastructureConfigurationName = name;
+      public readonly infrastructureConfigurationName = resourceName;
     }
-    return new Import(scope, id, { environmentFromArn: infrastructureConfigurationArn });
+    const imported = new Import(scope, id, splittable ? { environmentFromArn: infrastructureConfigurationArn } : {});
+    addValidation(imported, errors =>
+      validateInfrastructureConfigurationArn(errors, 'infrastructureConfigurationArn', infrastructureConfigurationArn));
+    return imported;
   }
 
   /**
    * Imports an infrastructure configuration of this stack's account and Region by its name. The ARN uses the name in
-   * lower case with spaces and underscores replaced by hyphens, as Image Builder does.
+   * lower case with spaces and underscores replaced by hyphens, as Image Builder does. An invalid name is reported at
+   * synth.
    */
   public static fromInfrastructureConfigurationName(
     scope: Construct, id: string, infrastructureConfigurationName: string,
@@ -346,13 +360,15 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     const arn = Stack.of(scope).formatArn({
       service: 'imagebuilder',
       resource: 'infrastructure-configuration',
-      resourceName: normalizeInfrastructureName(infrastructureConfigurationName),
+      resourceName: arnResourceName(infrastructureConfigurationName),
     });
     class Import extends InfrastructureConfigurationBase {
       public readonly infrastructureConfigurationArn = arn;
       public readonly infrastructureConfigurationName = infrastructureConfigurationName;
     }
-    return new Import(scope, id);
+    const imported = new Import(scope, id);
+    addValidation(imported, errors => validateName(errors, 'infrastructureConfigurationName', infrastructureConfigurationName));
+    return imported;
   }
 
   /** The instance profile of build and test instances. */
@@ -488,7 +504,8 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
       validateMetadataOptions(errors, { httpTokens, hopLimit, containerBuilds });
       validatePlacement(errors, 'placement', props.placement);
       validateLength(errors, 'logging.s3KeyPrefix', props.logging?.s3KeyPrefix, 1, 1024);
-      validateTags(errors, 'tags', props.tags);
+      // After aspects: the tags of Tags.of(...) are merged in by now. resourceTags are not taggable: the prop only.
+      validateRenderedTags(errors, 'tags', props.tags, resource.tags);
       validateTags(errors, 'resourceTags', props.resourceTags, { maxTags: MAX_RESOURCE_TAGS });
     });
   }
@@ -505,7 +522,7 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     return this.arnAttribute ??= this.getResourceArnAttribute(this.cfnResource.attrArn, {
       service: 'imagebuilder',
       resource: 'infrastructure-configuration',
-      resourceName: normalizeInfrastructureName(this.physicalName),
+      resourceName: arnResourceName(this.physicalName),
     });
   }
 
@@ -526,6 +543,9 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     let subnets: SubnetDescription[];
     try {
       subnets = vpc.selectSubnets(selection).subnets.map(describe);
+      if (selection?.availabilityZones !== undefined && subnets.length === 0) {
+        return this.selectSubnetByTokenZones(vpc, selection);
+      }
     } catch (e) {
       return { explicit: selection !== undefined, subnets: [], error: (e as Error).message };
     }
@@ -534,6 +554,33 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     }
     const inZone = zone !== undefined && !Token.isUnresolved(zone) ? subnets.find(s => s.availabilityZone === zone) : undefined;
     return { explicit: false, subnets, selected: inZone ?? subnets[0] };
+  }
+
+  /**
+   * `vpc.selectSubnets` compares zones as strings, so a zone that is a token (such as `Fn.select(0, Fn.getAzs())`, or
+   * the zones of a VPC in an environment-agnostic stack) matches no subnet even when it is the subnet's zone at deploy
+   * time. When the selection found nothing and a zone on either side is a token, the zones are compared by what they
+   * resolve to instead (`{ "Fn::Select": [0, { "Fn::GetAZs": "" }] }` on both sides is the same zone). If that does
+   * not find a subnet either, the subnet cannot be known at synth: the exactly-one-subnet check is skipped, no subnet
+   * is chosen, and a warning says so.
+   */
+  private selectSubnetByTokenZones(vpc: ec2.IVpc, selection: ec2.SubnetSelection): SubnetChoice {
+    const zones = selection.availabilityZones ?? [];
+    const candidates = vpc.selectSubnets({ ...selection, availabilityZones: undefined }).subnets.map(describe);
+    const tokens = zones.some(isUnresolved) || candidates.some(s => s.availabilityZone === undefined || isUnresolved(s.availabilityZone));
+    if (!tokens) {
+      return { explicit: true, subnets: [] };
+    }
+    const stack = Stack.of(this);
+    const matched = candidates.filter(s => s.availabilityZone !== undefined && zones.some(z => sameZone(stack, z, s.availabilityZone!)));
+    if (matched.length > 0) {
+      return { explicit: true, subnets: matched, selected: matched.length === 1 ? matched[0] : undefined };
+    }
+    Annotations.of(this).addWarningV2('cdk-imagebuilder-distribution:infrastructureSubnetUnknown',
+      'subnetSelection: its availabilityZones or the zones of the VPC\'s subnets are deploy-time values that cannot be '
+      + 'compared at synth, so no subnet was selected and SubnetId is left out (Image Builder then uses the default VPC, '
+      + 'which does not match security groups of this VPC); select the subnet with `subnets: [subnet]` instead');
+    return { explicit: true, subnets: [], undecided: true };
   }
 
   private validateNetwork(errors: ValidationErrors, props: InfrastructureConfigurationProps, subnet: SubnetChoice | undefined): void {
@@ -554,7 +601,7 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     if (subnet.explicit) {
       if (subnet.error !== undefined) {
         errors.addMessage('subnetSelection', `cannot be resolved in the VPC: ${subnet.error}`);
-      } else {
+      } else if (!subnet.undecided) {
         validateSubnetCount(errors, 'subnetSelection', subnet.subnets);
       }
     } else if (!subnet.selected) {
@@ -569,6 +616,19 @@ interface SubnetChoice {
   readonly subnets: SubnetDescription[];
   readonly selected?: SubnetDescription;
   readonly error?: string;
+  /** The selection involves zones that are tokens and could not be matched at synth: no subnet is known. */
+  readonly undecided?: boolean;
+}
+
+/** Whether two zones are the same: equal strings, or tokens that resolve to the same expression. */
+function sameZone(stack: Stack, a: string, b: string): boolean {
+  if (a === b) return true;
+  if (!isUnresolved(a) && !isUnresolved(b)) return false;
+  try {
+    return JSON.stringify(stack.resolve(a)) === JSON.stringify(stack.resolve(b));
+  } catch {
+    return false;
+  }
 }
 
 function describe(subnet: ec2.ISubnet): SubnetDescription {

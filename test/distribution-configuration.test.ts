@@ -1,4 +1,4 @@
-import { App, Aws, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { App, Aws, Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -14,6 +14,7 @@ import {
   DistributionConfigurationProps,
 } from '../src';
 import { withoutSchemaValidation } from './util/jest-setup';
+import { arnResourceName, validateTags, ValidationErrors } from '../src/private/validation';
 
 const ACCOUNT = '111111111111';
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -307,14 +308,49 @@ describe('attributes, imports and grants', () => {
     });
   });
 
-  test('fromDistributionConfigurationName builds the ARN like Image Builder (lowercase, spaces to hyphens)', () => {
+  test('grant uses no deprecated aws-cdk-lib API (JSII_DEPRECATED=fail would throw)', () => {
+    const stack = newStack();
+    const dist = new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'golden' }] });
+    const imported = DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported',
+      `arn:aws:imagebuilder:us-east-1:${ACCOUNT}:distribution-configuration/shared`);
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const previous = process.env.JSII_DEPRECATED;
+    process.env.JSII_DEPRECATED = 'fail';
+    try {
+      expect(() => dist.grantRead(role)).not.toThrow();
+      expect(() => dist.grant(role, 'imagebuilder:UpdateDistributionConfiguration')).not.toThrow();
+      expect(() => imported.grantRead(role)).not.toThrow();
+    } finally {
+      if (previous === undefined) delete process.env.JSII_DEPRECATED;
+      else process.env.JSII_DEPRECATED = previous;
+    }
+  });
+
+  test('fromDistributionConfigurationName builds the ARN like Image Builder (lowercase, spaces and underscores to hyphens)', () => {
     const stack = newStack();
     const imported = DistributionConfiguration.fromDistributionConfigurationName(stack, 'Imported', 'Golden Images_v2');
     expect(imported.distributionConfigurationName).toBe('Golden Images_v2');
     expect(stack.resolve(imported.distributionConfigurationArn)).toEqual({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:imagebuilder:us-east-1:${ACCOUNT}:distribution-configuration/golden-images_v2`]],
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:imagebuilder:us-east-1:${ACCOUNT}:distribution-configuration/golden-images-v2`]],
     });
     expectValid(stack);
+  });
+
+  test('names are normalized for ARNs with the rule shared with InfrastructureConfiguration', () => {
+    expect(arnResourceName('My_Config Name')).toBe('my-config-name');
+    const stack = newStack();
+    const imported = DistributionConfiguration.fromDistributionConfigurationName(stack, 'Imported', 'My_Config Name');
+    expect(stack.resolve(imported.distributionConfigurationArn)).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:imagebuilder:us-east-1:${ACCOUNT}:distribution-configuration/my-config-name`]],
+    });
+    // The ARN attribute of a configuration seen from another environment is built from the name the same way.
+    const app = new App();
+    const producer = new Stack(app, 'Producer', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    const consumer = new Stack(app, 'Consumer', { env: { account: '222222222222', region: 'eu-west-1' } });
+    const dist = new DistributionConfiguration(producer, 'Dist', { distributionConfigurationName: 'My_Config Name', amiDistributions: [{ amiName: 'golden' }] });
+    expect(consumer.resolve(dist.distributionConfigurationArn)).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:imagebuilder:us-east-1:${ACCOUNT}:distribution-configuration/my-config-name`]],
+    });
   });
 
   test('fromDistributionConfigurationName grants on the ARN', () => {
@@ -348,6 +384,31 @@ describe('attributes, imports and grants', () => {
     expect(imported.distributionConfigurationArn).toBe(arn);
     expect(imported.distributionConfigurationName).toBe('golden-images');
     expectValid(stack);
+  });
+
+  test('fromDistributionConfigurationArn takes the account and Region from the ARN', () => {
+    const stack = newStack();
+    const imported = DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported',
+      'arn:aws:imagebuilder:eu-west-1:222222222222:distribution-configuration/shared');
+    expect(imported.env.account).toBe('222222222222');
+    expect(imported.env.region).toBe('eu-west-1');
+    expectValid(stack);
+  });
+
+  test('fromDistributionConfigurationArn does not throw for a string that is not an ARN, and fails at synth', () => {
+    const stack = newStack();
+    let imported: any;
+    expect(() => {
+      imported = DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Imported', 'not-an-arn');
+    }).not.toThrow();
+    // A placeholder name; the stack's environment.
+    expect(imported.distributionConfigurationName).toBe('not-an-arn');
+    expect(imported.env.account).toBe(ACCOUNT);
+    const message = errorsOf(stack);
+    expect(message).toContain('Validation failed');
+    expect(message).toContain('distributionConfigurationArn: "not-an-arn" is invalid; must be an Image Builder distribution '
+      + 'configuration ARN such as "arn:aws:imagebuilder:us-east-1:111122223333:distribution-configuration/my-config"');
+    expect(message).not.toMatch(/ARNs must/);
   });
 
   test('fromDistributionConfigurationArn accepts a token', () => {
@@ -398,7 +459,7 @@ describe('validation', () => {
       },
       'description: "" is invalid; must be 1 to 1024 characters long (got 0)',
       'amiDistributions[1].amiName: ',
-      'must be 1 to 127 characters long (got 128)',
+      'must be 3 to 127 characters long (got 128)',
       'amiDistributions[1].targetAccountIds[1]: "12" is invalid; must be a 12-digit AWS account ID',
     );
   });
@@ -424,6 +485,50 @@ describe('validation', () => {
     const many: Record<string, string> = {};
     for (let i = 0; i < 51; i++) many[`k${i}`] = 'v';
     expectErrors({ tags: many, amiDistributions: [{ amiName: 'img-a' }] }, 'tags: has 51 tags; at most 50 are allowed');
+  });
+
+  test('configuration tags: empty map, key too long, invalid key characters', () => {
+    expectErrors({ tags: {}, amiDistributions: [{ amiName: 'img-a' }] },
+      'tags: {} is invalid; must have at least one tag, or be left out');
+    const longKey = 'k'.repeat(129);
+    expectErrors({ tags: { [longKey]: 'v' }, amiDistributions: [{ amiName: 'img-a' }] },
+      `tags.${longKey}: "${'k'.repeat(116)}... is invalid; tag keys must be 1 to 128 characters long (got 129)`);
+    expectErrors({ tags: { 'bad#key': 'v' }, amiDistributions: [{ amiName: 'img-a' }] },
+      'tags.bad#key: "bad#key" is invalid; tag keys may contain only letters, digits, spaces and _ . : / = + - @');
+  });
+
+  test('a configuration without tags, and one whose tags Tags.of removed, are valid', () => {
+    const stack = newStack();
+    new DistributionConfiguration(stack, 'Plain', { amiDistributions: [{ amiName: 'img-a' }] });
+    new DistributionConfiguration(stack, 'Removed', { tags: { team: 'x' }, amiDistributions: [{ region: 'eu-west-1', amiName: 'img-a' }] });
+    Tags.of(stack).remove('team');
+    expectValid(stack);
+    for (const r of Object.values(Template.fromStack(stack).findResources('AWS::ImageBuilder::DistributionConfiguration'))) {
+      expect((r as any).Properties.Tags).toBeUndefined();
+    }
+  });
+
+  test('tags added with Tags.of are validated with the props tags, under the path tags', () => {
+    const stack = newStack();
+    new DistributionConfiguration(stack, 'Dist', { tags: { team: 'platform' }, amiDistributions: [{ amiName: 'img-a' }] });
+    Tags.of(stack).add('bad#key', 'v');
+    Tags.of(stack).add('long', 'v'.repeat(257));
+    for (let i = 0; i < 49; i++) Tags.of(stack).add(`k${i}`, 'v');
+    const message = errorsOf(stack);
+    expect(message).toContain('Validation failed');
+    // 1 from the props + 51 from Tags.of, all in one message.
+    expect(message).toContain('tags: has 52 tags; at most 50 are allowed');
+    expect(message).toContain('tags.bad#key: "bad#key" is invalid; tag keys may contain only letters, digits, spaces and _ . : / = + - @');
+    expect(message).toContain('tags.long: ');
+    expect(message).toContain('tag values must be at most 256 characters long (got 257)');
+  });
+
+  test('Tags.of tags within the rules are valid and rendered', () => {
+    const stack = newStack();
+    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'img-a' }] });
+    Tags.of(stack).add('cost-center', '42');
+    expectValid(stack);
+    Template.fromStack(stack).hasResourceProperties('AWS::ImageBuilder::DistributionConfiguration', { Tags: { 'cost-center': '42' } });
   });
 
   test('duplicate AMI Regions, including two defaults', () => {
@@ -478,8 +583,13 @@ describe('validation', () => {
     expectValid(stack);
   });
 
-  test('AMI name length', () => {
-    expectErrors({ amiDistributions: [{ amiName: '' }] }, 'amiDistributions[0].amiName: "" is invalid; must be 1 to 127 characters long (got 0)');
+  test('AMI name length: 3 to 127 characters', () => {
+    expectErrors({ amiDistributions: [{ amiName: '' }] }, 'amiDistributions[0].amiName: "" is invalid; must be 3 to 127 characters long (got 0)');
+    expectErrors({ amiDistributions: [{ amiName: 'ab' }] }, 'amiDistributions[0].amiName: "ab" is invalid; must be 3 to 127 characters long (got 2)');
+    expectErrors({ amiDistributions: [{ amiName: 'x'.repeat(128) }] }, 'must be 3 to 127 characters long (got 128)');
+    const stack = newStack();
+    new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ amiName: 'abc' }, { region: 'eu-west-1', amiName: 'x'.repeat(127) }] });
+    expectValid(stack);
   });
 
   test('AMI description length', () => {
@@ -499,8 +609,13 @@ describe('validation', () => {
       'amiDistributions[0].targetAccountIds: has 1537 items; at most 1536 are allowed');
   });
 
-  test('AMI tags: empty, reserved prefix, value length', () => {
-    expectErrors({ amiDistributions: [{ amiName: 'img-a', amiTags: {} }] }, 'amiDistributions[0].amiTags: must not be empty');
+  test('AMI tags: empty, reserved prefix, value length, key length, key characters', () => {
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', amiTags: {} }] },
+      'amiDistributions[0].amiTags: {} is invalid; must have at least one tag, or be left out');
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', amiTags: { ['k'.repeat(129)]: 'v' } }] },
+      `amiDistributions[0].amiTags.${'k'.repeat(129)}: `, 'tag keys must be 1 to 128 characters long (got 129)');
+    expectErrors({ amiDistributions: [{ amiName: 'img-a', amiTags: { 'bad#key': 'v' } }] },
+      'amiDistributions[0].amiTags.bad#key: "bad#key" is invalid; tag keys may contain only letters, digits, spaces and _ . : / = + - @');
     expectErrors({ amiDistributions: [{ amiName: 'img-a', amiTags: { 'AWS:x': 'y' } }] },
       'amiDistributions[0].amiTags.AWS:x: "AWS:x" is invalid; tag keys must not start with the reserved prefix "aws:"');
     expectErrors({ amiDistributions: [{ amiName: 'img-a', amiTags: { k: 'v'.repeat(257) } }] },
@@ -690,6 +805,43 @@ describe('validation', () => {
     // The tokens resolve to invalid values on purpose: only the construct's own synth-time checks are under test
     // here, so CloudFormation's schema check (which sees the resolved values) is off for this one synth.
     withoutSchemaValidation(() => expectValid(stack));
+  });
+});
+
+describe('shared tag rules (validateTags)', () => {
+  function messages(tags: Record<string, string> | undefined, rules?: { maxTags?: number; allowEmpty?: boolean }): string[] {
+    const errors = new ValidationErrors();
+    validateTags(errors, 'tags', tags, rules);
+    return errors.messages;
+  }
+
+  test('an empty map is rejected unless allowed; a missing one is fine', () => {
+    expect(messages({})).toEqual(['tags: {} is invalid; must have at least one tag, or be left out']);
+    expect(messages({}, { allowEmpty: true })).toEqual([]);
+    expect(messages(undefined)).toEqual([]);
+  });
+
+  test('keys: 1 to 128 characters', () => {
+    expect(messages({ ['k'.repeat(128)]: 'v' })).toEqual([]);
+    expect(messages({ ['k'.repeat(129)]: 'v' })).toEqual([
+      `tags.${'k'.repeat(129)}: "${'k'.repeat(116)}... is invalid; tag keys must be 1 to 128 characters long (got 129)`,
+    ]);
+    expect(messages({ '': 'v' })).toEqual(['tags.: "" is invalid; tag keys must be 1 to 128 characters long (got 0)']);
+  });
+
+  test('keys: letters, digits, spaces and _ . : / = + - @ only', () => {
+    expect(messages({ 'ok key_1.a:b/c=d+e-f@g': 'v' })).toEqual([]);
+    expect(messages({ 'bad#key': 'v' })).toEqual([
+      'tags.bad#key: "bad#key" is invalid; tag keys may contain only letters, digits, spaces and _ . : / = + - @',
+    ]);
+  });
+
+  test('the limit, and unresolved keys and values', () => {
+    const many = Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`k${i}`, 'v']));
+    expect(messages(many, { maxTags: 30 })).toEqual(['tags: has 31 tags; at most 30 are allowed']);
+    const token = Lazy.string({ produce: () => 'bad#key' });
+    expect(messages({ [token]: Lazy.string({ produce: () => 'v'.repeat(300) }) })).toEqual([]);
+    expect(messages(Lazy.any({ produce: () => ({}) }) as any)).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { App, Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { App, Fn, Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,7 +10,8 @@ import {
   InfrastructureConfigurationProps,
   Tenancy,
 } from '../src/infrastructure-configuration';
-import { logObjectKeyPattern, normalizeInfrastructureName, renderPlacement } from '../src/private/infrastructure-render';
+import { logObjectKeyPattern, renderPlacement } from '../src/private/infrastructure-render';
+import { arnResourceName } from '../src/private/validation';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
 const IC_TYPE = 'AWS::ImageBuilder::InfrastructureConfiguration';
@@ -36,13 +37,29 @@ function twoAzVpc(stack: Stack): ec2.Vpc {
   return new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
 }
 
-/** Every IAM statement of the template, from identity policies and key policies. */
+/**
+ * Every identity-policy statement of the template: AWS::IAM::Policy documents and the inline policies of
+ * AWS::IAM::Role. Key policies are read separately by keyPolicyStatements: their Resource is always "*" (the key itself).
+ */
 function allStatements(template: Template): any[] {
   const fromPolicies = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((r: any) => r.Properties.PolicyDocument.Statement);
   const fromRoles = Object.values(template.findResources('AWS::IAM::Role'))
     .flatMap((r: any) => (r.Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement));
   return [...fromPolicies, ...fromRoles];
 }
+
+/** Every statement of the KeyPolicy of every AWS::KMS::Key of the template. */
+function keyPolicyStatements(template: Template): any[] {
+  return Object.values(template.findResources('AWS::KMS::Key')).flatMap((r: any) => r.Properties.KeyPolicy.Statement);
+}
+
+/** The only statement aws-cdk-lib puts in a new key's policy: the account may administer the key through IAM. */
+const DEFAULT_KEY_STATEMENT = {
+  Action: 'kms:*',
+  Effect: 'Allow',
+  Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:root']] } },
+  Resource: '*',
+};
 
 describe('defaults', () => {
   const stack = newStack();
@@ -288,11 +305,13 @@ describe('S3 logging grant', () => {
     const bucket = new s3.Bucket(stack, 'B', { encryptionKey: key });
     const ic = new InfrastructureConfiguration(stack, 'IC', { logging: { s3Bucket: bucket, s3KeyPrefix: 'logs' } });
     expect(ic.logBucket).toBe(bucket);
-    const statements = allStatements(Template.fromStack(stack));
-    expect(statements).toEqual([
+    const template = Template.fromStack(stack);
+    expect(allStatements(template)).toEqual([
       { Action: 's3:PutObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['B08E7C7AF', 'Arn'] }, '/logs/*']] } },
       { Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Effect: 'Allow', Resource: { 'Fn::GetAtt': ['Key961B73FD', 'Arn'] } },
     ]);
+    // The grant goes to the role's policy only: the key policy is left as aws-cdk-lib creates it.
+    expect(keyPolicyStatements(template)).toEqual([DEFAULT_KEY_STATEMENT]);
   });
 
   test('key pattern helper', () => {
@@ -316,11 +335,14 @@ test('no IAM statement of a full configuration has Resource "*"', () => {
     containerBuilds: true,
   });
   ic.grantRead(new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() }));
-  const statements = allStatements(Template.fromStack(stack));
+  const template = Template.fromStack(stack);
+  const statements = allStatements(template);
   expect(statements.length).toBeGreaterThanOrEqual(3);
   for (const s of statements) {
     expect([s.Resource].flat()).not.toContain('*');
   }
+  // Key policies say "*" for the key itself; the construct adds nothing to them.
+  expect(keyPolicyStatements(template)).toEqual([DEFAULT_KEY_STATEMENT]);
 });
 
 describe('network', () => {
@@ -436,6 +458,85 @@ describe('grants and imports', () => {
     });
   });
 
+  test('grants use no deprecated aws-cdk-lib API (JSII_DEPRECATED=fail would throw)', () => {
+    const stack = newStack();
+    const ic = new InfrastructureConfiguration(stack, 'IC');
+    const imported = InfrastructureConfiguration.fromInfrastructureConfigurationName(stack, 'Imported', 'shared');
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.AccountRootPrincipal() });
+    const previous = process.env.JSII_DEPRECATED;
+    process.env.JSII_DEPRECATED = 'fail';
+    try {
+      expect(() => ic.grantRead(role)).not.toThrow();
+      expect(() => ic.grant(role, 'imagebuilder:UpdateInfrastructureConfiguration')).not.toThrow();
+      expect(() => imported.grantRead(role)).not.toThrow();
+    } finally {
+      if (previous === undefined) delete process.env.JSII_DEPRECATED;
+      else process.env.JSII_DEPRECATED = previous;
+    }
+  });
+
+  test('fromInfrastructureConfigurationArn takes the account and Region from the ARN', () => {
+    const stack = newStack();
+    const imported = InfrastructureConfiguration.fromInfrastructureConfigurationArn(stack, 'Imported',
+      'arn:aws:imagebuilder:eu-west-1:222222222222:infrastructure-configuration/shared');
+    expect(imported.env.account).toBe('222222222222');
+    expect(imported.env.region).toBe('eu-west-1');
+    expect(imported.node.validate()).toEqual([]);
+  });
+
+  test('fromInfrastructureConfigurationArn accepts a token', () => {
+    const stack = newStack();
+    const arn = Token.asString(Lazy.string({ produce: () => 'not-an-arn' }));
+    const imported = InfrastructureConfiguration.fromInfrastructureConfigurationArn(stack, 'Imported', arn);
+    expect(Token.isUnresolved(imported.infrastructureConfigurationName)).toBe(true);
+    expect(imported.node.validate()).toEqual([]);
+  });
+
+  test('fromInfrastructureConfigurationArn rejects a malformed ARN at synth', () => {
+    const stack = newStack();
+    const imported = InfrastructureConfiguration.fromInfrastructureConfigurationArn(stack, 'Imported',
+      'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/golden');
+    expect(imported.node.validate()).toEqual([
+      'infrastructureConfigurationArn: "arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/golden" is invalid; '
+      + 'must be an Image Builder infrastructure configuration ARN such as '
+      + '"arn:aws:imagebuilder:us-east-1:111122223333:infrastructure-configuration/my-config"',
+    ]);
+    expect(() => Template.fromStack(stack)).toThrow(/Stack\/Imported[\s\S]*infrastructureConfigurationArn: .* is invalid/);
+  });
+
+  test('fromInfrastructureConfigurationArn does not throw for a string that is not an ARN, and fails at synth', () => {
+    const stack = newStack();
+    let imported: any;
+    expect(() => {
+      imported = InfrastructureConfiguration.fromInfrastructureConfigurationArn(stack, 'Imported', 'not-an-arn');
+    }).not.toThrow();
+    expect(imported.infrastructureConfigurationName).toBe('not-an-arn');
+    expect(imported.env.account).toBe(ENV.account);
+    let message = '';
+    try {
+      Template.fromStack(stack);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('Validation failed');
+    expect(message).toContain('infrastructureConfigurationArn: "not-an-arn" is invalid; must be an Image Builder infrastructure configuration ARN');
+    expect(message).not.toMatch(/ARNs must/);
+  });
+
+  test('fromInfrastructureConfigurationName rejects an invalid name at synth', () => {
+    const stack = newStack();
+    const imported = InfrastructureConfiguration.fromInfrastructureConfigurationName(stack, 'Imported', 'bad/name');
+    expect(imported.node.validate()).toEqual([
+      'infrastructureConfigurationName: "bad/name" is invalid; must be 3 to 128 characters of letters, digits, hyphens, '
+      + 'underscores and spaces, not starting or ending with a space',
+    ]);
+    const valid = InfrastructureConfiguration.fromInfrastructureConfigurationName(stack, 'Valid', 'My_Config Name');
+    expect(valid.node.validate()).toEqual([]);
+    expect(stack.resolve(valid.infrastructureConfigurationArn)).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':imagebuilder:us-east-1:111111111111:infrastructure-configuration/my-config-name']],
+    });
+  });
+
   test('fromInfrastructureConfigurationName normalizes the name in the ARN', () => {
     const stack = newStack();
     const imported = InfrastructureConfiguration.fromInfrastructureConfigurationName(stack, 'Imported', 'My Config_1');
@@ -455,10 +556,11 @@ describe('grants and imports', () => {
     });
   });
 
-  test('name normalization leaves tokens alone', () => {
+  test('name normalization (shared with DistributionConfiguration) leaves tokens alone', () => {
     const token = Lazy.string({ produce: () => 'X' });
-    expect(normalizeInfrastructureName(token)).toBe(token);
-    expect(normalizeInfrastructureName('A b_C')).toBe('a-b-c');
+    expect(arnResourceName(token)).toBe(token);
+    expect(arnResourceName('A b_C')).toBe('a-b-c');
+    expect(arnResourceName('My_Config Name')).toBe('my-config-name');
   });
 });
 
@@ -506,12 +608,58 @@ describe('validation', () => {
     ['tag value too long', { resourceTags: { k: 'v'.repeat(257) } }, /^resourceTags.k: .* tag values must be at most 256 characters long/],
     ['more than 30 resource tags', { resourceTags: Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`k${i}`, 'v'])) }, /^resourceTags: has 31 tags; at most 30 are allowed/],
     ['more than 50 tags', { tags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) }, /^tags: has 51 tags; at most 50 are allowed/],
+    ['empty tags', { tags: {} }, /^tags: \{\} is invalid; must have at least one tag, or be left out$/],
+    ['empty resource tags', { resourceTags: {} }, /^resourceTags: \{\} is invalid; must have at least one tag, or be left out$/],
+    ['tag key too long', { tags: { ['k'.repeat(129)]: 'v' } }, /^tags\.k{129}: "k+\.\.\. is invalid; tag keys must be 1 to 128 characters long \(got 129\)$/],
+    ['resource tag key too long', { resourceTags: { ['k'.repeat(129)]: 'v' } }, /^resourceTags\.k{129}: .* tag keys must be 1 to 128 characters long \(got 129\)$/],
+    ['invalid tag key characters', { tags: { 'bad#key': 'v' } }, /^tags\.bad#key: "bad#key" is invalid; tag keys may contain only letters, digits, spaces and _ \. : \/ = \+ - @$/],
+    ['invalid resource tag key characters', { resourceTags: { 'bad#key': 'v' } }, /^resourceTags\.bad#key: "bad#key" is invalid; tag keys may contain only/],
     ['subnetSelection without vpc', { subnetSelection: { subnetType: ec2.SubnetType.PUBLIC } }, /^subnetSelection: requires vpc/],
     ['empty securityGroups', { securityGroups: [] }, /^securityGroups: must not be an empty list; omit it instead/],
   ])('%s', (_, props, expected) => {
     const errors = errorsOf(props);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(expected);
+  });
+
+  test('a configuration without tags, or whose only tag Tags.of removed, is valid', () => {
+    const stack = newStack();
+    new InfrastructureConfiguration(stack, 'Plain');
+    new InfrastructureConfiguration(stack, 'Removed', { tags: { team: 'x' } });
+    Tags.of(stack).remove('team');
+    const template = Template.fromStack(stack);
+    for (const r of Object.values(template.findResources(IC_TYPE))) {
+      expect((r as any).Properties.Tags).toBeUndefined();
+    }
+  });
+
+  test('tags added with Tags.of are validated with the props tags, under the path tags', () => {
+    const stack = newStack();
+    new InfrastructureConfiguration(stack, 'IC', { tags: { team: 'platform' }, resourceTags: { purpose: 'build' } });
+    Tags.of(stack).add('bad#key', 'v');
+    Tags.of(stack).add('long', 'v'.repeat(257));
+    for (let i = 0; i < 49; i++) Tags.of(stack).add(`k${i}`, 'v');
+    let message = '';
+    try {
+      Template.fromStack(stack);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('Validation failed');
+    expect(message).toContain('tags: has 52 tags; at most 50 are allowed');
+    expect(message).toContain('tags.bad#key: "bad#key" is invalid; tag keys may contain only letters, digits, spaces and _ . : / = + - @');
+    expect(message).toMatch(/tags\.long: .* tag values must be at most 256 characters long \(got 257\)/);
+    // resourceTags are the prop only: Tags.of does not reach them.
+    expect(message).not.toMatch(/resourceTags/);
+  });
+
+  test('Tags.of tags are not counted against resourceTags', () => {
+    const stack = newStack();
+    new InfrastructureConfiguration(stack, 'IC', { resourceTags: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`r${i}`, 'v'])) });
+    Tags.of(stack).add('extra', 'v');
+    const props = icProps(Template.fromStack(stack));
+    expect(Object.keys(props.ResourceTags)).toHaveLength(30);
+    expect(props.Tags).toEqual({ extra: 'v' });
   });
 
   test('logging prefix too long', () => {
@@ -566,6 +714,58 @@ describe('validation', () => {
       return { vpc, subnetSelection: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, availabilityZones: ['us-east-1z'] } };
     });
     expect(errors).toEqual([expect.stringMatching(/^subnetSelection: resolves to no subnets; it must select exactly one subnet/)]);
+  });
+
+  test('a token zone in an environment-agnostic stack selects the subnet of that zone', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const ic = new InfrastructureConfiguration(stack, 'IC', {
+      vpc, subnetSelection: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, availabilityZones: [Fn.select(1, Fn.getAzs())] },
+    });
+    expect(ic.node.validate()).toEqual([]);
+    expect(icProps(Template.fromStack(stack)).SubnetId).toEqual({ Ref: 'VpcPrivateSubnet2Subnet3788AAA1' });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('subnetSelection'));
+  });
+
+  test('a token zone that matches several subnets is still an error', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    const vpc = new ec2.Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 1,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC },
+        { name: 'AppA', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        { name: 'AppB', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      ],
+    });
+    const ic = new InfrastructureConfiguration(stack, 'IC', {
+      vpc, subnetSelection: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, availabilityZones: [Fn.select(0, Fn.getAzs())] },
+    });
+    expect(ic.node.validate()).toEqual([
+      expect.stringMatching(/^subnetSelection: resolves to 2 subnets \(Agnostic\/Vpc\/AppASubnet1, Agnostic\/Vpc\/AppBSubnet1\)/),
+    ]);
+  });
+
+  test('a token zone that cannot be compared at synth is not rejected; a warning says no subnet was chosen', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const zone = Token.asString(Lazy.string({ produce: () => 'us-east-1a' }));
+    const ic = new InfrastructureConfiguration(stack, 'IC', {
+      vpc, subnetSelection: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, availabilityZones: [zone] },
+    });
+    expect(ic.node.validate()).toEqual([]);
+    expect(ic.subnetId).toBeUndefined();
+    expect(icProps(Template.fromStack(stack)).SubnetId).toBeUndefined();
+    Annotations.fromStack(stack).hasWarning('/Agnostic/IC', Match.stringLikeRegexp('subnetSelection: .* deploy-time values'));
+  });
+
+  test('a literal zone against the token zones of an environment-agnostic VPC is not rejected', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const ic = new InfrastructureConfiguration(stack, 'IC', {
+      vpc, subnetSelection: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, availabilityZones: ['us-east-1a'] },
+    });
+    expect(ic.node.validate()).toEqual([]);
   });
 
   test('a subnet selection the VPC cannot resolve', () => {

@@ -33,6 +33,8 @@ const tagValue = fc.oneof({ weight: 6, arbitrary: fc.string({ maxLength: 20 }) }
 const tags = (maxKeys: number) => fc.oneof(
   { weight: 5, arbitrary: fc.dictionary(tagKey, tagValue, { minKeys: 1, maxKeys: 5 }) },
   { weight: 1, arbitrary: fc.dictionary(fc.stringMatching(/^k[0-9]{1,4}$/), fc.constant('v'), { minKeys: maxKeys + 1, maxKeys: maxKeys + 5 }) },
+  // Image Builder's TagMap needs at least one tag.
+  { weight: 1, arbitrary: fc.constant({}) },
 );
 const text = (max: number) => fc.oneof(
   { weight: 5, arbitrary: fc.string({ minLength: 1, maxLength: 40 }) },
@@ -40,7 +42,7 @@ const text = (max: number) => fc.oneof(
 );
 const amiName = fc.oneof(
   { weight: 4, arbitrary: fc.stringMatching(/^[a-z][-_a-z0-9]{1,30}[a-z0-9]$/).map(s => `${s}-{{ imagebuilder:buildDate }}`) },
-  { weight: 1, arbitrary: fc.constantFrom('a', 'bad/name', 'x'.repeat(128), ' leading', 'trailing.', 'paren(s)') },
+  { weight: 1, arbitrary: fc.constantFrom('a', 'ab', 'bad/name', 'x'.repeat(128), ' leading', 'trailing.', 'paren(s)') },
 );
 const resourceName = fc.oneof(
   { weight: 4, arbitrary: fc.stringMatching(/^[a-zA-Z0-9][-_a-zA-Z0-9 ]{1,40}[a-zA-Z0-9]$/) },

@@ -32,9 +32,12 @@ import {
   validateUnique,
 } from './validation';
 
-// AmiNameString: 1-127 characters. The pattern admits Image Builder placeholders such as {{ imagebuilder:buildDate }}
-// and is stricter than EC2's own AMI name rules (no parentheses, brackets, slashes, quotes or @).
+// AmiNameString: at most 127 characters; its pattern needs at least 3 (a first, a middle and a last character), so the
+// effective rule is 3-127. The pattern admits Image Builder placeholders such as {{ imagebuilder:buildDate }} and is
+// stricter than EC2's own AMI name rules (no parentheses, brackets, slashes, quotes or @).
 export const AMI_NAME_PATTERN = /^[-_A-Za-z0-9{][-_A-Za-z0-9\s:{}.]+[-_A-Za-z0-9}]$/;
+export const MIN_AMI_NAME = 3;
+export const MAX_AMI_NAME = 127;
 // ResourceName: 3-128 characters.
 export const RESOURCE_NAME_PATTERN = /^[-_A-Za-z0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z0-9]$/;
 export const DISTRIBUTION_CONFIGURATION_ARN_PATTERN = /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration\/[a-z0-9-_]+$/;
@@ -80,12 +83,13 @@ export function validateAmiDistribution(errors: ValidationErrors, path: string, 
   validateRegion(errors, `${path}.region`, ami.region);
 
   if (ami.amiName !== undefined && !isUnresolved(ami.amiName)) {
-    if (ami.amiName.length < 1 || ami.amiName.length > 127) {
-      errors.add(`${path}.amiName`, ami.amiName, `must be 1 to 127 characters long (got ${ami.amiName.length})`);
+    if (ami.amiName.length < MIN_AMI_NAME || ami.amiName.length > MAX_AMI_NAME) {
+      errors.add(`${path}.amiName`, ami.amiName,
+        `must be ${MIN_AMI_NAME} to ${MAX_AMI_NAME} characters long (got ${ami.amiName.length})`);
     } else {
       validatePattern(errors, `${path}.amiName`, ami.amiName, AMI_NAME_PATTERN,
-        'may contain only letters, digits, spaces and - _ . : { } (for placeholders such as {{ imagebuilder:buildDate }}), '
-        + 'must be at least 3 characters long and must not start or end with a space, "." or ":"');
+        'may contain only letters, digits, spaces and - _ . : { } (for placeholders such as {{ imagebuilder:buildDate }}) '
+        + 'and must not start or end with a space, "." or ":"');
     }
   }
   validateLength(errors, `${path}.amiDescription`, ami.amiDescription, 1, MAX_STRING);
@@ -93,9 +97,6 @@ export function validateAmiDistribution(errors: ValidationErrors, path: string, 
   validateAccountIds(errors, `${path}.targetAccountIds`, ami.targetAccountIds);
   validateMaxItems(errors, `${path}.targetAccountIds`, ami.targetAccountIds, MAX_ACCOUNTS);
 
-  if (ami.amiTags !== undefined && !isUnresolved(ami.amiTags) && Object.keys(ami.amiTags).length === 0) {
-    errors.addMessage(`${path}.amiTags`, 'must not be empty; omit it instead');
-  }
   validateTags(errors, `${path}.amiTags`, ami.amiTags);
 
   if (ami.kmsKey) {

@@ -8,6 +8,8 @@ import { isUnresolved, validateLength, validatePattern, validateRange, Validatio
 
 /** Image Builder's resource name rule (API and CloudFormation): 3-128 characters, no leading or trailing space. */
 export const INFRASTRUCTURE_NAME_PATTERN = /^[-_A-Za-z0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z0-9]$/;
+/** InfrastructureConfigurationArn of Image Builder's service model. */
+export const INFRASTRUCTURE_CONFIGURATION_ARN_PATTERN = /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):infrastructure-configuration\/[a-z0-9-_]+$/;
 /** Dedicated Host IDs, for example `h-0123456789abcdef0`. */
 export const HOST_ID_PATTERN = /^h-[0-9a-f]{8,17}$/;
 /** Host resource groups are AWS Resource Groups groups. */
@@ -22,15 +24,6 @@ export interface PlacementInput {
   readonly tenancy?: string;
   readonly hostId?: string;
   readonly hostResourceGroupArn?: string;
-}
-
-/**
- * The ARN of an infrastructure configuration holds its name in lower case with spaces and underscores replaced by
- * hyphens. Unresolved names are returned as they are.
- */
-export function normalizeInfrastructureName(name: string): string {
-  if (Token.isUnresolved(name)) return name;
-  return name.toLowerCase().replace(/[ _]/g, '-');
 }
 
 /**
@@ -65,6 +58,12 @@ export function defaultHopLimit(containerBuilds: boolean): number {
 export function validateName(errors: ValidationErrors, path: string, name: string | undefined): void {
   validatePattern(errors, path, name, INFRASTRUCTURE_NAME_PATTERN,
     'must be 3 to 128 characters of letters, digits, hyphens, underscores and spaces, not starting or ending with a space');
+}
+
+export function validateInfrastructureConfigurationArn(errors: ValidationErrors, path: string, arn: string): void {
+  validatePattern(errors, path, arn, INFRASTRUCTURE_CONFIGURATION_ARN_PATTERN,
+    'must be an Image Builder infrastructure configuration ARN such as '
+    + '"arn:aws:imagebuilder:us-east-1:111122223333:infrastructure-configuration/my-config"');
 }
 
 export function validateDescription(errors: ValidationErrors, path: string, description: string | undefined): void {

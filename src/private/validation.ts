@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { ArnFormat, Stack, TagManager, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -118,16 +118,27 @@ export function validateUnique(errors: ValidationErrors, path: string, list: rea
 export interface TagRules {
   /** @default 50 */
   readonly maxTags?: number;
+
+  /**
+   * Whether an empty map is fine. A map given as a prop must not be empty (omit it instead), but the merged tag set
+   * of a resource may be: it then simply has no tags.
+   *
+   * @default false
+   */
+  readonly allowEmpty?: boolean;
 }
 
 /**
- * Image Builder's tag rules: at most 50 tags; keys 1-128 characters of letters, digits, spaces and `_.:/=+-@`,
- * not starting with `aws:`; values at most 256 characters.
+ * Image Builder's tag rules: at least one tag (unless `rules.allowEmpty`) and at most 50; keys 1-128 characters of
+ * letters, digits, spaces and `_.:/=+-@`, not starting with `aws:`; values at most 256 characters.
  */
 export function validateTags(errors: ValidationErrors, path: string, tags: Record<string, string> | undefined, rules: TagRules = {}): void {
   if (tags === undefined || isUnresolved(tags)) return;
   const max = rules.maxTags ?? MAX_TAGS;
   const keys = Object.keys(tags);
+  if (keys.length === 0 && !rules.allowEmpty) {
+    errors.add(path, tags, 'must have at least one tag, or be left out');
+  }
   if (keys.length > max) {
     errors.addMessage(path, `has ${keys.length} tags; at most ${max} are allowed`);
   }
@@ -144,6 +155,59 @@ export function validateTags(errors: ValidationErrors, path: string, tags: Recor
     if (value !== undefined && !isUnresolved(value) && value.length > 256) {
       errors.add(`${path}.${key}`, value, `tag values must be at most 256 characters long (got ${value.length})`);
     }
+  }
+}
+
+/**
+ * Validates the tags a resource renders: the `tags` prop merged with the tags that `Tags.of(...)` added. Call it from a
+ * validation (`addValidation`): validations run after aspects, so the tag manager holds the merged set by then, with
+ * the priorities and removals aws-cdk-lib applies when it renders the template.
+ *
+ * The prop must not be an empty map; the merged set may be empty (the resource then has no tags). Problems are reported
+ * under `path` (`tags`, `tags.<key>`) wherever the tag came from. A prop that is an unresolved token is skipped whole.
+ */
+export function validateRenderedTags(
+  errors: ValidationErrors, path: string, given: Record<string, string> | undefined, manager: TagManager, rules: TagRules = {},
+): void {
+  if (given !== undefined && isUnresolved(given)) return;
+  if (given !== undefined && Object.keys(given).length === 0) {
+    validateTags(errors, path, given, rules);
+  }
+  validateTags(errors, path, manager.tagValues(), { ...rules, allowEmpty: true });
+}
+
+/**
+ * The resource part of an Image Builder ARN for a resource name: Image Builder lowercases the name and replaces spaces
+ * and underscores with hyphens (as `@aws-cdk/aws-imagebuilder-alpha` documents for every `from...Name` import).
+ * Unresolved names are returned as they are.
+ */
+export function arnResourceName(name: string): string {
+  if (Token.isUnresolved(name)) return name;
+  return name.toLowerCase().replace(/[ _]/g, '-');
+}
+
+/** What an import by ARN can take from the ARN without throwing. */
+export interface ImportedArn {
+  /** The resource name after the `/`; for an ARN that cannot be split, the ARN itself as a placeholder. */
+  readonly resourceName: string;
+  /**
+   * Whether the ARN could be split (always true for tokens). Only then may it be given as `environmentFromArn`:
+   * aws-cdk-lib throws on ARNs it cannot split.
+   */
+  readonly splittable: boolean;
+}
+
+/**
+ * Splits an imported ARN of the form `arn:<partition>:<service>:<region>:<account>:<resource>/<name>`. A literal that
+ * is not an ARN does not throw here: the import gets a placeholder name and its validation reports the ARN at synth,
+ * with the prop path and every other problem.
+ */
+export function splitImportedArn(scope: IConstruct, arn: string): ImportedArn {
+  try {
+    const resourceName = Stack.of(scope).splitArn(arn, ArnFormat.SLASH_RESOURCE_NAME).resourceName;
+    return { resourceName: resourceName ?? arn, splittable: true };
+  } catch {
+    return { resourceName: arn, splittable: false };
   }
 }
 

@@ -5,6 +5,9 @@ import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { DistributeImage, DistributeImageSource, DistributionConfiguration } from '../../src';
 
+// The Region the test deploys to (integ-runner's --parallel-regions): the AMI attributes need it literally.
+const REGION = 'us-east-1';
+
 const app = new App();
 const stack = new Stack(app, 'ImageBuilderDistributeImageInteg');
 
@@ -23,5 +26,5 @@ const distributed = new DistributeImage(stack, 'Distribute', {
 });
 
 const test = new IntegTest(app, 'DistributeImageTest', { testCases: [stack] });
-test.assertions.awsApiCall('EC2', 'describeImages', { ImageIds: [distributed.amiIdInRegion(stack.region)] });
+test.assertions.awsApiCall('EC2', 'describeImages', { ImageIds: [distributed.amiIdInRegion(REGION)] });
 app.synth();
