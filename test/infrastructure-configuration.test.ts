@@ -27,6 +27,16 @@ function errorsOf(props: InfrastructureConfigurationProps | ((stack: Stack) => I
   return ic.node.validate();
 }
 
+/** The error message synthesizing `stack` fails with ('' when it does not fail, so assertions on it fail clearly). */
+function synthMessage(stack: Stack): string {
+  try {
+    Template.fromStack(stack);
+    return '';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 function icProps(template: Template): Record<string, any> {
   const resources = Object.values(template.findResources(IC_TYPE));
   expect(resources).toHaveLength(1);
@@ -512,12 +522,7 @@ describe('grants and imports', () => {
     }).not.toThrow();
     expect(imported.infrastructureConfigurationName).toBe('not-an-arn');
     expect(imported.env.account).toBe(ENV.account);
-    let message = '';
-    try {
-      Template.fromStack(stack);
-    } catch (e) {
-      message = (e as Error).message;
-    }
+    const message = synthMessage(stack);
     expect(message).toContain('Validation failed');
     expect(message).toContain('infrastructureConfigurationArn: "not-an-arn" is invalid; must be an Image Builder infrastructure configuration ARN');
     expect(message).not.toMatch(/ARNs must/);
@@ -639,12 +644,7 @@ describe('validation', () => {
     Tags.of(stack).add('bad#key', 'v');
     Tags.of(stack).add('long', 'v'.repeat(257));
     for (let i = 0; i < 49; i++) Tags.of(stack).add(`k${i}`, 'v');
-    let message = '';
-    try {
-      Template.fromStack(stack);
-    } catch (e) {
-      message = (e as Error).message;
-    }
+    const message = synthMessage(stack);
     expect(message).toContain('Validation failed');
     expect(message).toContain('tags: has 52 tags; at most 50 are allowed');
     expect(message).toContain('tags.bad#key: "bad#key" is invalid; tag keys may contain only letters, digits, spaces and _ . : / = + - @');

@@ -335,6 +335,28 @@ describe('the handler bundle (scripts/bundle-handler.ts options)', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  /**
+   * Runs the bundle's onEvent in a fresh node process, as Lambda loads it (jest's module sandbox cannot run the bundle's
+   * import('node:...')), against `local`. Nothing but the environment can supply credentials: no profile files, no IMDS.
+   */
+  async function runBundle(local: LocalServer, event: unknown, extraEnv: Record<string, string> = {}): Promise<any> {
+    const env = {
+      PATH: process.env.PATH,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_SESSION_TOKEN: 'bundle-token',
+      AWS_REGION: 'us-east-1',
+      IMAGEBUILDER_ENDPOINT: local.endpoint,
+      SSM_ENDPOINT: local.endpoint,
+      HOME: dir,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      ...extraEnv,
+    };
+    const script = `require(${JSON.stringify(bundlePath)}).onEvent(${JSON.stringify(event)}).then((r) => process.stdout.write(JSON.stringify(r)))`;
+    const { stdout } = await execFileAsync(process.execPath, ['-e', script], { env, timeout: 20_000 });
+    return JSON.parse(stdout);
+  }
+
   test('holds neither the EC2, SSM nor STS SDK client nor the default credential chain; the shim stands in', () => {
     const inputs = Object.keys(metafile.inputs);
     for (const pkg of ['@aws-sdk/client-ec2', '@aws-sdk/client-ssm', '@aws-sdk/client-sts', '@aws-sdk/credential-provider-node', '@aws-sdk/credential-provider-ini',
@@ -362,24 +384,7 @@ describe('the handler bundle (scripts/bundle-handler.ts options)', () => {
       const ib = new DistributionConfigurations(local);
       const ssm = new Parameters(local);
       ib.put({ arn: ARN, name: 'imported-dist', distributions: [fullDistribution('us-east-1')] });
-      // In a fresh node process, as Lambda loads it (jest's module sandbox cannot run the bundle's import('node:...')).
-      // Nothing but the environment can supply credentials: no profile files, no IMDS.
-      const env = {
-        PATH: process.env.PATH,
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_SESSION_TOKEN: 'bundle-token',
-        AWS_REGION: 'us-east-1',
-        IMAGEBUILDER_ENDPOINT: local.endpoint,
-        SSM_ENDPOINT: local.endpoint,
-        HOME: dir,
-        AWS_EC2_METADATA_DISABLED: 'true',
-      };
-      const run = async (event: unknown) => {
-        const script = `require(${JSON.stringify(bundlePath)}).onEvent(${JSON.stringify(event)}).then((r) => process.stdout.write(JSON.stringify(r)))`;
-        const { stdout } = await execFileAsync(process.execPath, ['-e', script], { env, timeout: 20_000 });
-        return JSON.parse(stdout);
-      };
+      const run = (event: unknown) => runBundle(local, event);
       const created = await run(createEvent(props(exportPatch)));
       expect(ib.get(ARN)!.distributions[0].s3ExportConfiguration).toEqual(S3_EXPORT);
       expect(ssm.params.has(PARAM)).toBe(true);
@@ -407,21 +412,8 @@ describe('the handler bundle (scripts/bundle-handler.ts options)', () => {
       const role = 'arn:aws:iam::123456789012:role/cdk-ibd/Stack-PatchRole-1A2B3C';
       roles.add(role, { deniedFor: 1 });
       ib.put({ arn: ARN, name: 'imported-dist', distributions: [fullDistribution('us-east-1')] });
-      const env = {
-        PATH: process.env.PATH,
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_SESSION_TOKEN: 'bundle-token',
-        AWS_REGION: 'us-east-1',
-        IMAGEBUILDER_ENDPOINT: local.endpoint,
-        SSM_ENDPOINT: local.endpoint,
-        STS_ENDPOINT: local.endpoint,
-        HOME: dir,
-        AWS_EC2_METADATA_DISABLED: 'true',
-      };
       const event = createEvent({ ...props(exportPatch), RoleArn: role }, 'bundle-request');
-      const script = `require(${JSON.stringify(bundlePath)}).onEvent(${JSON.stringify(event)}).then((r) => process.stdout.write(JSON.stringify(r)))`;
-      await execFileAsync(process.execPath, ['-e', script], { env, timeout: 20_000 });
+      await runBundle(local, event, { STS_ENDPOINT: local.endpoint });
       expect(ib.get(ARN)!.distributions[0].s3ExportConfiguration).toEqual(S3_EXPORT);
       expect(ssm.params.has(PARAM)).toBe(true);
 
