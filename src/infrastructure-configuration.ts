@@ -20,7 +20,8 @@ import {
   validateSubnetCount,
   validateSubnetZone,
 } from './private/infrastructure-render';
-import { acknowledgeManagedPolicy, acknowledgeWildcardResource } from './private/nag';
+import { createDeferredInstanceRole, createInstanceRole, PROFILE_ID, removeDeferredInstanceRole } from './private/instance-role';
+import { acknowledgeWildcardResource } from './private/nag';
 import {
   addValidation,
   arnResourceName,
@@ -371,15 +372,6 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     return imported;
   }
 
-  /** The instance profile of build and test instances. */
-  public readonly instanceProfile: iam.IInstanceProfile;
-
-  /**
-   * The role of build and test instances; add permissions your components need to it.
-   *
-   * Undefined only when an `instanceProfile` was given whose role is unknown (imported by name or ARN).
-   */
-  public readonly role?: iam.IRole;
 
   /** The bucket that receives build logs, if any. */
   public readonly logBucket?: s3.IBucket;
@@ -394,6 +386,9 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
   public readonly subnetId?: string;
 
   private readonly cfnResource: CfnInfrastructureConfiguration;
+  private _instanceProfile?: iam.IInstanceProfile;
+  /** Set while the default role and instance profile are L1 resources. */
+  private deferredRole?: { readonly containerBuilds: boolean; readonly profileName: string };
   private arnAttribute?: string;
   private nameAttribute?: string;
 
@@ -406,29 +401,21 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
 
     const containerBuilds = props.containerBuilds ?? false;
 
-    // Instance profile and role. A given profile wins over a given role; giving both is reported at synth.
+    // Instance profile and role. A given profile wins over a given role; giving both is reported at synth. The default
+    // role starts as plain L1 resources and becomes an iam.Role when first read (private/instance-role.ts), unless
+    // this constructor needs it now, for the logging grant.
     if (props.instanceProfile) {
-      this.instanceProfile = props.instanceProfile;
+      this._instanceProfile = props.instanceProfile;
+    } else if (props.role) {
+      this._instanceProfile = new iam.InstanceProfile(this, PROFILE_ID, { role: props.role });
     } else {
-      const role = props.role ?? new iam.Role(this, 'InstanceRole', {
-        assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-        description: 'EC2 Image Builder build and test instances',
-        managedPolicies: [
-          iam.ManagedPolicy.fromAwsManagedPolicyName('EC2InstanceProfileForImageBuilder'),
-          iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
-          ...(containerBuilds ? [iam.ManagedPolicy.fromAwsManagedPolicyName('EC2InstanceProfileForImageBuilderECRContainerBuilds')] : []),
-        ],
-      });
-      if (!props.role) {
-        const reason = 'EC2 Image Builder documents this AWS managed policy for the instance profile of build and test '
-          + 'instances; AWS keeps it in step with what the Image Builder agent and Systems Manager need.';
-        acknowledgeManagedPolicy(role, 'EC2InstanceProfileForImageBuilder', reason);
-        acknowledgeManagedPolicy(role, 'AmazonSSMManagedInstanceCore', reason);
-        if (containerBuilds) acknowledgeManagedPolicy(role, 'EC2InstanceProfileForImageBuilderECRContainerBuilds', reason);
+      const profileName = props.logging ? undefined : createDeferredInstanceRole(this, containerBuilds);
+      if (profileName !== undefined) {
+        this.deferredRole = { containerBuilds, profileName };
+      } else {
+        this._instanceProfile = createInstanceRole(this, containerBuilds);
       }
-      this.instanceProfile = new iam.InstanceProfile(this, 'InstanceProfile', { role });
     }
-    this.role = this.instanceProfile.role;
 
     // Network.
     const subnet = props.vpc ? this.selectSubnet(props.vpc, props.subnetSelection, props.placement?.availabilityZone) : undefined;
@@ -474,7 +461,7 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     const resource = new CfnInfrastructureConfiguration(this, 'Resource', {
       name: this.physicalName,
       description: props.description,
-      instanceProfileName: this.instanceProfile.instanceProfileName,
+      instanceProfileName: this.deferredRole?.profileName ?? this._instanceProfile!.instanceProfileName,
       instanceTypes: props.instanceTypes?.map(t => t.toString()),
       subnetId: this.subnetId,
       securityGroupIds: this.securityGroups.length > 0 ? this.securityGroups.map(sg => sg.securityGroupId) : undefined,
@@ -511,6 +498,28 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
   }
 
   /**
+   * The instance profile of build and test instances.
+   *
+   * The default profile and role are created as plain CloudFormation resources, which synthesize faster; the first
+   * read of this attribute or of `role` turns them into `iam.InstanceProfile` and `iam.Role` constructs, with the same
+   * template. Read it while you define the app (not from a `Lazy` value resolved at synth).
+   */
+  public get instanceProfile(): iam.IInstanceProfile {
+    this.materializeDefaultRole();
+    return this._instanceProfile!;
+  }
+
+  /**
+   * The role of build and test instances; add permissions your components need to it.
+   *
+   * Undefined only when an `instanceProfile` was given whose role is unknown (imported by name or ARN). Reading it
+   * turns the default role into an `iam.Role` construct (see `instanceProfile`).
+   */
+  public get role(): iam.IRole | undefined {
+    return this.instanceProfile.role;
+  }
+
+  /**
    * The ARN of the infrastructure configuration.
    *
    * Created on first use, like the name: each attribute token costs aws-cdk-lib a cross-environment reference wrapper,
@@ -539,6 +548,16 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
    * Resolves the one subnet to launch in. Without an explicit selection, takes the VPC's default selection and
    * prefers a subnet in the placement zone. Problems are reported at synth, with every other problem.
    */
+  /** Replaces the default role and profile's L1 resources by the L2 constructs, at the same paths and logical IDs. */
+  private materializeDefaultRole(): void {
+    const deferred = this.deferredRole;
+    if (!deferred) return;
+    this.deferredRole = undefined;
+    removeDeferredInstanceRole(this);
+    this._instanceProfile = createInstanceRole(this, deferred.containerBuilds);
+    this.cfnResource.instanceProfileName = this._instanceProfile.instanceProfileName;
+  }
+
   private selectSubnet(vpc: ec2.IVpc, selection: ec2.SubnetSelection | undefined, zone: string | undefined): SubnetChoice {
     let subnets: SubnetDescription[];
     try {

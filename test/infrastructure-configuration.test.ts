@@ -1,10 +1,11 @@
-import { App, Fn, Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { App, Aspects, Fn, Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import {
   InfrastructureConfiguration,
   InfrastructureConfigurationProps,
@@ -282,6 +283,94 @@ describe('instance profile and role', () => {
         }],
       },
     });
+  });
+});
+
+describe('default role: plain CloudFormation resources until read', () => {
+  type Setup = { name: string; context?: Record<string, any>; env?: { account?: string; region?: string }; containerBuilds?: boolean };
+  const SETUPS: Setup[] = [
+    { name: 'no feature flags, environment-agnostic stack' },
+    { name: 'recommended feature flags, us-east-1', context: cxapi.CURRENTLY_RECOMMENDED_FLAGS, env: ENV },
+    { name: 'recommended feature flags, China partition, container builds', context: cxapi.CURRENTLY_RECOMMENDED_FLAGS, env: { account: '111111111111', region: 'cn-north-1' }, containerBuilds: true },
+    { name: 'no feature flags, GovCloud, container builds', env: { account: '111111111111', region: 'us-gov-west-1' }, containerBuilds: true },
+  ];
+
+  /** A stack with the construct, a tag and a permissions boundary (both applied by aspects); `read` reads `role`. */
+  function synthDefault(setup: Setup, read: boolean): { template: Record<string, any>; ic: InfrastructureConfiguration } {
+    const stack = new Stack(new App({ context: setup.context }), 'Stack', { env: setup.env });
+    const ic = new InfrastructureConfiguration(stack, 'IC', { containerBuilds: setup.containerBuilds });
+    if (read) expect(ic.role).toBeDefined();
+    Tags.of(ic).add('team', 'platform');
+    iam.PermissionsBoundary.of(stack).apply(iam.ManagedPolicy.fromManagedPolicyName(stack, 'Boundary', 'boundary'));
+    return { template: Template.fromStack(stack).toJSON(), ic };
+  }
+
+  test.each(SETUPS)('renders the template iam.Role and iam.InstanceProfile render ($name)', (setup) => {
+    const unread = synthDefault(setup, false);
+    const read = synthDefault(setup, true);
+    expect(unread.template).toEqual(read.template);
+    // Not a vacuous comparison: the unread construct really has no L2 role, the read one has.
+    expect(unread.ic.node.findChild('InstanceRole')).not.toBeInstanceOf(iam.Role);
+    expect(read.ic.node.findChild('InstanceRole')).toBeInstanceOf(iam.Role);
+    expect(read.ic.node.findChild('InstanceProfile')).toBeInstanceOf(iam.InstanceProfile);
+    const roles = Object.values(unread.template.Resources).filter((r: any) => r.Type === 'AWS::IAM::Role') as any[];
+    expect(roles).toHaveLength(1);
+    expect(roles[0].Properties.PermissionsBoundary).toBeDefined();
+    expect(roles[0].Properties.Tags).toEqual([{ Key: 'team', Value: 'platform' }]);
+    expect(roles[0].Properties.ManagedPolicyArns).toHaveLength(setup.containerBuilds ? 3 : 2);
+  });
+
+  test('reading role or instanceProfile later swaps in the L2s once, at the same logical IDs, and grants land on them', () => {
+    const unread = Template.fromStack((() => {
+      const stack = newStack();
+      new InfrastructureConfiguration(stack, 'IC');
+      return stack;
+    })()).toJSON();
+    const stack = newStack();
+    const ic = new InfrastructureConfiguration(stack, 'IC');
+    const profile = ic.instanceProfile;
+    expect(ic.instanceProfile).toBe(profile);
+    expect(ic.role).toBe(profile.role);
+    expect(ic.role).toBeInstanceOf(iam.Role);
+    ic.role!.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::components/*'] }));
+    expect(ic.node.children.map(c => c.node.id).sort()).toEqual(['InstanceProfile', 'InstanceRole', 'Resource']);
+    const read = Template.fromStack(stack);
+    expect(Object.keys(read.toJSON().Resources).sort())
+      .toEqual([...Object.keys(unread.Resources), 'ICInstanceRoleDefaultPolicyA57B2E1F'].sort());
+    expect(stack.resolve(ic.role!.roleName)).toEqual({ Ref: 'ICInstanceRoleAC4B47D6' });
+    expect(icProps(read).InstanceProfileName).toEqual({ Ref: 'ICInstanceProfileDCF66DD7' });
+    read.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: 'ICInstanceRoleAC4B47D6' }] });
+  });
+
+  test('an aspect may read the role: the L2 it gets is synthesized with what the aspect adds', () => {
+    const stack = newStack();
+    new InfrastructureConfiguration(stack, 'IC');
+    Aspects.of(stack).add({
+      visit(node) {
+        if (node instanceof InfrastructureConfiguration) node.role!.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy'));
+      },
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::IAM::Role', 1);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: Match.arrayWith([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/CloudWatchAgentServerPolicy']] }]),
+    });
+  });
+
+  test('with iam.Role.customizeRoles the L2 role is created from the start, so it is not synthesized', () => {
+    const stack = newStack();
+    iam.Role.customizeRoles(stack, { usePrecreatedRoles: { 'IC/InstanceRole': 'precreated-builder' } });
+    const ic = new InfrastructureConfiguration(stack, 'IC');
+    expect(ic.node.findChild('InstanceRole')).toBeInstanceOf(iam.Role);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::IAM::Role', 0);
+    template.hasResourceProperties('AWS::IAM::InstanceProfile', { Roles: ['precreated-builder'] });
+  });
+
+  test('logging needs the role at construction, so it starts as an L2', () => {
+    const stack = newStack();
+    const ic = new InfrastructureConfiguration(stack, 'IC', { logging: { s3Bucket: s3.Bucket.fromBucketName(stack, 'B', 'logs') } });
+    expect(ic.node.findChild('InstanceRole')).toBeInstanceOf(iam.Role);
   });
 });
 

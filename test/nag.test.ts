@@ -117,6 +117,9 @@ export function everyConstructStack(app: App): Stack {
     resourceTags: { purpose: 'build' },
     tags: { team: 'platform' },
   });
+  // All defaults: the role stays plain CloudFormation resources (never read), acknowledged all the same.
+  new InfrastructureConfiguration(stack, 'Defaults');
+  new InfrastructureConfiguration(stack, 'DefaultsForContainers', { containerBuilds: true });
   const buildRole = new iam.Role(stack, 'BuildRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
   new InfrastructureConfiguration(stack, 'WithRole', { role: buildRole, logging: { s3Bucket: bucket(stack, 'RoleLogs') } });
   new InfrastructureConfiguration(stack, 'WithProfile', {
