@@ -342,6 +342,19 @@ describe('default role: plain CloudFormation resources until read', () => {
     read.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: 'ICInstanceRoleAC4B47D6' }] });
   });
 
+  test('the escape hatch to the CfnRole works before and after the first read', () => {
+    const stack = newStack();
+    const ic = new InfrastructureConfiguration(stack, 'IC');
+    const before = ic.node.findChild('InstanceRole').node.defaultChild;
+    expect(before).toBeInstanceOf(iam.CfnRole);
+    expect(ic.role).toBeDefined();
+    const after = ic.node.findChild('InstanceRole').node.defaultChild as iam.CfnRole;
+    expect(after).toBeInstanceOf(iam.CfnRole);
+    expect(after).not.toBe(before);
+    after.addPropertyOverride('MaxSessionDuration', 7200);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', { MaxSessionDuration: 7200 });
+  });
+
   test('an aspect may read the role: the L2 it gets is synthesized with what the aspect adds', () => {
     const stack = newStack();
     new InfrastructureConfiguration(stack, 'IC');
