@@ -186,7 +186,7 @@ const median = (xs: number[]) => {
 
 /** Runs the synth benchmark and prints the table; returns the medians for callers (bench/run.ts). */
 export function runSynthBench(
-  rounds = Number(process.env.BENCH_ROUNDS ?? 7),
+  rounds = Number(process.env.BENCH_ROUNDS ?? 11),
   size: BenchSize = FULL_SIZE,
   warmups = Number(process.env.BENCH_WARMUPS ?? 2),
 ) {
