@@ -475,8 +475,6 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
   private readonly amiDistributionListeners: Array<(distribution: AmiDistribution, region: string) => void> = [];
   private arnAttribute?: string;
   private nameAttribute?: string;
-  /** False while the constructor adds the distributions of the props, which it renders once, at its end. */
-  private rendering = false;
 
   constructor(scope: Construct, id: string, props: DistributionConfigurationProps = {}) {
     super(scope, id, {
@@ -490,14 +488,12 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     this._resource = new CfnDistributionConfiguration(this, 'Resource', {
       name: this.physicalName,
       description: props.description,
-      distributions: [],
+      distributions: Lazy.any({ produce: () => this.renderCfnDistributions() }, { omitEmptyArray: false }),
       tags: props.tags,
     });
 
     for (const ami of props.amiDistributions ?? []) this.addAmiDistribution(ami);
     for (const container of props.containerDistributions ?? []) this.addContainerDistribution(container);
-    this.rendering = true;
-    this.renderDistributions();
 
     addValidation(this, errors => {
       if (props.distributionConfigurationName !== undefined) {
@@ -546,7 +542,6 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
    */
   public addAmiDistribution(distribution: AmiDistribution): void {
     this.amiDistributions.push(distribution);
-    this.renderDistributions();
     this.amiDistributionListeners.forEach(listener => listener(distribution, this.regionOf(distribution)));
     if (distribution.launchPermission?.isPublicUserGroup) {
       Annotations.of(this).addWarningV2('cdk-imagebuilder-distribution:publicAmi',
@@ -564,7 +559,6 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
    */
   public addContainerDistribution(distribution: ContainerDistribution): void {
     this.containerDistributions.push(distribution);
-    this.renderDistributions();
   }
 
   /**
@@ -605,14 +599,6 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
         distributions: this._s3Exports().map(({ region, s3ExportConfiguration }) => ({ region, merge: { s3ExportConfiguration } })),
       }),
     });
-  }
-
-  /**
-   * Renders the distributions into the L1 now rather than through a Lazy: synth resolves every property twice
-   * (references, then the template), and a Lazy's own bookkeeping was a measurable part of that for hundreds of these.
-   */
-  private renderDistributions(): void {
-    if (this.rendering) this._resource.distributions = this.renderCfnDistributions();
   }
 
   private regionOf(distribution: { readonly region?: string }): string {

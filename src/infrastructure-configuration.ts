@@ -372,7 +372,6 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     return imported;
   }
 
-
   /** The bucket that receives build logs, if any. */
   public readonly logBucket?: s3.IBucket;
 
@@ -544,10 +543,6 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     return this.nameAttribute ??= this.getResourceNameAttribute(this.cfnResource.attrName);
   }
 
-  /**
-   * Resolves the one subnet to launch in. Without an explicit selection, takes the VPC's default selection and
-   * prefers a subnet in the placement zone. Problems are reported at synth, with every other problem.
-   */
   /** Replaces the default role and profile's L1 resources by the L2 constructs, at the same paths and logical IDs. */
   private materializeDefaultRole(): void {
     const deferred = this.deferredRole;
@@ -558,6 +553,10 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     this.cfnResource.instanceProfileName = this._instanceProfile.instanceProfileName;
   }
 
+  /**
+   * Resolves the one subnet to launch in. Without an explicit selection, takes the VPC's default selection and
+   * prefers a subnet in the placement zone. Problems are reported at synth, with every other problem.
+   */
   private selectSubnet(vpc: ec2.IVpc, selection: ec2.SubnetSelection | undefined, zone: string | undefined): SubnetChoice {
     let subnets: SubnetDescription[];
     try {
