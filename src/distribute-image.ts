@@ -1,10 +1,10 @@
-import { Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { DistributionConfiguration, IDistributionConfiguration } from './distribution-configuration';
+import { AmiDistribution, DistributionConfiguration, IDistributionConfiguration } from './distribution-configuration';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, DistributeImageAttributes, DistributeImageResourceProperties } from './private/handler-contract';
 import { acknowledgeNag, acknowledgeWildcardResource } from './private/nag';
 import { ImageBuilderProvider, MAX_TOTAL_TIMEOUT } from './private/provider';
@@ -283,6 +283,7 @@ export class DistributeImage extends Construct {
     if (config instanceof DistributionConfiguration) {
       // Also sees AMI distributions added to the configuration after this construct.
       config._forEachAmiDistribution((distribution, region) => {
+        warnUngrantedFeatures(this, distribution, region);
         if (!props.targetAccountIds) distribution.targetAccountIds?.forEach(allowAccount);
         if (!props.kmsKeys && distribution.kmsKey) grantKey(distribution.kmsKey);
         // SSM output parameters are written with the execution role, in the distribution's Region; those of other
@@ -358,6 +359,26 @@ export class DistributeImage extends Construct {
         + 'resource-level permissions; it finds the snapshots of the AMIs to delete.');
     }
   }
+}
+
+/**
+ * Image Builder performs launch template updates, Fast Launch, license configurations and the S3 export of a
+ * distribution with the execution role. Their permissions depend on resources the configuration only names (templates
+ * possibly in other accounts, the export's VM Import/Export role), so the created role gets none of them and says so.
+ */
+function warnUngrantedFeatures(scope: Construct, distribution: AmiDistribution, region: string): void {
+  const features = [
+    distribution.launchTemplates?.length ? 'launchTemplates' : undefined,
+    distribution.fastLaunchConfigurations?.length ? 'fastLaunchConfigurations' : undefined,
+    distribution.licenseConfigurationArns?.length ? 'licenseConfigurationArns' : undefined,
+    distribution.s3Export ? 's3Export' : undefined,
+  ].filter((f): f is string => f !== undefined);
+  if (features.length === 0) return;
+  const where = !Token.isUnresolved(region) ? region
+    : distribution.region === undefined ? 'the stack\'s Region' : 'a Region given as a token';
+  Annotations.of(scope).addWarningV2('cdk-imagebuilder-distribution:executionRoleNotGranted',
+    `executionRole: the AMI distribution to ${where} uses ${features.join(', ')}, which Image Builder performs with the `
+    + 'execution role; the role this construct creates is not granted them. Give an executionRole that allows them.');
 }
 
 /**

@@ -1,5 +1,6 @@
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -175,6 +176,67 @@ describe('DistributeImage', () => {
     const [configId] = Object.keys(t.findResources('AWS::ImageBuilder::DistributionConfiguration'));
     const distribute = Object.values(t.findResources('Custom::ImageBuilderDistributeImage'))[0] as any;
     expect(distribute.DependsOn).toEqual(expect.arrayContaining([patchId, configId]));
+  });
+
+  test('the created execution role warns about each distribution whose features it is not granted', () => {
+    const s = stack();
+    const template = ec2.LaunchTemplate.fromLaunchTemplateAttributes(s, 'T', { launchTemplateId: 'lt-0123456789abcdef0' });
+    const config = new DistributionConfiguration(s, 'Config', {
+      amiDistributions: [
+        {
+          amiName: 'golden-{{ imagebuilder:buildDate }}',
+          launchTemplates: [{ launchTemplate: template }],
+          fastLaunchConfigurations: [{ launchTemplate: template, maxParallelLaunches: 6 }],
+        },
+        { region: 'eu-west-1', amiName: 'golden-{{ imagebuilder:buildDate }}' },
+      ],
+    });
+    new DistributeImage(s, 'D', { source: DistributeImageSource.fromAmiId('ami-12345678'), distributionConfiguration: config });
+    // Added after the DistributeImage: seen too.
+    config.addAmiDistribution({
+      region: 'eu-central-1',
+      licenseConfigurationArns: ['arn:aws:license-manager:eu-central-1:111111111111:license-configuration:lic-0123456789abcdef0123456789abcdef'],
+      s3Export: {
+        role: iam.Role.fromRoleName(s, 'VmImport', 'vmimport'),
+        bucket: s3.Bucket.fromBucketName(s, 'Exports', 'exports'),
+        diskImageFormat: DiskImageFormat.VMDK,
+      },
+    });
+    const warnings = Annotations.fromStack(s).findWarning('/Stack/D', Match.anyValue()).map(w => String(w.entry.data));
+    expect(warnings).toEqual([
+      expect.stringMatching(/^executionRole: the AMI distribution to us-east-1 uses launchTemplates, fastLaunchConfigurations, which Image Builder performs with the execution role; .* Give an executionRole that allows them\. \[ack: cdk-imagebuilder-distribution:executionRoleNotGranted\]$/),
+      expect.stringMatching(/^executionRole: the AMI distribution to eu-central-1 uses licenseConfigurationArns, s3Export, /),
+    ]);
+  });
+
+  test('no such warning with a given execution role, and a token Region is named for what it is', () => {
+    const given = stack();
+    const config = new DistributionConfiguration(given, 'Config', {
+      amiDistributions: [{ licenseConfigurationArns: ['arn:aws:license-manager:us-east-1:111111111111:license-configuration:lic-0123456789abcdef0123456789abcdef'] }],
+    });
+    new DistributeImage(given, 'D', {
+      source: DistributeImageSource.fromAmiId('ami-12345678'),
+      distributionConfiguration: config,
+      executionRole: iam.Role.fromRoleName(given, 'Exec', 'distribution-role'),
+    });
+    Annotations.fromStack(given).hasNoWarning('/Stack/D', Match.anyValue());
+
+    const agnostic = new Stack(new App(), 'Stack');
+    const agnosticConfig = new DistributionConfiguration(agnostic, 'Config', {
+      amiDistributions: [{ licenseConfigurationArns: ['arn:aws:license-manager:us-east-1:111111111111:license-configuration:lic-0123456789abcdef0123456789abcdef'] }],
+    });
+    new DistributeImage(agnostic, 'D', { source: DistributeImageSource.fromAmiId('ami-12345678'), distributionConfiguration: agnosticConfig });
+    agnosticConfig.addAmiDistribution({
+      region: Lazy.string({ produce: () => 'eu-west-1' }),
+      s3Export: {
+        role: iam.Role.fromRoleName(agnostic, 'VmImport', 'vmimport'),
+        bucket: s3.Bucket.fromBucketName(agnostic, 'Exports', 'exports'),
+        diskImageFormat: DiskImageFormat.RAW,
+      },
+    });
+    const annotations = Annotations.fromStack(agnostic);
+    annotations.hasWarning('/Stack/D', Match.stringLikeRegexp("^executionRole: the AMI distribution to the stack's Region uses licenseConfigurationArns"));
+    annotations.hasWarning('/Stack/D', Match.stringLikeRegexp('^executionRole: the AMI distribution to a Region given as a token uses s3Export'));
   });
 
   test('the created execution role may write the SSM output parameters of this account, in their Region', () => {
