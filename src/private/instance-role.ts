@@ -14,7 +14,7 @@ import { acknowledgeManagedPolicies } from './nag';
  * test/infrastructure-configuration.test.ts compares both templates, with and without feature flags and Regions.
  */
 
-export const ROLE_ID = 'InstanceRole';
+const ROLE_ID = 'InstanceRole';
 export const PROFILE_ID = 'InstanceProfile';
 
 /** Where `iam.Role.customizeRoles()` leaves its options (aws-cdk-lib core/lib/helpers-internal/customize-roles). */
