@@ -184,6 +184,16 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** First and third quartile (linear interpolation). */
+const quartiles = (xs: number[]): [number, number] => {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => {
+    const i = (s.length - 1) * q;
+    return s[Math.floor(i)] + (s[Math.ceil(i)] - s[Math.floor(i)]) * (i - Math.floor(i));
+  };
+  return [at(0.25), at(0.75)];
+};
+
 /** Runs the synth benchmark and prints the table; returns the medians for callers (bench/run.ts). */
 export function runSynthBench(
   rounds = Number(process.env.BENCH_ROUNDS ?? 11),
@@ -248,6 +258,12 @@ export function runSynthBench(
       ratios.bytesOursOverL1 = by.ours.fileBytes / by.l1.fileBytes;
       process.stdout.write(`ours / L1    : synth time ${ratios.timeOursOverL1.toFixed(2)}x (target <= 1.30x: ${ratios.timeOursOverL1 <= 1.3 ? 'met' : 'MISSED'}),`
         + ` cpu ${cpuRatio('ours', 'l1')}, template bytes ${ratios.bytesOursOverL1.toFixed(3)}x\n`);
+      // The spread of the same ratio within the run: each round measures both variants, so their ratio per round
+      // shows how far one run's verdict can be trusted.
+      const perRound = times.ours.map((t, r) => t / times.l1[r]);
+      const [q1, q3] = quartiles(perRound);
+      process.stdout.write(`               per-round ratio: median ${median(perRound).toFixed(2)}x, quartiles ${q1.toFixed(2)}x-${q3.toFixed(2)}x`
+        + ` over ${perRound.length} rounds\n`);
     }
     if (by.ours && by.alpha) {
       ratios.timeOursOverAlpha = by.ours.medianMs / by.alpha.medianMs;

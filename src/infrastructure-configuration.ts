@@ -20,7 +20,7 @@ import {
   validateSubnetCount,
   validateSubnetZone,
 } from './private/infrastructure-render';
-import { createDeferredInstanceRole, createInstanceRole, PROFILE_ID, removeDeferredInstanceRole } from './private/instance-role';
+import { createDeferredInstanceRole, CUSTOMIZE_ROLES_CONTEXT_KEY, DeferredInstanceRole, materializeInstanceRole, PROFILE_ID } from './private/instance-role';
 import { acknowledgeWildcardResource } from './private/nag';
 import {
   addValidation,
@@ -387,7 +387,7 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
   private readonly cfnResource: CfnInfrastructureConfiguration;
   private _instanceProfile?: iam.IInstanceProfile;
   /** Set while the default role and instance profile are L1 resources. */
-  private deferredRole?: { readonly containerBuilds: boolean; readonly profileName: string };
+  private deferredRole?: DeferredInstanceRole;
   private arnAttribute?: string;
   private nameAttribute?: string;
 
@@ -401,19 +401,16 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     const containerBuilds = props.containerBuilds ?? false;
 
     // Instance profile and role. A given profile wins over a given role; giving both is reported at synth. The default
-    // role starts as plain L1 resources and becomes an iam.Role when first read (private/instance-role.ts), unless
-    // this constructor needs it now, for the logging grant.
+    // role starts as plain L1 resources and becomes an iam.Role when first read (private/instance-role.ts). It is read
+    // at once when this constructor needs it (for the logging grant) and when iam.Role.customizeRoles() is in effect,
+    // which acts in the iam.Role constructor.
     if (props.instanceProfile) {
       this._instanceProfile = props.instanceProfile;
     } else if (props.role) {
       this._instanceProfile = new iam.InstanceProfile(this, PROFILE_ID, { role: props.role });
     } else {
-      const profileName = props.logging ? undefined : createDeferredInstanceRole(this, containerBuilds);
-      if (profileName !== undefined) {
-        this.deferredRole = { containerBuilds, profileName };
-      } else {
-        this._instanceProfile = createInstanceRole(this, containerBuilds);
-      }
+      this.deferredRole = createDeferredInstanceRole(this, containerBuilds);
+      if (props.logging || this.node.tryGetContext(CUSTOMIZE_ROLES_CONTEXT_KEY) !== undefined) this.materializeDefaultRole();
     }
 
     // Network.
@@ -460,7 +457,7 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     const resource = new CfnInfrastructureConfiguration(this, 'Resource', {
       name: this.physicalName,
       description: props.description,
-      instanceProfileName: this.deferredRole?.profileName ?? this._instanceProfile!.instanceProfileName,
+      instanceProfileName: this.deferredRole?.profile.ref ?? this._instanceProfile!.instanceProfileName,
       instanceTypes: props.instanceTypes?.map(t => t.toString()),
       subnetId: this.subnetId,
       securityGroupIds: this.securityGroups.length > 0 ? this.securityGroups.map(sg => sg.securityGroupId) : undefined,
@@ -543,14 +540,14 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     return this.nameAttribute ??= this.getResourceNameAttribute(this.cfnResource.attrName);
   }
 
-  /** Replaces the default role and profile's L1 resources by the L2 constructs, at the same paths and logical IDs. */
+  /** Replaces the default role and profile's L1 resources by the L2 constructs, keeping their logical IDs. */
   private materializeDefaultRole(): void {
     const deferred = this.deferredRole;
     if (!deferred) return;
     this.deferredRole = undefined;
-    removeDeferredInstanceRole(this);
-    this._instanceProfile = createInstanceRole(this, deferred.containerBuilds);
-    this.cfnResource.instanceProfileName = this._instanceProfile.instanceProfileName;
+    this._instanceProfile = materializeInstanceRole(this, deferred);
+    // Undefined when the constructor materializes: it then renders the L2 profile's name itself.
+    if (this.cfnResource) this.cfnResource.instanceProfileName = this._instanceProfile.instanceProfileName;
   }
 
   /**

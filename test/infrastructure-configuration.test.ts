@@ -1,4 +1,4 @@
-import { App, Aspects, Fn, Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { App, Aspects, CfnElement, Fn, Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -80,7 +80,7 @@ describe('defaults', () => {
   test('renders IMDSv2 with one hop, terminate on failure, a generated lower-case name and nothing else', () => {
     expect(icProps(template)).toEqual({
       Name: 'stack-ic-ae508675',
-      InstanceProfileName: { Ref: 'ICInstanceProfileDCF66DD7' },
+      InstanceProfileName: { Ref: 'ICInstanceProfile5135CF7E' },
       InstanceMetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
       TerminateInstanceOnFailure: true,
     });
@@ -97,7 +97,7 @@ describe('defaults', () => {
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonSSMManagedInstanceCore']] },
       ],
     });
-    template.hasResourceProperties('AWS::IAM::InstanceProfile', { Roles: [{ Ref: 'ICInstanceRoleAC4B47D6' }] });
+    template.hasResourceProperties('AWS::IAM::InstanceProfile', { Roles: [{ Ref: 'ICInstanceRoleC03E14AF' }] });
     template.resourceCountIs('AWS::IAM::Policy', 0);
   });
 
@@ -107,7 +107,7 @@ describe('defaults', () => {
     expect(ic.connections.securityGroups).toEqual([]);
     expect(ic.subnetId).toBeUndefined();
     expect(ic.role).toBeDefined();
-    expect(stack.resolve(ic.role!.roleName)).toEqual({ Ref: 'ICInstanceRoleAC4B47D6' });
+    expect(stack.resolve(ic.role!.roleName)).toEqual({ Ref: 'ICInstanceRoleC03E14AF' });
     expect(ic.logBucket).toBeUndefined();
   });
 
@@ -337,22 +337,66 @@ describe('default role: plain CloudFormation resources until read', () => {
     const read = Template.fromStack(stack);
     expect(Object.keys(read.toJSON().Resources).sort())
       .toEqual([...Object.keys(unread.Resources), 'ICInstanceRoleDefaultPolicyA57B2E1F'].sort());
-    expect(stack.resolve(ic.role!.roleName)).toEqual({ Ref: 'ICInstanceRoleAC4B47D6' });
-    expect(icProps(read).InstanceProfileName).toEqual({ Ref: 'ICInstanceProfileDCF66DD7' });
-    read.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: 'ICInstanceRoleAC4B47D6' }] });
+    expect(stack.resolve(ic.role!.roleName)).toEqual({ Ref: 'ICInstanceRoleC03E14AF' });
+    expect(icProps(read).InstanceProfileName).toEqual({ Ref: 'ICInstanceProfile5135CF7E' });
+    read.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: 'ICInstanceRoleC03E14AF' }] });
   });
 
-  test('the escape hatch to the CfnRole works before and after the first read', () => {
+  test('escape hatches: the CfnRole is the child InstanceRole before the first read, the role\'s defaultChild after it', () => {
     const stack = newStack();
     const ic = new InfrastructureConfiguration(stack, 'IC');
-    const before = ic.node.findChild('InstanceRole').node.defaultChild;
+    const before = ic.node.findChild('InstanceRole');
     expect(before).toBeInstanceOf(iam.CfnRole);
-    expect(ic.role).toBeDefined();
-    const after = ic.node.findChild('InstanceRole').node.defaultChild as iam.CfnRole;
+    const after = ic.role!.node.defaultChild as iam.CfnRole;
     expect(after).toBeInstanceOf(iam.CfnRole);
     expect(after).not.toBe(before);
+    expect(ic.node.findChild('InstanceRole')).toBe(ic.role);
     after.addPropertyOverride('MaxSessionDuration', 7200);
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', { MaxSessionDuration: 7200 });
+  });
+
+  /** Synthesizes a default configuration in `makeStack`'s stack with the role unread and read; returns both templates. */
+  function bothStates(makeStack: (app: App) => Stack = app => new Stack(app, 'Stack', { env: ENV })): [Record<string, any>, Record<string, any>] {
+    return [false, true].map(read => {
+      const stack = makeStack(new App());
+      const ic = new InfrastructureConfiguration(stack, 'IC');
+      if (read) expect(ic.role).toBeDefined();
+      return Template.fromStack(stack).toJSON();
+    }) as [Record<string, any>, Record<string, any>];
+  }
+
+  test('Stack.renameLogicalId of the role and profile applies in both states, also when called after the first read', () => {
+    const [unread, read] = bothStates();
+    expect(Object.keys(read.Resources).sort()).toEqual(['IC0F96B561', 'ICInstanceProfile5135CF7E', 'ICInstanceRoleC03E14AF']);
+    expect(read).toEqual(unread);
+    const renamed = (app: App) => {
+      const stack = new Stack(app, 'Stack', { env: ENV });
+      stack.renameLogicalId('ICInstanceRoleC03E14AF', 'BuilderRole');
+      stack.renameLogicalId('ICInstanceProfile5135CF7E', 'BuilderProfile');
+      return stack;
+    };
+    const [unreadRenamed, readRenamed] = bothStates(renamed);
+    expect(readRenamed).toEqual(unreadRenamed);
+    expect(Object.keys(readRenamed.Resources).sort()).toEqual(['BuilderProfile', 'BuilderRole', 'IC0F96B561']);
+    expect(readRenamed.Resources.BuilderProfile.Properties.Roles).toEqual([{ Ref: 'BuilderRole' }]);
+
+    // A rename registered after the L2s were swapped in still applies: the ID is allocated at synthesis.
+    const stack = newStack();
+    const ic = new InfrastructureConfiguration(stack, 'IC');
+    expect(stack.resolve(ic.role!.roleName)).toEqual({ Ref: 'ICInstanceRoleC03E14AF' });
+    stack.renameLogicalId('ICInstanceRoleC03E14AF', 'LateRole');
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::InstanceProfile', { Roles: [{ Ref: 'LateRole' }] });
+  });
+
+  test('a custom allocateLogicalId gets the same element path in both states', () => {
+    class PathIds extends Stack {
+      protected allocateLogicalId(element: CfnElement): string {
+        return element.node.path.replace(/[^A-Za-z0-9]/g, '');
+      }
+    }
+    const [unread, read] = bothStates(app => new PathIds(app, 'PathIds', { env: ENV }));
+    expect(read).toEqual(unread);
+    expect(Object.keys(unread.Resources).sort()).toEqual(['PathIdsICInstanceProfile', 'PathIdsICInstanceRole', 'PathIdsICResource']);
   });
 
   test('an aspect may read the role: the L2 it gets is synthesized with what the aspect adds', () => {
@@ -380,11 +424,24 @@ describe('default role: plain CloudFormation resources until read', () => {
     template.hasResourceProperties('AWS::IAM::InstanceProfile', { Roles: ['precreated-builder'] });
   });
 
-  test('logging needs the role at construction, so it starts as an L2', () => {
+  test('logging needs the role at construction, so it starts as an L2, with the logical IDs of the default', () => {
     const stack = newStack();
     const ic = new InfrastructureConfiguration(stack, 'IC', { logging: { s3Bucket: s3.Bucket.fromBucketName(stack, 'B', 'logs') } });
     expect(ic.node.findChild('InstanceRole')).toBeInstanceOf(iam.Role);
+    // Turning logging on later updates the role; it does not replace it.
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    expect(resources.ICInstanceRoleC03E14AF.Type).toBe('AWS::IAM::Role');
+    expect(resources.ICInstanceProfile5135CF7E.Properties.Roles).toEqual([{ Ref: 'ICInstanceRoleC03E14AF' }]);
   });
+
+  test('with iam.Role.customizeRoles that only reports, the role keeps the logical ID of the default', () => {
+    const stack = newStack();
+    iam.Role.customizeRoles(stack, { preventSynthesis: false });
+    const ic = new InfrastructureConfiguration(stack, 'IC');
+    expect(ic.node.findChild('InstanceRole')).toBeInstanceOf(iam.Role);
+    expect(Template.fromStack(stack).toJSON().Resources.ICInstanceRoleC03E14AF.Type).toBe('AWS::IAM::Role');
+  });
+
 });
 
 describe('S3 logging grant', () => {
