@@ -8,6 +8,10 @@
  *   `iam.CfnRole`, `iam.CfnInstanceProfile`), written to produce the same resources and properties as ours.
  * - `alpha`: `@aws-cdk/aws-imagebuilder-alpha` (a devDependency used only here and in tests).
  * - `ours`: this library (`../src`).
+ * - `nested`: the L1 stack at the construct paths of ours (each configuration's resources under a plain `Construct`:
+ *   `Dist0/Resource`, `Infra0/Resource`, `Infra0/InstanceRole`, `Infra0/InstanceProfile`), so with ours' logical IDs and
+ *   byte-identical template. Not a target: the part of the gap to L1 that is aws-cdk-lib's cost of nested construct
+ *   paths (logical-ID hashing, deeper trees), which any L2 library pays; ours / nested is what this library adds.
  * - `floor`: the L1 stack, except that each role and instance profile is the L2 `iam.Role` + `iam.InstanceProfile`
  *   that ours (and alpha) create. Not a target: it shows how much of the gap to L1 is aws-cdk-lib's own L2 IAM cost,
  *   which no library that hands users an `iam.IRole` can avoid.
@@ -30,12 +34,13 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ib from 'aws-cdk-lib/aws-imagebuilder';
+import { Construct } from 'constructs';
 
 export const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-2'];
 export const TARGET_ACCOUNT = '111111111111';
 export const LAUNCH_ACCOUNT = '222222222222';
 
-export type Variant = 'l1' | 'alpha' | 'ours' | 'floor';
+export type Variant = 'l1' | 'alpha' | 'ours' | 'nested' | 'floor';
 
 export interface BenchSize {
   readonly distributions: number;
@@ -49,10 +54,24 @@ const amiName = (i: number) => `ami-${i}-{{ imagebuilder:buildDate }}`;
 const tags = (i: number) => ({ Team: 'platform', Index: String(i) });
 
 function buildL1(stack: Stack, size: BenchSize): void {
+  const suffix = { '': '', 'InstanceRole': 'Role', 'InstanceProfile': 'Profile' };
+  buildCfn(stack, size, (id) => ({ scope: stack, id: (child) => `${id}${suffix[child]}` }));
+}
+
+/** The L1 stack at ours' construct paths: `Infra0/Resource`, `Infra0/InstanceRole`... (see `nested` above). */
+function buildNested(stack: Stack, size: BenchSize): void {
+  buildCfn(stack, size, (id) => ({ scope: new Construct(stack, id), id: (child) => child || 'Resource' }));
+}
+
+/** Where the L1 resources of one configuration go: under `scope`, with the ids `id('')`, `id('InstanceRole')`... */
+type Placement = (configurationId: string) => { scope: Construct; id: (child: '' | 'InstanceRole' | 'InstanceProfile') => string };
+
+function buildCfn(stack: Stack, size: BenchSize, place: Placement): void {
   const managed = ['EC2InstanceProfileForImageBuilder', 'AmazonSSMManagedInstanceCore'].map((p) =>
     stack.formatArn({ service: 'iam', region: '', account: 'aws', resource: 'policy', resourceName: p }));
   for (let i = 0; i < size.infrastructures; i++) {
-    const role = new iam.CfnRole(stack, `Infra${i}Role`, {
+    const { scope, id } = place(`Infra${i}`);
+    const role = new iam.CfnRole(scope, id('InstanceRole'), {
       assumeRolePolicyDocument: {
         Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' } }],
         Version: '2012-10-17',
@@ -60,8 +79,8 @@ function buildL1(stack: Stack, size: BenchSize): void {
       description: 'EC2 Image Builder build and test instances',
       managedPolicyArns: managed,
     });
-    const profile = new iam.CfnInstanceProfile(stack, `Infra${i}Profile`, { roles: [role.ref] });
-    new ib.CfnInfrastructureConfiguration(stack, `Infra${i}`, {
+    const profile = new iam.CfnInstanceProfile(scope, id('InstanceProfile'), { roles: [role.ref] });
+    new ib.CfnInfrastructureConfiguration(scope, id(''), {
       name: `infra-${i}`,
       instanceProfileName: profile.ref,
       instanceMetadataOptions: { httpPutResponseHopLimit: 1, httpTokens: 'required' },
@@ -69,7 +88,8 @@ function buildL1(stack: Stack, size: BenchSize): void {
     });
   }
   for (let i = 0; i < size.distributions; i++) {
-    new ib.CfnDistributionConfiguration(stack, `Dist${i}`, {
+    const { scope, id } = place(`Dist${i}`);
+    new ib.CfnDistributionConfiguration(scope, id(''), {
       name: `dist-${i}`,
       distributions: REGIONS.slice(0, size.regions).map((region) => ({
         region,
@@ -154,7 +174,9 @@ function buildOurs(stack: Stack, size: BenchSize): void {
   }
 }
 
-const BUILDERS: Record<Variant, (stack: Stack, size: BenchSize) => void> = { l1: buildL1, alpha: buildAlpha, ours: buildOurs, floor: buildFloor };
+const BUILDERS: Record<Variant, (stack: Stack, size: BenchSize) => void> = {
+  l1: buildL1, alpha: buildAlpha, ours: buildOurs, nested: buildNested, floor: buildFloor,
+};
 
 /** One measurement: build + synth in a fresh App, returning milliseconds, template bytes and resource counts. */
 export function measure(variant: Variant, size: BenchSize = FULL_SIZE) {
@@ -205,7 +227,7 @@ export function runSynthBench(
   const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
   const loadBefore = load();
   try {
-    const variants: Variant[] = ['l1', 'alpha', 'ours', 'floor'];
+    const variants: Variant[] = ['l1', 'alpha', 'ours', 'nested', 'floor'];
     const available: Variant[] = [];
     const info: Partial<Record<Variant, ReturnType<typeof measure>>> = {};
     for (const v of variants) {
@@ -275,6 +297,14 @@ export function runSynthBench(
     if (by.alpha && by.l1) {
       process.stdout.write(`alpha / L1   : synth time ${(by.alpha.medianMs / by.l1.medianMs).toFixed(2)}x, cpu ${cpuRatio('alpha', 'l1')},`
         + ` template bytes ${(by.alpha.fileBytes / by.l1.fileBytes).toFixed(3)}x\n`);
+    }
+    if (by.nested && by.l1 && by.ours) {
+      ratios.timeNestedOverL1 = by.nested.medianMs / by.l1.medianMs;
+      ratios.timeOursOverNested = by.ours.medianMs / by.nested.medianMs;
+      process.stdout.write(`nested / L1  : synth time ${ratios.timeNestedOverL1.toFixed(2)}x, cpu ${cpuRatio('nested', 'l1')}`
+        + ' (the same L1 resources at the construct paths of ours: aws-cdk-lib\'s cost of nesting)\n');
+      process.stdout.write(`ours / nested: synth time ${ratios.timeOursOverNested.toFixed(2)}x, cpu ${cpuRatio('ours', 'nested')}`
+        + ' (what this library adds to an identical template and tree shape)\n');
     }
     if (by.floor && by.l1) {
       ratios.timeFloorOverL1 = by.floor.medianMs / by.l1.medianMs;

@@ -379,13 +379,17 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
   public readonly securityGroups: ec2.ISecurityGroup[];
 
   /** The network connections of build and test instances, to open ports from or to them. */
-  public readonly connections: ec2.Connections;
+  public get connections(): ec2.Connections {
+    // Created on first use: most configurations never open a port, and it is about 1.5% of bench/synth.ts.
+    return this._connections ??= new ec2.Connections({ securityGroups: this.securityGroups });
+  }
 
   /** The ID of the subnet build and test instances run in; undefined outside a VPC. */
   public readonly subnetId?: string;
 
   private readonly cfnResource: CfnInfrastructureConfiguration;
   private _instanceProfile?: iam.IInstanceProfile;
+  private _connections?: ec2.Connections;
   /** Set while the default role and instance profile are L1 resources. */
   private deferredRole?: DeferredInstanceRole;
   private arnAttribute?: string;
@@ -421,7 +425,6 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
       description: 'EC2 Image Builder build and test instances: no inbound rules',
       allowAllOutbound: true,
     })] : []);
-    this.connections = new ec2.Connections({ securityGroups: this.securityGroups });
 
     // Logging: the instances write their logs under the prefix, and nowhere else.
     this.logBucket = props.logging?.s3Bucket;

@@ -105,6 +105,7 @@ describe('defaults', () => {
     template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
     expect(ic.securityGroups).toEqual([]);
     expect(ic.connections.securityGroups).toEqual([]);
+    expect(ic.connections).toBe(ic.connections);
     expect(ic.subnetId).toBeUndefined();
     expect(ic.role).toBeDefined();
     expect(stack.resolve(ic.role!.roleName)).toEqual({ Ref: 'ICInstanceRoleC03E14AF' });
