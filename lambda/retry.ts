@@ -23,8 +23,12 @@ const RETRYABLE_NAMES = new Set([
 
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
 
-/** How services say that the session token of the request's credentials has expired (SSM, EC2: ExpiredToken). */
-const EXPIRED_TOKEN_NAMES = new Set(['ExpiredToken', 'ExpiredTokenException']);
+/**
+ * How services say that the session token of the request's credentials has expired (SSM, EC2: ExpiredToken). EC2
+ * also answers RequestExpired for expired temporary credentials, as for a stale signature date: a new request with
+ * fresh credentials cures both.
+ */
+const EXPIRED_TOKEN_NAMES = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired']);
 
 /**
  * Time kept back from the end of the invocation: for the answer to CloudFormation (the Provider framework sends it

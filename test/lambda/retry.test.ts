@@ -168,7 +168,7 @@ describe('the invocation\'s deadline', () => {
 });
 
 describe('ExpiredToken', () => {
-  test.each(['ExpiredToken', 'ExpiredTokenException'])('%s is recognised by name or code; other errors are not', (name) => {
+  test.each(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired'])('%s is recognised by name or code; other errors are not', (name) => {
     expect(isExpiredToken(err(name, 400))).toBe(true);
     expect(isExpiredToken(Object.assign(new Error('x'), { code: name }))).toBe(true);
     expect(isExpiredToken(err('AccessDenied', 403))).toBe(false);
