@@ -442,7 +442,6 @@ describe('default role: plain CloudFormation resources until read', () => {
     expect(ic.node.findChild('InstanceRole')).toBeInstanceOf(iam.Role);
     expect(Template.fromStack(stack).toJSON().Resources.ICInstanceRoleC03E14AF.Type).toBe('AWS::IAM::Role');
   });
-
 });
 
 describe('S3 logging grant', () => {
