@@ -140,6 +140,21 @@ project.addTask('integ:update', {
 });
 project.testTask.spawn(integSnapshot);
 
+// A third validator, cfn-lint, over every template the jest run synthesized (jest-setup collects them when
+// CFN_LINT_TEMPLATES is set) and the integ snapshots. It is a PyPI tool: where it is missing, the step says so and passes.
+const cfnLintReset = project.addTask('cfn-lint:reset', {
+  description: 'Empty the collection of templates that cfn-lint checks after the jest run',
+  exec: 'ts-node --project test/tsconfig.json scripts/cfn-lint.ts --reset',
+});
+const cfnLint = project.addTask('cfn-lint', {
+  description: 'Lint the templates the tests synthesized and the integ snapshots with cfn-lint (see scripts/cfn-lint.ts)',
+  exec: 'ts-node --project test/tsconfig.json scripts/cfn-lint.ts',
+});
+project.testTask.env('CFN_LINT_TEMPLATES', 'test/.cfn-lint');
+project.gitignore.addPatterns('/test/.cfn-lint/');
+project.testTask.prependSpawn(cfnLintReset);
+project.testTask.spawn(cfnLint);
+
 // The build packages JavaScript only: Maven Central, PyPI and NuGet are unreachable here, and the Python bindings are
 // checked by check:python instead. Releases run package-all. The tarball is then installed into a new app and
 // synthesized, which proves that the handler bundle ships in the npm package.

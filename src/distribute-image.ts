@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { AmiDistribution, DistributionConfiguration, IDistributionConfiguration } from './distribution-configuration';
+import { ssmParameterName } from './private/distribution-render';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, DistributeImageAttributes, DistributeImageResourceProperties } from './private/handler-contract';
 import { acknowledgeNag, acknowledgeWildcardResource } from './private/nag';
 import { ImageBuilderProvider, MAX_TOTAL_TIMEOUT } from './private/provider';
@@ -290,7 +291,7 @@ export class DistributeImage extends Construct {
         // accounts are written through the cross-account distribution role there.
         for (const output of distribution.ssmParameters ?? []) {
           if (output.accountId !== undefined && output.accountId !== stack.account) continue;
-          const name = output.parameter.parameterName;
+          const name = ssmParameterName(output);
           role.addToPrincipalPolicy(new iam.PolicyStatement({
             actions: ['ssm:GetParameter', 'ssm:PutParameter'],
             resources: [stack.formatArn({

@@ -10,6 +10,7 @@ import {
 } from './private/distribution-validation';
 import { PatchDocument, RegionPatch } from './private/handler-contract';
 import { PatchResource } from './private/patch-resource';
+import { warnDeployTimeSsmParameters } from './private/ssm-parameter-import';
 import { addValidation, validateAccountIds, validateRegion, ValidationErrors } from './private/validation';
 
 /**
@@ -88,6 +89,7 @@ export class DistributionConfigurationPatch extends Construct {
    */
   public addAmiDistribution(distribution: AmiDistribution): void {
     this.amiDistributions.push(distribution);
+    warnDeployTimeSsmParameters(this, `amiDistributions[${this.amiDistributions.length - 1}]`, distribution);
   }
 
   /**

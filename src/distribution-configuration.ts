@@ -17,6 +17,7 @@ import {
 } from './private/distribution-validation';
 import { acknowledgeWildcardResource } from './private/nag';
 import { PatchResource } from './private/patch-resource';
+import { warnDeployTimeSsmParameters } from './private/ssm-parameter-import';
 import { addValidation, arnResourceName, splitImportedArn, validateLength, validateRenderedTags } from './private/validation';
 
 /**
@@ -167,10 +168,29 @@ export interface FastLaunchConfiguration {
  */
 export interface SsmParameterDistribution {
   /**
-   * The parameter. Only its name is used; Image Builder creates the parameter in the distribution Region (and
-   * account) if it does not exist yet.
+   * The name of the parameter, for example `/golden/linux/latest`. Image Builder creates the parameter in the
+   * distribution's Region (and account) if it does not exist yet, and updates it otherwise.
+   *
+   * Give exactly one of `parameterName` and `parameter`. Prefer `parameterName` for a parameter that Image Builder
+   * creates: see `parameter` for why.
+   *
+   * @default - the name of `parameter`
    */
-  readonly parameter: ssm.IStringParameter;
+  readonly parameterName?: string;
+
+  /**
+   * The parameter. Only its name is used.
+   *
+   * Beware of `ssm.StringParameter.fromStringParameterName()`, `fromStringParameterArn()` and
+   * `fromStringParameterAttributes()` without `version` or `forceDynamicReference`: they add a CloudFormation parameter
+   * of type `AWS::SSM::Parameter::Value<String>` that CloudFormation resolves on every deployment, in this stack's
+   * account and Region, and the deployment fails while the parameter does not exist there. A parameter Image Builder
+   * creates (or one in another account) usually does not, so the library warns at synth about such an import; give
+   * its name in `parameterName` instead.
+   *
+   * @default - `parameterName` is used
+   */
+  readonly parameter?: ssm.IStringParameter;
 
   /**
    * The account that owns the parameter. It must be one of the distribution's `targetAccountIds` when those are set.
@@ -548,6 +568,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
         `amiDistributions[${this.amiDistributions.length - 1}].launchPermission.isPublicUserGroup makes the AMI ` +
         'public: every AWS account can launch it. Make sure it contains no credentials, secrets or proprietary data.');
     }
+    warnDeployTimeSsmParameters(this, `amiDistributions[${this.amiDistributions.length - 1}]`, distribution);
     if (distribution.s3Export) {
       grantS3Export(distribution.s3Export);
       this._onS3Export();

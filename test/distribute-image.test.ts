@@ -241,11 +241,11 @@ describe('DistributeImage', () => {
 
   test('the created execution role may write the SSM output parameters of this account, in their Region', () => {
     const s = stack();
-    const output = ssm.StringParameter.fromStringParameterName(s, 'Out', '/golden/latest');
+    const output = new ssm.StringParameter(s, 'Out', { parameterName: '/golden/owned', stringValue: 'ami-12345678' });
     const config = new DistributionConfiguration(s, 'Config', {
       amiDistributions: [
-        { amiName: 'golden-x', ssmParameters: [{ parameter: output }] },
-        { region: 'eu-west-1', amiName: 'golden-x', targetAccountIds: ['222222222222'], ssmParameters: [{ parameter: output, accountId: '222222222222' }] },
+        { amiName: 'golden-x', ssmParameters: [{ parameterName: '/golden/latest' }, { parameter: output }] },
+        { region: 'eu-west-1', amiName: 'golden-x', targetAccountIds: ['222222222222'], ssmParameters: [{ parameterName: '/golden/latest', accountId: '222222222222' }] },
       ],
     });
     const d = new DistributeImage(s, 'D', { source: DistributeImageSource.fromAmiId('ami-12345678'), distributionConfiguration: config });
@@ -256,9 +256,11 @@ describe('DistributeImage', () => {
       .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
       .filter((st: any) => JSON.stringify(st.Action).includes('ssm:'));
     // This account's parameter in us-east-1 only; the other account's is written through its cross-account role.
-    expect(statements).toHaveLength(1);
-    expect(statements[0].Action).toEqual(['ssm:GetParameter', 'ssm:PutParameter']);
+    expect(statements).toHaveLength(2);
+    expect(statements.map((st: any) => st.Action)).toEqual([['ssm:GetParameter', 'ssm:PutParameter'], ['ssm:GetParameter', 'ssm:PutParameter']]);
     expect(JSON.stringify(statements[0].Resource)).toContain(':ssm:us-east-1:111111111111:parameter/golden/latest"');
+    // A parameter of this stack: its name is a Ref.
+    expect(JSON.stringify(statements[1].Resource)).toContain(`:ssm:us-east-1:111111111111:parameter/",{"Ref":"${s.getLogicalId(output.node.defaultChild as ssm.CfnParameter)}"}`);
   });
 
   test('AMI attributes need a literal Region and account (they are part of the Fn::GetAtt name)', () => {

@@ -1,8 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { DiskImageFormat, DistributionConfiguration, DistributionConfigurationPatch } from '../src';
 
 const ARN = 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/shared';
@@ -157,4 +158,17 @@ describe('validation', () => {
     expect(message).toMatch(/regions\.moon-1\.region: "moon-1" is invalid; must be an AWS Region name/);
     expect(message).toMatch(/regions\.us-west-2\.launchPermissions\[0\]\.accountIds\[0\]: "abc" is invalid/);
   });
+});
+
+test('SSM outputs: parameterName is sent as the API\'s parameterName; an import resolved at deployment is warned about', () => {
+  const { stack, config } = setup();
+  const imported = ssm.StringParameter.fromStringParameterName(stack, 'Imported', '/golden/imported');
+  const patch = new DistributionConfigurationPatch(stack, 'Patch', { distributionConfiguration: config });
+  patch.addAmiDistribution({ region: 'eu-west-1', amiName: 'golden-{{ imagebuilder:buildDate }}', ssmParameters: [{ parameterName: '/golden/named' }] });
+  patch.addAmiDistribution({ region: 'eu-west-2', amiName: 'golden-{{ imagebuilder:buildDate }}', ssmParameters: [{ parameter: imported, accountId: '111111111111' }] });
+  expect(JSON.stringify(patchOf(stack))).toContain('"ssmParameterConfigurations":[{"parameterName":"/golden/named","dataType":"aws:ec2:image"}]');
+  const warnings = Annotations.fromStack(stack).findWarning('/Stack/Patch', Match.stringLikeRegexp('ssmParameterResolvedAtDeployment'));
+  expect(warnings.map(w => String(w.entry.data))).toEqual([
+    expect.stringMatching(/^amiDistributions\[1\]\.ssmParameters\[0\]\.parameter: the import of "\/golden\/imported" added the CloudFormation parameter Stack\/Imported\.Parameter,/),
+  ]);
 });

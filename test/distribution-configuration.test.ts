@@ -115,7 +115,7 @@ describe('CloudFormation rendering', () => {
         ],
         ssmParameters: [
           { parameter, accountId: '222222222222' },
-          { parameter, dataType: ssm.ParameterDataType.TEXT },
+          { parameterName: '/images/golden/text', dataType: ssm.ParameterDataType.TEXT },
         ],
       }],
     });
@@ -140,7 +140,7 @@ describe('CloudFormation rendering', () => {
     ]);
     expect(distribution.SsmParameterConfigurations).toEqual([
       { ParameterName: '/images/golden/latest', AmiAccountId: '222222222222', DataType: 'aws:ec2:image' },
-      { ParameterName: '/images/golden/latest', DataType: 'text' },
+      { ParameterName: '/images/golden/text', DataType: 'text' },
     ]);
   });
 
@@ -737,6 +737,60 @@ describe('validation', () => {
     expect(message).toContain('must be 1 to 1011 characters long (got 1012)');
   });
 
+  test('SSM parameters: exactly one of parameterName and parameter, name pattern', () => {
+    const stack = newStack();
+    const parameter = new ssm.StringParameter(stack, 'P', { parameterName: '/ami/latest', stringValue: 'ami-12345678' });
+    new DistributionConfiguration(stack, 'Dist', {
+      amiDistributions: [{
+        amiName: 'img-a',
+        ssmParameters: [
+          {},
+          { parameterName: '/ami/latest', parameter },
+          { parameterName: '/ami/bad name!' },
+          { parameterName: '' },
+          { parameterName: Lazy.string({ produce: () => '/ami/from-a-token' }) },
+          { parameterName: '/ami/ok_1.2-3' },
+        ],
+      }],
+    });
+    const message = errorsOf(stack);
+    expect(message).toContain("amiDistributions[0].ssmParameters[0]: give the parameter's name in parameterName (or the parameter in parameter)");
+    expect(message).toContain('amiDistributions[0].ssmParameters[1]: give parameterName or parameter, not both');
+    expect(message).toContain('amiDistributions[0].ssmParameters[2].parameterName: "/ami/bad name!" is invalid; must contain only letters, digits, "_", ".", "-" and "/"');
+    expect(message).toContain('amiDistributions[0].ssmParameters[3].parameterName: "" is invalid; must be 1 to 1011 characters long (got 0)');
+    expect(message).not.toContain('ssmParameters[4]');
+    expect(message).not.toContain('ssmParameters[5]');
+  });
+
+  test('SSM parameters: an import that CloudFormation resolves at deployment is warned about; a name, an owned parameter or a dynamic reference is not', () => {
+    const stack = newStack();
+    const byName = ssm.StringParameter.fromStringParameterName(stack, 'ByName', '/golden/by-name');
+    const byArn = ssm.StringParameter.fromStringParameterArn(stack, 'ByArn', `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/golden/by-arn`);
+    const dynamic = ssm.StringParameter.fromStringParameterAttributes(stack, 'Dynamic', { parameterName: '/golden/dynamic', forceDynamicReference: true });
+    const owned = new ssm.StringParameter(stack, 'Owned', { parameterName: '/golden/owned', stringValue: 'ami-12345678' });
+    const config = new DistributionConfiguration(stack, 'Dist', {
+      amiDistributions: [{
+        amiName: 'img-a',
+        ssmParameters: [{ parameter: byName }, { parameterName: '/golden/name' }, { parameter: dynamic }, { parameter: owned }],
+      }],
+    });
+    config.addAmiDistribution({ region: 'eu-west-1', amiName: 'img-a', ssmParameters: [{ parameterName: '/golden/name' }, { parameter: byArn }] });
+    const warnings = Annotations.fromStack(stack).findWarning('/Stack/Dist', Match.anyValue()).map(w => String(w.entry.data));
+    expect(warnings.filter(w => w.includes('ssmParameterResolvedAtDeployment'))).toEqual([
+      'amiDistributions[0].ssmParameters[0].parameter: the import of "/golden/by-name" added the CloudFormation parameter '
+      + 'Stack/ByName.Parameter, which CloudFormation resolves on every deployment in this stack\'s account and Region: the '
+      + 'deployment fails while the SSM parameter does not exist there. Image Builder only needs the name: give '
+      + 'parameterName: "/golden/by-name" instead of parameter. [ack: cdk-imagebuilder-distribution:ssmParameterResolvedAtDeployment]',
+      // aws-cdk-lib's fromStringParameterArn keeps only the last segment of a hierarchical name as parameterName.
+      expect.stringMatching(/^amiDistributions\[1\]\.ssmParameters\[1\]\.parameter: the import of "\/golden\/by-arn" added the CloudFormation parameter Stack\/ByArn\.Parameter,.* give parameterName: "\/golden\/by-arn" instead of parameter \(the import's parameterName, which would be written, is "by-arn"\)\. \[ack/),
+    ]);
+    const names = distributions(stack).map((d: any) => d.SsmParameterConfigurations.map((p: any) => p.ParameterName));
+    expect(names).toEqual([
+      ['/golden/by-name', '/golden/name', '/golden/dynamic', { Ref: stack.getLogicalId(owned.node.defaultChild as ssm.CfnParameter) }],
+      ['/golden/name', 'by-arn'],
+    ]);
+  });
+
   test('S3 export prefix', () => {
     const stack = newStack();
     new DistributionConfiguration(stack, 'Dist', {
@@ -852,7 +906,6 @@ describe('snapshot', () => {
     const euKey = kms.Key.fromKeyArn(stack, 'EuKey', `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${KEY_ID}`);
     const key = new kms.Key(stack, 'Key');
     const template = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'Template', { launchTemplateId: 'lt-0123456789abcdef0', versionNumber: '1' });
-    const parameter = ssm.StringParameter.fromStringParameterName(stack, 'Latest', '/golden/windows/latest');
     const repository = ecr.Repository.fromRepositoryName(stack, 'Repo', 'golden/base');
     const shared: Partial<AmiDistribution> = {
       amiName: 'golden-windows-{{ imagebuilder:buildDate }}',
@@ -870,7 +923,7 @@ describe('snapshot', () => {
           launchPermission: { organizationalUnitArns: ['arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-ab12-cdef3456'] },
           launchTemplates: [{ launchTemplate: template, accountId: '222222222222', setDefaultVersion: true }],
           fastLaunchConfigurations: [{ accountId: '222222222222', maxParallelLaunches: 10, targetSnapshotCount: 5, launchTemplate: template }],
-          ssmParameters: [{ parameter, accountId: '222222222222' }],
+          ssmParameters: [{ parameterName: '/golden/windows/latest', accountId: '222222222222' }],
         },
         {
           ...shared,

@@ -147,10 +147,15 @@ export function renderApiFastLaunch(config: FastLaunchConfiguration): ApiFastLau
   });
 }
 
+/** The name of an SSM output parameter: `parameterName`, or the name of `parameter` (validation requires one). */
+export function ssmParameterName(config: SsmParameterDistribution): string {
+  return config.parameterName ?? config.parameter?.parameterName ?? '';
+}
+
 export function renderApiSsmParameter(config: SsmParameterDistribution): ApiSsmParameterConfiguration {
   return compact({
     amiAccountId: config.accountId,
-    parameterName: config.parameter.parameterName,
+    parameterName: ssmParameterName(config),
     dataType: config.dataType ?? 'aws:ec2:image',
   });
 }

@@ -60,6 +60,7 @@ export const MIN_PARALLEL_LAUNCHES = 6;
 const MAX_TARGET_RESOURCE_COUNT = 10000;
 // SsmParameterName: 1-1011.
 const MAX_SSM_PARAMETER_NAME = 1011;
+export const SSM_PARAMETER_NAME_PATTERN = /^[a-zA-Z0-9_.\-/]+$/;
 
 /** What the validation of one AMI distribution needs to know about its surroundings. */
 export interface AmiDistributionContext {
@@ -179,7 +180,16 @@ export function validateFastLaunch(errors: ValidationErrors, path: string, confi
 }
 
 export function validateSsmParameter(errors: ValidationErrors, path: string, config: SsmParameterDistribution, targetAccountIds?: string[]): void {
-  validateLength(errors, `${path}.parameter.parameterName`, config.parameter.parameterName, 1, MAX_SSM_PARAMETER_NAME);
+  if ((config.parameterName === undefined) === (config.parameter === undefined)) {
+    errors.addMessage(path, config.parameterName === undefined
+      ? 'give the parameter\'s name in parameterName (or the parameter in parameter)'
+      : 'give parameterName or parameter, not both');
+  }
+  const [namePath, name] = config.parameterName !== undefined
+    ? [`${path}.parameterName`, config.parameterName]
+    : [`${path}.parameter.parameterName`, config.parameter?.parameterName];
+  validateLength(errors, namePath, name, 1, MAX_SSM_PARAMETER_NAME);
+  validatePattern(errors, namePath, name, SSM_PARAMETER_NAME_PATTERN, 'must contain only letters, digits, "_", ".", "-" and "/"');
   validateAccountId(errors, `${path}.accountId`, config.accountId);
   // SsmParameterConfiguration.amiAccountId: "this account must be specified in distribution settings as a target
   // account for the Region".

@@ -17,10 +17,15 @@
  * Escape hatch for a test that synthesizes an invalid template on purpose: `withoutSchemaValidation(() => ...)` switches
  * both validators off for the synthesis it wraps (the App must be synthesized inside the callback).
  *
+ * With CFN_LINT_TEMPLATES set (the test task sets it), the validated templates are also collected for a third
+ * validator, cfn-lint, which scripts/cfn-lint.ts runs after jest.
+ *
  * One CloudFormation Validate rule is acknowledged on every stack: F0001 "Resources section must exist and be
  * non-empty", because tests legitimately synthesize stacks that only import resources.
  */
-import { readFileSync } from 'fs';
+import { createHash } from 'crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { join, relative } from 'path';
 import { Stack, Stage, Validations } from 'aws-cdk-lib';
 import { assertValidTemplate, nestedTemplateFiles } from './cfn-schema';
 
@@ -66,6 +71,32 @@ export function validateAssembly(assembly: any): void {
   if (errors.length > 0) throw new Error(errors.join('\n'));
 }
 
+/**
+ * With CFN_LINT_TEMPLATES set (the test task sets it), every validated template with resources is also written to that
+ * directory, once per distinct content, for scripts/cfn-lint.ts to lint after the jest run: a third validator that
+ * needs a Python process, too slow to start per synthesis. `<hash>.origin` names the first test that synthesized it.
+ */
+function collectForCfnLint(assembly: any): void {
+  const dir = process.env.CFN_LINT_TEMPLATES;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  const templates: Array<[any, string]> = assembly.stacksRecursively
+    .map((stack: any) => [stack.template, `stack ${stack.hierarchicalId ?? stack.stackName}`]);
+  for (const file of nestedTemplateFiles(assembly.directory)) {
+    templates.push([JSON.parse(readFileSync(file, 'utf-8')), `nested stack ${relative(assembly.directory, file)}`]);
+  }
+  for (const [template, label] of templates) {
+    if (Object.keys(template?.Resources ?? {}).length === 0) continue;
+    const body = JSON.stringify(template, undefined, 1);
+    const hash = createHash('sha256').update(body).digest('hex').slice(0, 32);
+    const file = join(dir, `${hash}.json`);
+    if (existsSync(file)) continue;
+    const state = expect.getState();
+    writeFileSync(`${file}.origin`, `${relative(process.cwd(), state.testPath ?? '')} > ${state.currentTestName ?? '(outside a test)'} > ${label}\n`);
+    writeFileSync(file, body);
+  }
+}
+
 function enableCdkValidateErrors(): void {
   let ctx: Record<string, unknown> = {};
   try {
@@ -92,6 +123,7 @@ function patchStageSynth(): void {
     if (disabled === 0 && assembly && !validated.has(assembly)) {
       validateAssembly(assembly);
       validated.add(assembly);
+      collectForCfnLint(assembly);
     }
     return assembly;
   };
