@@ -218,7 +218,7 @@ const quartiles = (xs: number[]): [number, number] => {
 
 /** Runs the synth benchmark and prints the table; returns the medians for callers (bench/run.ts). */
 export function runSynthBench(
-  rounds = Number(process.env.BENCH_ROUNDS ?? 11),
+  rounds = Number(process.env.BENCH_ROUNDS ?? 21),
   size: BenchSize = FULL_SIZE,
   warmups = Number(process.env.BENCH_WARMUPS ?? 2),
 ) {
