@@ -561,7 +561,8 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     let subnets: SubnetDescription[];
     try {
       subnets = vpc.selectSubnets(selection).subnets.map(describe);
-      if (selection?.availabilityZones !== undefined && subnets.length === 0) {
+      if (subnets.length === 0 && selection !== undefined
+        && (selection.availabilityZones !== undefined || selection.subnetFilters?.some(f => zonesOfFilter(f) !== undefined))) {
         return this.selectSubnetByTokenZones(vpc, selection);
       }
     } catch (e) {
@@ -580,22 +581,33 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
    * time. When the selection found nothing and a zone on either side is a token, the zones are compared by what they
    * resolve to instead (`{ "Fn::Select": [0, { "Fn::GetAZs": "" }] }` on both sides is the same zone). If that does
    * not find a subnet either, the subnet cannot be known at synth: the exactly-one-subnet check is skipped, no subnet
-   * is chosen, and a warning says so.
+   * is chosen, and a warning says so. Zones given as `SubnetFilter.availabilityZones(...)` are compared the same way;
+   * taking those filters out and applying them afterwards selects the same subnets, because every filter of
+   * aws-cdk-lib either tests each subnet on its own or keeps the first subnet of each zone.
    */
   private selectSubnetByTokenZones(vpc: ec2.IVpc, selection: ec2.SubnetSelection): SubnetChoice {
-    const zones = selection.availabilityZones ?? [];
-    const candidates = vpc.selectSubnets({ ...selection, availabilityZones: undefined }).subnets.map(describe);
-    const tokens = zones.some(isUnresolved) || candidates.some(s => s.availabilityZone === undefined || isUnresolved(s.availabilityZone));
+    const filters = selection.subnetFilters ?? [];
+    const filterZones = filters.map(zonesOfFilter);
+    // Every constraint must hold: the selection's zones and each zone filter's.
+    const constraints = [selection.availabilityZones, ...filterZones].filter((zones): zones is string[] => zones !== undefined);
+    const candidates = vpc.selectSubnets({
+      ...selection,
+      availabilityZones: undefined,
+      subnetFilters: filters.filter((_, i) => filterZones[i] === undefined),
+    }).subnets.map(describe);
+    const tokens = constraints.some(zones => zones.some(isUnresolved))
+      || candidates.some(s => s.availabilityZone === undefined || isUnresolved(s.availabilityZone));
     if (!tokens) {
       return { explicit: true, subnets: [] };
     }
     const stack = Stack.of(this);
-    const matched = candidates.filter(s => s.availabilityZone !== undefined && zones.some(z => sameZone(stack, z, s.availabilityZone!)));
+    const matched = candidates.filter(s => s.availabilityZone !== undefined
+      && constraints.every(zones => zones.some(z => sameZone(stack, z, s.availabilityZone!))));
     if (matched.length > 0) {
       return { explicit: true, subnets: matched, selected: matched.length === 1 ? matched[0] : undefined };
     }
     Annotations.of(this).addWarningV2('cdk-imagebuilder-distribution:infrastructureSubnetUnknown',
-      'subnetSelection: its availabilityZones or the zones of the VPC\'s subnets are deploy-time values that cannot be '
+      'subnetSelection: its availabilityZones (or zone filters) or the zones of the VPC\'s subnets are deploy-time values that cannot be '
       + 'compared at synth, so no subnet was selected and SubnetId is left out (Image Builder then uses the default VPC, '
       + 'which does not match security groups of this VPC); select the subnet with `subnets: [subnet]` instead');
     return { explicit: true, subnets: [], undecided: true };
@@ -636,6 +648,15 @@ interface SubnetChoice {
   readonly error?: string;
   /** The selection involves zones that are tokens and could not be matched at synth: no subnet is known. */
   readonly undecided?: boolean;
+}
+
+/**
+ * The zones of an aws-cdk-lib `SubnetFilter.availabilityZones(...)` filter, which keeps them in a field its typings call
+ * private; undefined for any other filter.
+ */
+function zonesOfFilter(filter: ec2.SubnetFilter): string[] | undefined {
+  const zones: unknown = (filter as unknown as { availabilityZones?: unknown }).availabilityZones;
+  return Array.isArray(zones) && zones.every(z => typeof z === 'string') ? zones : undefined;
 }
 
 /** Whether two zones are the same: equal strings, or tokens that resolve to the same expression. */

@@ -927,6 +927,50 @@ describe('validation', () => {
     expect(ic.node.validate()).toEqual([]);
   });
 
+  test('a token zone in an availability-zone subnet filter selects the subnet of that zone, like availabilityZones', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const ic = new InfrastructureConfiguration(stack, 'IC', {
+      vpc,
+      subnetSelection: {
+        subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS,
+        subnetFilters: [ec2.SubnetFilter.onePerAz(), ec2.SubnetFilter.availabilityZones([Fn.select(1, Fn.getAzs())])],
+      },
+    });
+    expect(ic.node.validate()).toEqual([]);
+    expect(icProps(Template.fromStack(stack)).SubnetId).toEqual({ Ref: 'VpcPrivateSubnet2Subnet3788AAA1' });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('subnetSelection'));
+  });
+
+  test('zones of a filter and of availabilityZones must both match; a literal filter zone against token subnet zones is not rejected', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const both = new InfrastructureConfiguration(stack, 'Both', {
+      vpc,
+      subnetSelection: {
+        subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS,
+        availabilityZones: [Fn.select(0, Fn.getAzs()), Fn.select(1, Fn.getAzs())],
+        subnetFilters: [ec2.SubnetFilter.availabilityZones([Fn.select(0, Fn.getAzs())])],
+      },
+    });
+    const literal = new InfrastructureConfiguration(stack, 'Literal', {
+      vpc, subnetSelection: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, subnetFilters: [ec2.SubnetFilter.availabilityZones(['us-east-1a'])] },
+    });
+    expect(both.node.validate()).toEqual([]);
+    expect(literal.node.validate()).toEqual([]);
+    expect(stack.resolve(both.subnetId)).toEqual({ Ref: 'VpcPrivateSubnet1Subnet536B997A' });
+    expect(literal.subnetId).toBeUndefined();
+    Annotations.fromStack(stack).hasWarning('/Agnostic/Literal', Match.stringLikeRegexp('subnetSelection: .* deploy-time values'));
+  });
+
+  test('a literal filter zone that matches no literal subnet zone is still an error', () => {
+    const errors = errorsOf(stack => ({
+      vpc: twoAzVpc(stack),
+      subnetSelection: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, subnetFilters: [ec2.SubnetFilter.availabilityZones(['us-east-1z'])] },
+    }));
+    expect(errors).toEqual([expect.stringMatching(/^subnetSelection: resolves to no subnets; it must select exactly one subnet/)]);
+  });
+
   test('a subnet selection the VPC cannot resolve', () => {
     const errors = errorsOf(stack => ({ vpc: twoAzVpc(stack), subnetSelection: { subnetGroupName: 'Nope' } }));
     expect(errors).toEqual([expect.stringMatching(/^subnetSelection: cannot be resolved in the VPC: .*Nope/)]);
