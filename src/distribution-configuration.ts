@@ -633,16 +633,22 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
    */
   private renderCfnDistributions(): CfnDistributionConfiguration.DistributionProperty[] {
     const byRegion = new Map<string, { ami?: AmiDistribution; container?: ContainerDistribution }>();
+    // Duplicates are reported by validation; the first one wins here.
     for (const ami of this.amiDistributions) {
-      const entry = byRegion.get(this.regionOf(ami)) ?? {};
-      // Duplicates are reported by validation; the first one wins here.
-      byRegion.set(this.regionOf(ami), { ...entry, ami: entry.ami ?? ami });
+      const region = this.regionOf(ami);
+      const entry = byRegion.get(region);
+      if (entry) entry.ami ??= ami;
+      else byRegion.set(region, { ami });
     }
     for (const container of this.containerDistributions) {
-      const entry = byRegion.get(this.regionOf(container)) ?? {};
-      byRegion.set(this.regionOf(container), { ...entry, container: entry.container ?? container });
+      const region = this.regionOf(container);
+      const entry = byRegion.get(region);
+      if (entry) entry.container ??= container;
+      else byRegion.set(region, { container });
     }
-    return [...byRegion.entries()].map(([region, { ami, container }]) => renderCfnDistribution(renderApiDistribution(region, ami, container)));
+    const rendered: CfnDistributionConfiguration.DistributionProperty[] = [];
+    for (const [region, { ami, container }] of byRegion) rendered.push(renderCfnDistribution(renderApiDistribution(region, ami, container)));
+    return rendered;
   }
 }
 
