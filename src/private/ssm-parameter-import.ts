@@ -10,7 +10,7 @@ const SSM_PARAMETER_TYPE = 'AWS::SSM::Parameter::Value<';
  * the import (id `<id>.Parameter`, unless `version` or `forceDynamicReference` is given). CloudFormation resolves it on
  * every deployment in the stack's account and Region, and fails while that SSM parameter does not exist.
  */
-export function deployTimeParameterOf(parameter: ssm.IStringParameter): CfnParameter | undefined {
+function deployTimeParameterOf(parameter: ssm.IStringParameter): CfnParameter | undefined {
   const sibling = parameter.node.scope?.node.tryFindChild(`${parameter.node.id}.Parameter`);
   return sibling instanceof CfnParameter && sibling.type.startsWith(SSM_PARAMETER_TYPE) ? sibling : undefined;
 }
