@@ -16,6 +16,7 @@
  *   server.inject('DistributeImage', faults.slow(500));     // the next call answers normally after 500 ms
  *   server.count('DistributeImage');                         // calls received, faulted ones included
  *   server.calls;                                            // every request received, in order
+ *   server.addCheck({ request: (req) => ..., response: (req, reply) => ... }); // see ServerCheck
  *   await server.close();                                    // always, e.g. in afterAll/afterEach
  * Models of the services' state live in ./server/*.ts (e.g. server/imagebuilder.ts, server/ssm.ts, server/sts.ts).
  */
@@ -32,7 +33,7 @@ export interface ReceivedRequest {
   readonly body: any;
   /** Path without '/' for REST operations, the part of X-Amz-Target after '.' for AWS JSON ones, Action for Query. */
   readonly operation: string;
-  /** True when a fault was injected instead of calling the route. */
+  /** True when a check rejected the request or a fault was injected instead of calling the route. */
   readonly faulted: boolean;
 }
 
@@ -44,6 +45,17 @@ export interface Reply {
 }
 
 export type RouteHandler = (req: ReceivedRequest) => Reply | Promise<Reply>;
+
+/**
+ * A check every request passes through, as the real service applies it before any operation runs (e.g. the API
+ * model's constraints, IAM authorization). Checks run in the order they were added, before injected faults and routes.
+ */
+export interface ServerCheck {
+  /** Reject the request as the service would by throwing a ServiceError; anything else thrown is a test bug. */
+  readonly request?: (req: ReceivedRequest) => void | Promise<void>;
+  /** Throw (a plain Error: a bug in the fake, not a service answer) when a successful reply breaks the contract. */
+  readonly response?: (req: ReceivedRequest, reply: Reply) => void;
+}
 
 /** An error answered in the protocol's error format. */
 export class ServiceError extends Error {
@@ -90,6 +102,7 @@ export class LocalServer {
   private readonly routes = new Map<string, RouteHandler>();
   private readonly injected = new Map<string, Fault[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly checks: ServerCheck[] = [];
 
   private constructor() {
     this.server = http.createServer((req, res) => {
@@ -120,6 +133,11 @@ export class LocalServer {
   /** A Query-protocol operation (form-encoded POST with `Action=<action>`). */
   action(action: string, handler: RouteHandler): this {
     this.routes.set(`ACTION ${action}`, handler);
+    return this;
+  }
+
+  addCheck(check: ServerCheck): this {
+    this.checks.push(check);
     return this;
   }
 
@@ -168,8 +186,7 @@ export class LocalServer {
     }
     const operation = protocol === 'json' ? amzTarget!.split('.').pop()! : protocol === 'query' ? String(body.Action ?? '') : url.pathname.replace(/^\//, '');
     const key = protocol === 'json' ? `TARGET ${amzTarget}` : protocol === 'query' ? `ACTION ${operation}` : `${req.method} ${url.pathname}`;
-    const fault = this.injected.get(operation)?.shift();
-    const received: ReceivedRequest = {
+    const request = {
       method: req.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams.entries()),
@@ -177,9 +194,21 @@ export class LocalServer {
       rawBody,
       body,
       operation,
-      faulted: fault?.kind === 'error',
     };
+    let rejection: ServiceError | undefined;
+    for (const check of this.checks) {
+      try {
+        await check.request?.({ ...request, faulted: false });
+      } catch (err) {
+        if (!(err instanceof ServiceError)) throw err;
+        rejection = err;
+        break;
+      }
+    }
+    const fault = rejection ? undefined : this.injected.get(operation)?.shift();
+    const received: ReceivedRequest = { ...request, faulted: rejection !== undefined || fault?.kind === 'error' };
     this.calls.push(received);
+    if (rejection) return this.sendError(res, protocol, rejection);
 
     if (fault?.kind === 'slow') await this.delay(fault.delayMs);
     if (res.destroyed) return; // the client gave up waiting
@@ -192,6 +221,7 @@ export class LocalServer {
     }
     try {
       const reply = await handler(received);
+      for (const check of this.checks) check.response?.(received, reply);
       this.send(res, reply.status ?? 200, reply.body ?? {}, { 'content-type': CONTENT_TYPES[protocol], ...reply.headers });
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
