@@ -69,6 +69,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   gitignore: [
     '/assets/', '/cdk.out/', '/examples/cdk.out/', '/bench/results/', '/dist-python-check/',
+    // scripts/check-python.sh: the cached virtualenv (jsii runtime, constructs, aws-cdk-lib) and Python bytecode.
+    '/.python-check/', '__pycache__/',
     // integ-runner's working output; the committed snapshots are the templates and manifests, not the assets (the
     // templates name each asset by its hash, so a changed handler bundle still shows as a snapshot difference).
     '**/*.snapshot/asset.*', 'test/integ/cdk-integ.out.*',
@@ -98,7 +100,7 @@ const bundle = project.addTask('bundle:handler', {
 });
 project.preCompileTask.spawn(bundle);
 project.testTask.prependSpawn(bundle);
-project.npmignore?.addPatterns('/bench/', '/examples/', '/scripts/', '/lambda/', '/cdk.out/', '/.ci/', '/dist-python-check/', '/assets/handler.meta.json', 'cdk.json');
+project.npmignore?.addPatterns('/bench/', '/examples/', '/scripts/', '/lambda/', '/cdk.out/', '/.ci/', '/dist-python-check/', '/.python-check/', '/assets/handler.meta.json', 'cdk.json');
 
 // The example app; cdk.json lets `npx cdk synth` work from the repository root too.
 new JsonFile(project, 'cdk.json', {
@@ -117,10 +119,12 @@ project.addTask('synth:example', {
   ],
 });
 
-// jsii warnings fail the build; then the Python package is generated and checked (see scripts/check-python.sh).
+// jsii warnings fail the build; then the Python package is installed into an offline virtualenv (wheels from
+// ../shared/python, aws-cdk-lib and constructs generated from node_modules) and used: import, the Python example's
+// parity with the TypeScript example, the Python tests in test/python/ (see scripts/check-python.sh).
 project.compileTask.reset('jsii --silence-warnings=reserved-word --fail-on-warnings');
 const checkPython = project.addTask('check:python', {
-  description: 'Generate the Python package with jsii-pacmak (code only: no PyPI here) and check it',
+  description: 'Install the jsii Python package into an offline virtualenv, import it, run the Python example and tests',
   exec: 'bash scripts/check-python.sh',
   env: { PYTHON_CHECK_REUSE_JSII: '1' },
 });
