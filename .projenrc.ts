@@ -128,6 +128,15 @@ const checkPython = project.addTask('check:python', {
   exec: 'bash scripts/check-python.sh',
   env: { PYTHON_CHECK_REUSE_JSII: '1' },
 });
+// The README's TypeScript examples, compiled against the library and translated for every jsii language: jsii-pacmak
+// reads .jsii.tabl.json when it generates each package's docs (without it, they would stay TypeScript).
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile the README examples and translate them for the Python, Java, .NET and Go docs (.jsii.tabl.json)',
+  exec: 'jsii-rosetta extract',
+});
+project.gitignore.addPatterns('/.jsii.tabl.json');
+project.npmignore?.addPatterns('/.jsii.tabl.json');
+project.postCompileTask.spawn(rosetta);
 project.postCompileTask.spawn(checkPython);
 
 // integ.*.ts snapshots: checked in the test command, regenerated on purpose with integ:update.

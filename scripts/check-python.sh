@@ -9,11 +9,13 @@
 #     the dependency packages are generated from the locked npm packages in node_modules with jsii-pacmak. The
 #     virtualenv is cached in .python-check/<key>/ (git-ignored), keyed by the Python version, the wheel files, the
 #     jsii-pacmak version and every dependency's name@version, so only a change of those rebuilds it.
-#  3. jsii-pacmak generates the library's Python package into dist-python-check/ (git-ignored); every file is
-#     byte-compiled; it is installed into the virtualenv and `pip check` verifies its declared requirements.
+#  3. jsii-rosetta translates the README's examples (.jsii.tabl.json), jsii-pacmak generates the library's Python
+#     package into dist-python-check/ (git-ignored); every file is byte-compiled; it is installed into the virtualenv
+#     and `pip check` verifies its declared requirements.
 #  4. `import cdk_imagebuilder_distribution`, then the Python tests (stdlib unittest, test/python/): the Python example
 #     (examples/python/) synthesizes the same cloud assembly as the TypeScript example, aws_cdk.assertions on the
-#     constructs, validation errors as Python exceptions, and an audit of the generated Python API.
+#     constructs, validation errors as Python exceptions, the README's examples in Python, and an audit of the
+#     generated Python API.
 #
 # Usage: scripts/check-python.sh [outdir]   (default dist-python-check/). Exits non-zero on any failure.
 # PYTHON_CHECK_SKIP_TESTS=1 stops after the import.
@@ -107,7 +109,14 @@ SITE=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 cp test/python/jsii_interface_check.py "$SITE/"
 echo "import jsii_interface_check" > "$SITE/jsii_interface_check.pth"
 
-step "3/5 the library's Python package (jsii-pacmak), byte-compiled and installed"
+step "3/5 the library's Python package (jsii-rosetta, jsii-pacmak), byte-compiled and installed"
+# jsii-rosetta translates the README's TypeScript examples for the generated docs (.jsii.tabl.json beside .jsii, which
+# jsii-pacmak reads). The build's rosetta:extract task makes it; run alone, this script makes it when it is stale.
+if [ ! -f .jsii.tabl.json ] || [ .jsii -nt .jsii.tabl.json ]; then
+  npx jsii-rosetta extract || fail "jsii-rosetta could not extract the examples"
+else
+  echo "reusing .jsii.tabl.json (newer than .jsii)"
+fi
 rm -rf "$OUT"
 npx jsii-pacmak --target python --code-only --outdir "$OUT" --force
 PKG_DIR=$(find "$OUT" -type d -name cdk_imagebuilder_distribution -path '*/src/*' | head -n 1)

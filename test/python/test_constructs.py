@@ -151,9 +151,11 @@ class ValidationTest(unittest.TestCase):
             Template.from_stack(stack)
 
     def test_dicts_in_lists(self):
-        """A dict in a list is passed to the jsii kernel as written: jsii converts snake_case keys for keyword
-        arguments and struct classes only, and the kernel keeps only the keys the struct declares. So camelCase keys
-        work, and a snake_case key is dropped without a word (docs/python.md: use the struct classes in lists)."""
+        """Dicts in lists: camelCase keys work, snake_case keys are dropped (use the struct classes in lists).
+
+        A dict in a list is passed to the jsii kernel as written: jsii converts snake_case keys for keyword arguments
+        and struct classes only, and the kernel keeps only the keys the struct declares (see docs/python.md).
+        """
         stack = new_stack()
         DistributionConfiguration(stack, "CamelCase", ami_distributions=[
             {"region": "eu-west-1", "amiName": "a-{{ imagebuilder:buildDate }}", "targetAccountIds": [WORKLOADS]}])
