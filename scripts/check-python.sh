@@ -33,7 +33,8 @@ step() { printf '\n== %s (t=%ss)\n' "$1" "$(( $(date +%s) - START ))"; }
 fail() { printf '\nPYTHON CHECK FAILED: %s\n' "$1" >&2; exit 1; }
 
 command -v python3 >/dev/null || fail "python3 is not installed"
-python3 -c 'import venv, ensurepip' 2>/dev/null || fail "python3 has no venv/ensurepip module (apt-get install python3-venv)"
+python3 -c 'import venv, ensurepip' 2>/dev/null \
+  || fail "python3 has no venv/ensurepip module (apt-get install python3-venv)"
 [ -d "$WHEELS" ] && ls "$WHEELS"/jsii-*.whl >/dev/null 2>&1 \
   || fail "no jsii runtime wheel in $WHEELS (set PYTHON_WHEELS to the folder of the offline Python wheels)"
 
@@ -128,7 +129,8 @@ for f in files:
     py_compile.compile(str(f), doraise=True)
 print(f"byte-compiled {len(files)} generated file(s) without error")
 PY
-"$PY" -m pip install --quiet --disable-pip-version-check --no-index --no-deps --no-build-isolation --force-reinstall "$OUT/python" \
+"$PY" -m pip install --quiet --disable-pip-version-check --no-index --no-deps --no-build-isolation --force-reinstall \
+  "$OUT/python" \
   || fail "pip could not install the generated package"
 "$PY" -m pip check || fail "the installed packages do not satisfy the declared requirements"
 
@@ -138,7 +140,8 @@ import cdk_imagebuilder_distribution as m
 names = [n for n in m.__all__ if not n.startswith("_")]
 print("imported", m.__name__, "from", m.__file__)
 print(len(names), "public names:", ", ".join(names))
-for n in ("DistributionConfiguration", "InfrastructureConfiguration", "DistributeImage", "DistributionConfigurationPatch"):
+for n in ("DistributionConfiguration", "InfrastructureConfiguration", "DistributeImage",
+          "DistributionConfigurationPatch"):
     assert n in names, n
 ') || fail "the installed package does not import"
 

@@ -36,6 +36,7 @@ from cdk_imagebuilder_distribution import (
 SHARED_SERVICES = "222222222222"
 WORKLOADS = "333333333333"
 AMI_NAME = "golden-linux-{{ imagebuilder:buildDate }}"
+ORGANIZATIONAL_UNIT = "arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-ab12-cdefgh34"
 
 
 class GoldenImageStack(Stack):
@@ -80,7 +81,7 @@ class GoldenImageStack(Stack):
         )
 
         # Where the image goes: three Regions, two more accounts, an encrypted copy, a container image, an S3 export.
-        # Nested props are the library's struct classes; plain dicts with snake_case keys work too.
+        # Props in lists are the library's struct classes: a dict there keeps its keys as written (docs/python.md).
         distribution = DistributionConfiguration(
             self, "Distribution",
             description="Golden Linux image for all workload accounts",
@@ -90,7 +91,7 @@ class GoldenImageStack(Stack):
                     ami_tags={"team": "platform", "os": "linux"},
                     target_account_ids=[SHARED_SERVICES, WORKLOADS],
                     launch_permission=AmiLaunchPermission(
-                        organizational_unit_arns=["arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-ab12-cdefgh34"],
+                        organizational_unit_arns=[ORGANIZATIONAL_UNIT],
                     ),
                     ssm_parameters=[
                         SsmParameterDistribution(parameter=latest_ami, data_type=ssm.ParameterDataType.AWS_EC2_IMAGE),
@@ -99,11 +100,13 @@ class GoldenImageStack(Stack):
                         role=vm_import, bucket=exports, prefix="exports/", disk_image_format=DiskImageFormat.VMDK,
                     ),
                 ),
-                AmiDistribution(region="eu-west-1", ami_name=AMI_NAME, target_account_ids=[WORKLOADS], kms_key=eu_ami_key),
+                AmiDistribution(
+                    region="eu-west-1", ami_name=AMI_NAME, target_account_ids=[WORKLOADS], kms_key=eu_ami_key),
                 AmiDistribution(region="ap-southeast-2", ami_name=AMI_NAME, ami_tags={"team": "platform"}),
             ],
             container_distributions=[
-                ContainerDistribution(repository=repository, container_tags=["latest"], description="Golden container image"),
+                ContainerDistribution(
+                    repository=repository, container_tags=["latest"], description="Golden container image"),
             ],
             tags={"project": "golden-images"},
         )

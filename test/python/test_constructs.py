@@ -21,6 +21,7 @@ from cdk_imagebuilder_distribution import (
 )
 
 ACCOUNT = "111111111111"
+EU_KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 WORKLOADS = "333333333333"
 
 
@@ -43,7 +44,7 @@ class DistributionConfigurationTest(unittest.TestCase):
                         role=role, bucket=bucket, prefix="exports/", disk_image_format=DiskImageFormat.RAW),
                 ),
                 AmiDistribution(region="eu-west-1", ami_name="golden-{{ imagebuilder:buildDate }}",
-                                kms_key=kms.Key.from_key_arn(stack, "EuKey", f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab")),
+                                kms_key=kms.Key.from_key_arn(stack, "EuKey", EU_KEY_ARN)),
             ],
         )
 
@@ -61,7 +62,7 @@ class DistributionConfigurationTest(unittest.TestCase):
                 Match.object_like({
                     "Region": "eu-west-1",
                     "AmiDistributionConfiguration": Match.object_like(
-                        {"KmsKeyId": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"}),
+                        {"KmsKeyId": EU_KEY_ARN}),
                 }),
             ],
         })
@@ -104,7 +105,8 @@ class InfrastructureConfigurationTest(unittest.TestCase):
 
 class DistributeImageTest(unittest.TestCase):
     def test_source_factories_and_ami_ids(self):
-        self.assertEqual(DistributeImageSource.from_ami_id("ami-0123456789abcdef0").type, DistributeImageSourceType.AMI_ID)
+        self.assertEqual(DistributeImageSource.from_ami_id("ami-0123456789abcdef0").type,
+                         DistributeImageSourceType.AMI_ID)
         stack = new_stack()
         parameter = ssm.StringParameter(stack, "Latest", string_value="ami-0123456789abcdef0",
                                         data_type=ssm.ParameterDataType.AWS_EC2_IMAGE)
@@ -172,7 +174,8 @@ class ValidationTest(unittest.TestCase):
 
         # When nothing but snake_case keys are given, the library's validation notices the empty distribution.
         stack = new_stack()
-        DistributionConfiguration(stack, "OnlySnakeCase", ami_distributions=[{"ami_name": "a-{{ imagebuilder:buildDate }}"}])
+        DistributionConfiguration(stack, "OnlySnakeCase",
+                                  ami_distributions=[{"ami_name": "a-{{ imagebuilder:buildDate }}"}])
         with self.assertRaisesRegex(RuntimeError, r"amiDistributions\[0\]: sets nothing but the Region"):
             Template.from_stack(stack)
 

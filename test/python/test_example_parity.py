@@ -1,13 +1,14 @@
 """The Python example (examples/python/) synthesizes the same cloud assembly as the TypeScript example (examples/).
 
 Both apps are synthesized here, at test time, into temporary folders (CDK_OUTDIR), so a change of either example is
-compared as it is now. Compared exactly: the stack template, the asset manifest, the cloud assembly manifest, the set
-of files and the asset folders (same hashes, same handler bundle). Compared without stack traces (`trace` and `stackTraces` fields,
-`aws:cdk:creationStack` entries): the stack metadata and the validation report. Their annotations (warnings, their
-acknowledgements, logical IDs) must be the same; a trace lists the stack frames of the language that created the
-construct, so it cannot be. Not compared: tree.json, whose construct info
-names the jsii type of each construct in Python but not in the TypeScript example (it imports ../src, not the jsii
-package).
+compared as it is now.
+- Compared exactly: the stack template, the asset manifest, the cloud assembly manifest, the set of files and the
+  asset folders (same hashes, same handler bundle).
+- Compared without stack traces (`trace` and `stackTraces` fields, `aws:cdk:creationStack` entries): the stack
+  metadata and the validation report. Their annotations (warnings, acknowledgements, logical IDs) must be the same; a
+  stack trace lists the frames of the language that created the construct, so it cannot be.
+- Not compared: tree.json, whose construct info names the jsii type of each construct in Python but not in the
+  TypeScript example (which imports ../src, not the jsii package).
 """
 import filecmp
 import json
@@ -35,7 +36,7 @@ def load(path):
 
 
 def without_traces(value):
-    """Drops stack traces: `trace` and `stackTraces` fields, `aws:cdk:creationStack` entries (where a construct was made)."""
+    """Drops stack traces: `trace` and `stackTraces` fields, `aws:cdk:creationStack` entries."""
     if isinstance(value, dict):
         return {k: without_traces(v) for k, v in value.items() if k not in ("trace", "stackTraces")}
     if isinstance(value, list):
@@ -75,7 +76,8 @@ class ExampleParityTest(unittest.TestCase):
     def assertSameJson(self, name, transform=lambda v: v):
         ts, py = transform(load(self.ts / name)), transform(load(self.py / name))
         diffs = differences(ts, py)
-        self.assertEqual(diffs, [], f"{name} differs between the TypeScript and the Python example:\n" + "\n".join(diffs[:40]))
+        self.assertEqual(diffs, [],
+                         f"{name} differs between the TypeScript and the Python example:\n" + "\n".join(diffs[:40]))
         return ts
 
     def test_template(self):

@@ -21,7 +21,8 @@ import cdk_imagebuilder_distribution as lib
 
 ALLOWED_BUILTIN_PARAMETERS = {"id"}
 ALLOWED_ANY = {"DistributionConfiguration.is_distribution_configuration(x)"}
-TYPESCRIPT = re.compile(r"new [A-Z]\w*\(|=>|\b(const|let) \w+ =|```(ts|typescript)\b|:\s*(string|number|boolean)\b|\breadonly ")
+TYPESCRIPT = re.compile(
+    r"new [A-Z]\w*\(|=>|\b(const|let) \w+ =|```(ts|typescript)\b|:\s*(string|number|boolean)\b|\breadonly ")
 
 
 def public_types():
@@ -94,14 +95,16 @@ class GeneratedPythonApiTest(unittest.TestCase):
                 if doc:
                     checked += 1
                     for match in TYPESCRIPT.finditer(doc):
-                        problems.append(f"{where}: {match.group(0)!r} in {doc[max(0, match.start() - 60):match.end() + 60]!r}")
+                        context = doc[max(0, match.start() - 60):match.end() + 60]
+                        problems.append(f"{where}: {match.group(0)!r} in {context!r}")
         self.assertGreater(checked, 100, "the docstrings were not read")
         self.assertEqual(problems, [])
 
     def test_implementations_name_parameters_as_their_interfaces(self):
         problems, checked = [], 0
         interfaces = [cls for _, cls in public_types() if getattr(cls, "_is_protocol", False)]
-        self.assertEqual({i.__name__ for i in interfaces}, {"IDistributionConfiguration", "IInfrastructureConfiguration"})
+        self.assertEqual({i.__name__ for i in interfaces},
+                         {"IDistributionConfiguration", "IInfrastructureConfiguration"})
         implementations = [cls for _, cls in public_types()
                            if inspect.isclass(cls) and not getattr(cls, "_is_protocol", False)]
         for interface in interfaces:
@@ -114,7 +117,8 @@ class GeneratedPythonApiTest(unittest.TestCase):
                     actual = list(inspect.signature(getattr(impl, name)).parameters)
                     checked += 1
                     if actual != expected:
-                        problems.append(f"{impl.__name__}.{name}{tuple(actual)} != {interface.__name__}.{name}{tuple(expected)}")
+                        problems.append(f"{impl.__name__}.{name}{tuple(actual)} != "
+                                        f"{interface.__name__}.{name}{tuple(expected)}")
         self.assertGreaterEqual(checked, 6)
         self.assertEqual(problems, [])
 
