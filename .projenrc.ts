@@ -70,7 +70,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: [
     '/assets/', '/cdk.out/', '/examples/cdk.out/', '/bench/results/', '/dist-python-check/',
     // scripts/check-python.sh: the cached virtualenv (jsii runtime, constructs, aws-cdk-lib) and Python bytecode.
-    '/.python-check/', '__pycache__/',
+    '/.python-check/', '__pycache__/', '/examples/python/cdk.out/',
     // integ-runner's working output; the committed snapshots are the templates and manifests, not the assets (the
     // templates name each asset by its hash, so a changed handler bundle still shows as a snapshot difference).
     '**/*.snapshot/asset.*', 'test/integ/cdk-integ.out.*',

@@ -1,4 +1,4 @@
-"""The README's examples, as a Python user reads them: in the package's docstring (also its PyPI description).
+"""The README's examples as a Python user reads them (the package's docstring, also its PyPI page), and docs/python.md.
 
 jsii-rosetta translates the README's TypeScript examples into Python when it can compile them against the library's
 types (`jsii-rosetta extract`, run before jsii-pacmak; the build's `rosetta:extract` task). An example it cannot compile
@@ -49,6 +49,20 @@ class ReadmeExamplesTest(unittest.TestCase):
                         self.assertTrue(app.synth().stacks, "the example synthesizes no stack")
                 finally:
                     del os.environ["CDK_OUTDIR"]
+
+    def test_docs_python_md_examples_run(self):
+        """The Python blocks of docs/python.md run in order, in one namespace (the later ones use `stack`)."""
+        docs = (ROOT / "docs" / "python.md").read_text()
+        blocks = re.findall(r"^```python\n(.*?)^```$", docs, re.MULTILINE | re.DOTALL)
+        self.assertGreaterEqual(len(blocks), 2)
+        with tempfile.TemporaryDirectory() as out:
+            os.environ["CDK_OUTDIR"] = out
+            try:
+                namespace = {"__name__": "docs_python_md"}
+                for i, source in enumerate(blocks, start=1):
+                    exec(compile(source, f"<docs/python.md Python block {i}>", "exec"), namespace)
+            finally:
+                del os.environ["CDK_OUTDIR"]
 
 
 if __name__ == "__main__":
