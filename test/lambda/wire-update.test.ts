@@ -154,15 +154,15 @@ test('the patch is applied again after the owner rewrote the configuration (Base
   // CloudFormation replaced the whole configuration from the owner's template: our export is gone, a name changed.
   ib.modify(ARN, (c) => {
     delete c.distributions[0].s3ExportConfiguration;
-    c.distributions[0].amiDistributionConfiguration.name = 'v2';
+    c.distributions[0].amiDistributionConfiguration.name = 'app-v2';
   });
   await route(updateEvent(created.PhysicalResourceId!, { ...props(exportPatch), BaseHash: 'h2' }, props(exportPatch)));
   expect(stored().distributions[0].s3ExportConfiguration).toEqual(S3_EXPORT);
-  expect(stored().distributions[0].amiDistributionConfiguration.name).toBe('v2');
+  expect(stored().distributions[0].amiDistributionConfiguration.name).toBe('app-v2');
 
   await route(deleteEvent(created.PhysicalResourceId!, props(exportPatch)));
   expect(stored().distributions[0].s3ExportConfiguration).toBeUndefined();
-  expect(stored().distributions[0].amiDistributionConfiguration.name).toBe('v2');
+  expect(stored().distributions[0].amiDistributionConfiguration.name).toBe('app-v2');
 });
 
 test('throttling, 500s, ResourceInUse and slow answers are retried with growing jittered delays', async () => {
@@ -256,7 +256,7 @@ test('a large baseline is stored compressed and still reverts', async () => {
     c.distributions[1].amiDistributionConfiguration.amiTags = bigTags;
   });
   const start = stored();
-  const patch = { distributions: [{ region: 'us-east-1', replace: { amiDistributionConfiguration: { name: 'x' } } }, { region: 'us-west-2', replace: { amiDistributionConfiguration: { name: 'y' } } }] };
+  const patch = { distributions: [{ region: 'us-east-1', replace: { amiDistributionConfiguration: { name: 'app-x' } } }, { region: 'us-west-2', replace: { amiDistributionConfiguration: { name: 'app-y' } } }] };
   const created = await route(createEvent(props(patch)));
   expect(ssm.params.get(PARAM)!.value.startsWith('gz:')).toBe(true);
   await route(deleteEvent(created.PhysicalResourceId!, props(patch)));
@@ -316,10 +316,10 @@ describe('fields of a newer Image Builder API, unknown to the bundled SDK', () =
       return client.send(command);
     };
     try {
-      await expect(put([{ region: 'us-east-1', somethingElse: 1 }])).rejects.toThrow('Unexpected distribution field somethingElse');
-      await expect(put([{ region: 'us-east-1', amiDistributionConfiguration: { somethingElse: 1 } }])).rejects.toThrow('Unexpected amiDistributionConfiguration field somethingElse');
-      await expect(put([{ region: 'us-east-1', amiDistributionConfiguration: { [DIST_FIELD]: 1 } }])).rejects.toThrow(`Unexpected amiDistributionConfiguration field ${DIST_FIELD}`);
-      await expect(put([{ region: 'us-east-1', [AMI_FIELD]: 1 }])).rejects.toThrow(`Unexpected distribution field ${AMI_FIELD}`);
+      await expect(put([{ region: 'us-east-1', somethingElse: 1 }])).rejects.toThrow("'distributions.1.somethingElse' is not a member of Distribution");
+      await expect(put([{ region: 'us-east-1', amiDistributionConfiguration: { somethingElse: 1 } }])).rejects.toThrow("'distributions.1.amiDistributionConfiguration.somethingElse' is not a member of AmiDistributionConfiguration");
+      await expect(put([{ region: 'us-east-1', amiDistributionConfiguration: { [DIST_FIELD]: 1 } }])).rejects.toThrow(`'distributions.1.amiDistributionConfiguration.${DIST_FIELD}' is not a member of AmiDistributionConfiguration`);
+      await expect(put([{ region: 'us-east-1', [AMI_FIELD]: 1 }])).rejects.toThrow(`'distributions.1.${AMI_FIELD}' is not a member of Distribution`);
       expect(ib.applied).toBe(0);
     } finally {
       client.destroy();
