@@ -15,8 +15,9 @@
  * Patterns are Java regular expressions; JavaScript reads most of them with the `u` flag. Translated: `\uXXXXX`
  * (five or six hex digits, a code point beyond the BMP, which Java reads whole and JavaScript as `\uXXXX` then a digit)
  * becomes `\u{XXXXX}`; `\s` becomes Java's ASCII whitespace `[ \t\n\x0B\f\r]`, since JavaScript's also matches Unicode
- * spaces. Patterns are not anchored, as in Smithy: a match anywhere in the value satisfies them. Lengths count code
- * points.
+ * spaces; `\-` and other escaped punctuation outside character classes (an error in JavaScript's u mode) lose the
+ * backslash. A pattern must match the whole value, as the services' Java validation applies it (Pattern.matches, not
+ * Smithy's find), so `[\w+=,.@-]*` refuses a space. Lengths count code points.
  *
  * A newer API version adds members: `extensions` (shape name -> member names) makes members of any JSON value
  * known where they are declared, and only there (server/imagebuilder.ts FUTURE_FIELDS).
@@ -97,7 +98,9 @@ const patterns = new Map<string, RegExp>();
 export function javaPattern(pattern: string): RegExp {
   let re = patterns.get(pattern);
   if (!re) {
-    re = new RegExp(translateJavaPattern(pattern), 'u');
+    // Whole-value match, as the services' Java validation applies it (Pattern.matches): STS refuses a RoleSessionName
+    // with a space citing `[\w+=,.@-]*`, which any value would satisfy somewhere.
+    re = new RegExp(`^(?:${translateJavaPattern(pattern)})$`, 'u');
     patterns.set(pattern, re);
   }
   return re;
