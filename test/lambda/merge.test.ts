@@ -1,7 +1,10 @@
+import { Distribution$ } from '@aws-sdk/client-imagebuilder';
 import * as fc from 'fast-check';
-import { fullDistribution } from './server/patch-fixtures';
+import { fullDistribution, S3_EXPORT } from './server/patch-fixtures';
+import { ServiceModel } from './server/service-model';
 import {
-  applyPatch, canonical, deepEqual, Distribution, mergeValue, parsePatch, PatchError, revertDistributions, revertValue, snapshot, touchedRegions,
+  applyPatch, canonical, deepEqual, Distribution, mergeValue, parsePatch, PatchError, requiredMembers, revertDistributions, revertValue, snapshot,
+  touchedRegions,
 } from '../../lambda/merge';
 
 describe('canonical / deepEqual', () => {
@@ -103,6 +106,55 @@ describe('revertValue', () => {
   test('something another writer removed stays removed', () => {
     expect(revertValue({ a: 1 }, { a: 2 }, undefined)).toBeUndefined();
     expect(revertValue({ x: { a: 1 } }, { x: { a: 2 } }, {})).toEqual({});
+  });
+});
+
+describe('the undo sends only what the API model accepts', () => {
+  const imagebuilder = ServiceModel.load('imagebuilder');
+  const check = (distributions: Distribution[]) => imagebuilder.checkInput(imagebuilder.operations.UpdateDistributionConfiguration, {
+    method: 'PUT', path: '/UpdateDistributionConfiguration', query: {}, headers: {}, body: { distributionConfigurationArn: 'arn:aws:imagebuilder:us-east-1:123456789012:distribution-configuration/d', clientToken: 't', distributions },
+  });
+
+  test('a list or map others emptied inside a distribution is left out; at the top of a value it stays as it was', () => {
+    const before = { 'us-east-1': { region: 'us-east-1', amiDistributionConfiguration: { name: 'app-{{ imagebuilder:buildDate }}', targetAccountIds: ['111111111111'], amiTags: { team: 'a' } } } };
+    const ours = { 'us-east-1': { region: 'us-east-1', amiDistributionConfiguration: { name: 'app-{{ imagebuilder:buildDate }}', targetAccountIds: ['111111111111', '333333333333'], amiTags: { team: 'a', app: 'x' } } } };
+    const now = [{ region: 'us-east-1', amiDistributionConfiguration: { name: 'app-{{ imagebuilder:buildDate }}', targetAccountIds: ['333333333333'], amiTags: { app: 'x' } } }];
+    const reverted = revertDistributions(before, ours, now);
+    expect(reverted).toEqual([{ region: 'us-east-1', amiDistributionConfiguration: { name: 'app-{{ imagebuilder:buildDate }}' } }]);
+    expect(check(reverted)).toEqual([]);
+    expect(revertValue(['a'], ['a', 'b'], ['b'])).toEqual([]);
+  });
+
+  test('an export we added and someone else edited stays theirs, whole; one they extended keeps their member only where that is coherent', () => {
+    const before = { 'us-east-1': { region: 'us-east-1' } };
+    const ours = { 'us-east-1': { region: 'us-east-1', s3ExportConfiguration: S3_EXPORT } };
+    const edited = { ...S3_EXPORT, s3Prefix: 'theirs/' };
+    const reverted = revertDistributions(before, ours, [{ region: 'us-east-1', s3ExportConfiguration: edited }]);
+    expect(reverted).toEqual([{ region: 'us-east-1', s3ExportConfiguration: edited }]);
+    expect(check(reverted)).toEqual([]);
+    // Without the schema (a structure not known to the SDK), the per-key merge of before.
+    expect(revertValue(undefined, S3_EXPORT, edited)).toEqual({ s3Prefix: 'theirs/' });
+    expect(revertValue(undefined, { e: S3_EXPORT }, { e: edited }, Distribution$)).toEqual({ e: { s3Prefix: 'theirs/' } });
+    expect(revertValue(undefined, { s3ExportConfiguration: S3_EXPORT }, { s3ExportConfiguration: edited }, Distribution$)).toEqual({ s3ExportConfiguration: edited });
+  });
+
+  test('the SDK schema\'s required members are the model\'s, for every structure a distribution reaches', () => {
+    const seen = new Set<string>();
+    const visit = (schema: unknown) => {
+      const s: any = typeof schema === 'function' ? (schema as () => unknown)() : schema;
+      if (!Array.isArray(s) || seen.has(s[2])) return;
+      seen.add(s[2]);
+      if (s[0] === 3) {
+        expect([s[2], requiredMembers(s).sort()]).toEqual([s[2], [...(imagebuilder.shapeOf(s[2]).required ?? [])].sort()]);
+        (s[5] as unknown[]).forEach(visit);
+      } else if (s[0] === 1) {
+        visit(s[4]);
+      } else if (s[0] === 2) {
+        visit(s[5]);
+      }
+    };
+    visit(Distribution$);
+    expect([...seen]).toEqual(expect.arrayContaining(['Distribution', 'S3ExportConfiguration', 'FastLaunchConfiguration', 'LaunchTemplateConfiguration', 'AmiDistributionConfiguration']));
   });
 });
 

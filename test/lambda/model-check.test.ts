@@ -257,7 +257,7 @@ test('DistributedImages: DistributeImage without its required members never star
     const res = await fetch(`${server.endpoint}/DistributeImage`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sourceImage: 'ami-1', tags: { 'aws:x': 'y' } }) });
     expect(res.status).toBe(400);
     expect(res.headers.get('x-amzn-errortype')).toBe('InvalidRequestException');
-    expect((await res.json()).message).toBe("4 validation errors detected: 'distributionConfigurationArn' Member must not be null; 'executionRole' Member must not be null; "
+    expect(((await res.json()) as any).message).toBe("4 validation errors detected: 'distributionConfigurationArn' Member must not be null; 'executionRole' Member must not be null; "
       + "'clientToken' Member must not be null; 'tags.key(aws:x)' Value \"aws:x\" must satisfy regular expression pattern: ^(?!aws:)[a-zA-Z0-9\\s_.:/=+\\-@]*$");
     expect(images.started).toBe(0);
   } finally {

@@ -492,3 +492,37 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
     expect(serviceCalls()).toHaveLength(calls);
   });
 });
+
+describe('undoing a patch always sends what the API model accepts (the fake refuses anything else)', () => {
+  test('lists and maps others emptied are left out, not sent empty: the delete completes', async () => {
+    const patch = { distributions: [{ region: 'us-east-1', merge: { amiDistributionConfiguration: { targetAccountIds: ['333333333333'], amiTags: { app: 'x' } } } }] };
+    const created = await route(createEvent(props(patch)));
+    // Another writer removes the original account and tag: only what the patch added is left.
+    ib.modify(ARN, (c) => {
+      c.distributions[0].amiDistributionConfiguration.targetAccountIds = ['333333333333'];
+      c.distributions[0].amiDistributionConfiguration.amiTags = { app: 'x' };
+    });
+    await route(deleteEvent(created.PhysicalResourceId!, props(patch)));
+    const ami = stored().distributions[0].amiDistributionConfiguration;
+    expect(ami.targetAccountIds).toBeUndefined();
+    expect(ami.amiTags).toBeUndefined();
+    expect(ami.name).toBe(fullDistribution('us-east-1').amiDistributionConfiguration.name);
+    expect(ssm.params.has(PARAM)).toBe(false);
+  });
+
+  test('an export the patch added and someone else edited stays whole (theirs), never reduced to the edited key', async () => {
+    const created = await route(createEvent(props(exportPatch)));
+    ib.modify(ARN, (c) => {
+      c.distributions[0].s3ExportConfiguration.s3Prefix = 'theirs/';
+    });
+    await route(deleteEvent(created.PhysicalResourceId!, props(exportPatch)));
+    expect(stored().distributions[0].s3ExportConfiguration).toEqual({ ...S3_EXPORT, s3Prefix: 'theirs/' });
+    expect(ssm.params.has(PARAM)).toBe(false);
+  });
+
+  test('an export the patch added and nobody touched is removed whole', async () => {
+    const created = await route(createEvent(props(exportPatch)));
+    await route(deleteEvent(created.PhysicalResourceId!, props(exportPatch)));
+    expect(stored().distributions[0].s3ExportConfiguration).toBeUndefined();
+  });
+});
