@@ -18,7 +18,7 @@ import { Roles } from './server/sts';
 import {
   AwsCredentials, encodeQuery, envCredentials, JsonClient, jsonError, parseXml, QueryClient, queryError, regionalEndpoint, xmlItems, xmlText,
 } from '../../lambda/aws-request';
-import { Ec2, Ssm } from '../../lambda/clients';
+import { arnRegion, Ec2, imagebuilder, LAMBDA_CREDENTIALS, resetClients, Ssm } from '../../lambda/clients';
 import { isRetryable } from '../../lambda/retry';
 import { defaultProvider } from '../../lambda/shims/credential-provider-node';
 import { EventStreamSerde, eventStreamSerdeProvider } from '../../lambda/shims/event-streams';
@@ -322,6 +322,17 @@ describe('endpoints and credentials', () => {
       } finally {
         client.destroy();
       }
+    }
+  });
+
+  test('a configuration ARN names the Region whose Image Builder endpoint knows it', async () => {
+    expect(arnRegion('arn:aws-iso:imagebuilder:us-iso-east-1:123456789012:distribution-configuration/d')).toBe('us-iso-east-1');
+    expect(arnRegion('arn:aws:iam::123456789012:role/r')).toBeUndefined();
+    const client = imagebuilder(LAMBDA_CREDENTIALS, arnRegion('arn:aws:imagebuilder:eu-west-1:123456789012:distribution-configuration/d'));
+    try {
+      expect(await client.config.region()).toBe('eu-west-1');
+    } finally {
+      resetClients();
     }
   });
 

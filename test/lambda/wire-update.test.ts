@@ -526,3 +526,18 @@ describe('undoing a patch always sends what the API model accepts (the fake refu
     expect(stored().distributions[0].s3ExportConfiguration).toBeUndefined();
   });
 });
+
+test('a configuration in another Region is read and written at that Region\'s endpoint; the baseline stays in the Lambda\'s Region', async () => {
+  const arn = 'arn:aws:imagebuilder:eu-west-1:123456789012:distribution-configuration/imported-dist';
+  ib.put({ arn, name: 'imported-dist', distributions: [fullDistribution('eu-west-1')] });
+  const start = ib.get(arn)!;
+  const p = { ...props({ distributions: [{ region: 'eu-west-1', merge: { s3ExportConfiguration: S3_EXPORT } }] }), DistributionConfigurationArn: arn };
+  const created = await route(createEvent(p));
+  expect(ib.get(arn)!.distributions[0].s3ExportConfiguration).toEqual(S3_EXPORT);
+  await route(deleteEvent(created.PhysicalResourceId!, p));
+  expect(ib.get(arn)!.distributions).toEqual(start.distributions);
+  const ibCalls = server.calls.filter((c) => !c.headers['x-amz-target']);
+  expect(ibCalls.map((c) => c.operation)).toEqual(['GetDistributionConfiguration', 'UpdateDistributionConfiguration', 'GetDistributionConfiguration', 'UpdateDistributionConfiguration']);
+  for (const c of ibCalls) expect(verifySigV4(c, 'imagebuilder').region).toBe('eu-west-1');
+  expect(new Set(ssm.regions)).toEqual(new Set(['us-east-1']));
+});

@@ -12,6 +12,7 @@
 import { createHash } from 'crypto';
 import type { LocalServer, ReceivedRequest } from '../local-server';
 import { ServiceError } from '../local-server';
+import { signingRegion } from './sigv4';
 
 /**
  * Test-only fields of a future API version, unknown to the bundled SDK: one in a distribution, one in its
@@ -64,9 +65,19 @@ export class DistributionConfigurations {
     change(c);
   }
 
+  /**
+   * A configuration is known to the endpoint of its own Region only: a request signed for another Region (so sent to
+   * that Region's endpoint) does not find it.
+   */
+  private find(req: ReceivedRequest, arn: string): StoredConfiguration | undefined {
+    const region = signingRegion(req);
+    if (region !== undefined && region !== arn.split(':')[3]) return undefined;
+    return this.configs.get(arn);
+  }
+
   private getOp(req: ReceivedRequest) {
     const arn = req.query.distributionConfigurationArn;
-    const config = this.configs.get(arn);
+    const config = this.find(req, arn);
     if (!config) throw new ServiceError(404, 'ResourceNotFoundException', `Distribution configuration ${arn} not found`);
     return { body: { requestId: 'r', distributionConfiguration: config } };
   }
@@ -88,7 +99,7 @@ export class DistributionConfigurations {
       }
       return { body: seen.response };
     }
-    const config = this.configs.get(b.distributionConfigurationArn);
+    const config = this.find(req, b.distributionConfigurationArn);
     if (!config) throw new ServiceError(404, 'ResourceNotFoundException', `Distribution configuration ${b.distributionConfigurationArn} not found`);
     config.distributions = structuredClone(b.distributions);
     if (b.description === undefined) delete config.description;
