@@ -233,3 +233,56 @@ describe('properties', () => {
     }), { numRuns: 200 });
   });
 });
+
+describe('properties over configurations the API model accepts', () => {
+  const imagebuilder = ServiceModel.load('imagebuilder');
+  const violations = (distributions: Distribution[]) => imagebuilder.checkInput(imagebuilder.operations.UpdateDistributionConfiguration, {
+    method: 'PUT', path: '/UpdateDistributionConfiguration', query: {}, headers: {}, body: { distributionConfigurationArn: 'arn:aws:imagebuilder:us-east-1:123456789012:distribution-configuration/d', clientToken: 't', distributions },
+  });
+  const validAmi = fc.record({
+    name: fc.constantFrom('app-a', 'app-b'),
+    targetAccountIds: fc.uniqueArray(account, { minLength: 1, maxLength: 3 }),
+    amiTags: fc.dictionary(fc.constantFrom('k1', 'k2', 'k3'), fc.constantFrom('v1', 'v2'), { minKeys: 1 }),
+    launchPermission: fc.record({ userIds: fc.uniqueArray(account, { minLength: 1, maxLength: 2 }), userGroups: fc.constant(['all']) }, { requiredKeys: [] }),
+  }, { requiredKeys: [] });
+  const validS3 = fc.record({
+    roleName: fc.constant('vmimport'), diskImageFormat: fc.constantFrom('VMDK', 'RAW'), s3Bucket: fc.constantFrom('b1', 'b2'), s3Prefix: fc.constantFrom('p1/', 'p2/'),
+  }, { requiredKeys: ['roleName', 'diskImageFormat', 's3Bucket'] });
+  const validBody = fc.record({ amiDistributionConfiguration: validAmi, s3ExportConfiguration: validS3 }, { requiredKeys: [] });
+  const validConfig = fc.uniqueArray(fc.tuple(region, validBody), { selector: ([r]) => r, minLength: 1, maxLength: 3 })
+    .map((l) => l.map(([r, b]) => ({ region: r, ...b }) as Distribution));
+  const validPatch = (config: Distribution[]) => fc.uniqueArray(
+    fc.oneof(
+      fc.tuple(region, validBody).map(([r, b]) => ({ region: r, replace: b })),
+      fc.tuple(fc.constantFrom(...config.map((d) => d.region)), validBody).map(([r, b]) => ({ region: r, merge: b })),
+    ), { selector: (p) => p.region, minLength: 1, maxLength: 2 },
+  ).map((d) => ({ distributions: d }));
+
+  /** Another writer's edit: per member, at two levels, keep ours, take a fresh valid value's, or remove it. */
+  function mix(now: any, fresh: any, picks: number[], depth = 0): any {
+    const out: Record<string, any> = {};
+    const keys = [...new Set([...Object.keys(now ?? {}), ...Object.keys(fresh ?? {})])].sort();
+    keys.forEach((k, i) => {
+      const pick = picks[(i + depth * 7) % picks.length];
+      const v = pick === 0 ? now?.[k] : pick === 1 ? fresh?.[k] : pick === 2 ? undefined
+        : isObject(now?.[k]) && isObject(fresh?.[k]) && depth === 0 ? mix(now[k], fresh[k], picks.slice(1).concat(picks[0]), depth + 1) : now?.[k];
+      if (v !== undefined) out[k] = v;
+    });
+    return out;
+  }
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+  test('the undo of a patch that others changed since is always a request the model accepts', () => {
+    fc.assert(fc.property(
+      validConfig.chain((c) => fc.tuple(fc.constant(c), validPatch(c), fc.array(validBody, { minLength: 3, maxLength: 3 }), fc.array(fc.nat(3), { minLength: 5, maxLength: 5 }))),
+      ([config, patch, fresh, picks]) => {
+        const regions = touchedRegions(patch);
+        const applied = applyPatch(config, patch);
+        fc.pre(violations(config).length === 0 && violations(applied).length === 0);
+        const now = applied.map((d, i) => ({ ...mix(d, fresh[i % fresh.length], picks), region: d.region }) as Distribution);
+        fc.pre(violations(now).length === 0);
+        const reverted = revertDistributions(snapshot(config, regions), snapshot(applied, regions), now);
+        expect(violations(reverted)).toEqual([]);
+      }), { numRuns: 500 });
+  });
+});
