@@ -109,11 +109,21 @@ describe('revertValue', () => {
   });
 });
 
-describe('the undo sends only what the API model accepts', () => {
-  const imagebuilder = ServiceModel.load('imagebuilder');
-  const check = (distributions: Distribution[]) => imagebuilder.checkInput(imagebuilder.operations.UpdateDistributionConfiguration, {
-    method: 'PUT', path: '/UpdateDistributionConfiguration', query: {}, headers: {}, body: { distributionConfigurationArn: 'arn:aws:imagebuilder:us-east-1:123456789012:distribution-configuration/d', clientToken: 't', distributions },
+const imagebuilder = ServiceModel.load('imagebuilder');
+
+/** What the Image Builder model says of an UpdateDistributionConfiguration with these distributions. */
+function modelViolations(dists: Distribution[]) {
+  return imagebuilder.checkInput(imagebuilder.operations.UpdateDistributionConfiguration, {
+    method: 'PUT',
+    path: '/UpdateDistributionConfiguration',
+    query: {},
+    headers: {},
+    body: { distributionConfigurationArn: 'arn:aws:imagebuilder:us-east-1:123456789012:distribution-configuration/d', clientToken: 't', distributions: dists },
   });
+}
+
+describe('the undo sends only what the API model accepts', () => {
+  const check = modelViolations;
 
   test('a list or map others emptied inside a distribution is left out; at the top of a value it stays as it was', () => {
     const before = { 'us-east-1': { region: 'us-east-1', amiDistributionConfiguration: { name: 'app-{{ imagebuilder:buildDate }}', targetAccountIds: ['111111111111'], amiTags: { team: 'a' } } } };
@@ -135,7 +145,8 @@ describe('the undo sends only what the API model accepts', () => {
     // Without the schema (a structure not known to the SDK), the per-key merge of before.
     expect(revertValue(undefined, S3_EXPORT, edited)).toEqual({ s3Prefix: 'theirs/' });
     expect(revertValue(undefined, { e: S3_EXPORT }, { e: edited }, Distribution$)).toEqual({ e: { s3Prefix: 'theirs/' } });
-    expect(revertValue(undefined, { s3ExportConfiguration: S3_EXPORT }, { s3ExportConfiguration: edited }, Distribution$)).toEqual({ s3ExportConfiguration: edited });
+    expect(revertValue(undefined, { s3ExportConfiguration: S3_EXPORT }, { s3ExportConfiguration: edited }, Distribution$))
+      .toEqual({ s3ExportConfiguration: edited });
   });
 
   test('the SDK schema\'s required members are the model\'s, for every structure a distribution reaches', () => {
@@ -235,10 +246,7 @@ describe('properties', () => {
 });
 
 describe('properties over configurations the API model accepts', () => {
-  const imagebuilder = ServiceModel.load('imagebuilder');
-  const violations = (distributions: Distribution[]) => imagebuilder.checkInput(imagebuilder.operations.UpdateDistributionConfiguration, {
-    method: 'PUT', path: '/UpdateDistributionConfiguration', query: {}, headers: {}, body: { distributionConfigurationArn: 'arn:aws:imagebuilder:us-east-1:123456789012:distribution-configuration/d', clientToken: 't', distributions },
-  });
+  const violations = modelViolations;
   const validAmi = fc.record({
     name: fc.constantFrom('app-a', 'app-b'),
     targetAccountIds: fc.uniqueArray(account, { minLength: 1, maxLength: 3 }),
@@ -274,7 +282,8 @@ describe('properties over configurations the API model accepts', () => {
 
   test('the undo of a patch that others changed since is always a request the model accepts', () => {
     fc.assert(fc.property(
-      validConfig.chain((c) => fc.tuple(fc.constant(c), validPatch(c), fc.array(validBody, { minLength: 3, maxLength: 3 }), fc.array(fc.nat(3), { minLength: 5, maxLength: 5 }))),
+      validConfig.chain((c) => fc.tuple(
+        fc.constant(c), validPatch(c), fc.array(validBody, { minLength: 3, maxLength: 3 }), fc.array(fc.nat(3), { minLength: 5, maxLength: 5 }))),
       ([config, patch, fresh, picks]) => {
         const regions = touchedRegions(patch);
         const applied = applyPatch(config, patch);

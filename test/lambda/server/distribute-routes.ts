@@ -211,8 +211,14 @@ export class Ec2Images {
     const action = params.Action;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const received = {
-      method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, rawBody: body, body: params,
-      operation: String(action ?? ''), faulted: false,
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      rawBody: body,
+      body: params,
+      operation: String(action ?? ''),
+      faulted: false,
     };
     const reply = (status: number, xml: string) => {
       const document = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;

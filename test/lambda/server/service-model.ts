@@ -23,10 +23,10 @@
  * known where they are declared, and only there (server/imagebuilder.ts FUTURE_FIELDS).
  */
 import { readdirSync, readFileSync } from 'fs';
-import * as path from 'path';
+import { join as joinPath, resolve as resolvePath } from 'path';
 
 /** Where the models are: $SERVICE_MODELS_DIR, or the ../shared/reference next to the repository. */
-export const MODELS_DIR = process.env.SERVICE_MODELS_DIR ?? path.resolve(__dirname, '../../../../shared/reference');
+export const MODELS_DIR = process.env.SERVICE_MODELS_DIR ?? resolvePath(__dirname, '../../../../shared/reference');
 
 export type Protocol = 'rest-json' | 'json' | 'query' | 'ec2';
 
@@ -144,7 +144,7 @@ export class ServiceModel {
     if (!file) {
       const name = readdirSync(MODELS_DIR).find((f) => f.startsWith(`${service}-`) && f.endsWith('.service-2.json'));
       if (!name) throw new Error(`No ${service}-*.service-2.json in ${MODELS_DIR}`);
-      file = JSON.parse(readFileSync(path.join(MODELS_DIR, name), 'utf8')) as ModelFile;
+      file = JSON.parse(readFileSync(joinPath(MODELS_DIR, name), 'utf8')) as ModelFile;
       cache.set(service, file);
     }
     return new ServiceModel(service, file);
@@ -240,7 +240,8 @@ export class ServiceModel {
       const payload = body ?? {};
       // Members bound to headers or the status code are not in the body.
       const bodyMembers = Object.entries(shape.members ?? {}).filter(([, m]) => m.location === undefined);
-      const bodyShape: Shape = { ...shape, members: Object.fromEntries(bodyMembers), required: (shape.required ?? []).filter((r) => bodyMembers.some(([n]) => n === r)) };
+      const required = (shape.required ?? []).filter((r) => bodyMembers.some(([n]) => n === r));
+      const bodyShape: Shape = { ...shape, members: Object.fromEntries(bodyMembers), required };
       this.validateWith(payload, bodyShape, op.output.shape, '', out, 'unixTimestamp');
       return out;
     }
