@@ -61,6 +61,18 @@ describe('the validator reads the models', () => {
     expect(check({ ...valid, clientToken: null })[0].kind).toBe('missing');
   });
 
+  test('rest-json URI labels: the operation is found by its path template, the label checked like any member', () => {
+    const tagsOf = (arn: string, query: Record<string, string> = {}) => ({ method: 'GET', path: `/tags/${encodeURIComponent(arn)}`, query, headers: {}, body: undefined });
+    const listTags = imagebuilder.operationOf(tagsOf(ARN))!;
+    expect(listTags.name).toBe('ListTagsForResource');
+    expect(imagebuilder.checkInput(listTags, tagsOf(ARN))).toEqual([]);
+    expect(imagebuilder.checkInput(listTags, tagsOf('arn:aws:s3:::bucket'))[0]).toMatchObject({ path: 'resourceArn', kind: 'constraint' });
+    const untag = { method: 'DELETE', path: `/tags/${encodeURIComponent(ARN)}`, query: { tagKeys: 'a' }, headers: {}, body: undefined };
+    expect(imagebuilder.operationOf(untag)!.name).toBe('UntagResource');
+    expect(imagebuilder.checkInput(imagebuilder.operationOf(untag)!, untag)).toEqual([]);
+    expect(imagebuilder.operationOf({ ...untag, method: 'PATCH' })).toBeUndefined();
+  });
+
   test('a newer API version: extended members are known where declared, and only there', () => {
     const model = ServiceModel.load('imagebuilder').extend('Distribution', 'futureX');
     const check = (d: object) => model.checkInput(op(model, 'UpdateDistributionConfiguration'), update({ ...valid, distributions: [{ region: 'r', ...d }] }));

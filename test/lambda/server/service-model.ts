@@ -288,7 +288,10 @@ export class ServiceModel {
       const wire = m.locationName ?? name;
       if (m.location === 'querystring') {
         queryNames.add(wire);
-        if (req.query[wire] !== undefined) input[name] = this.fromText(req.query[wire], m.shape, 'iso8601');
+        const v = req.query[wire];
+        // A list is the repeated parameter; LocalServer keeps one value of each (the calls we fake repeat none).
+        const list = this.shape(m.shape).type === 'list' ? this.shape(m.shape).member!.shape : undefined;
+        if (v !== undefined) input[name] = list ? [this.fromText(v, list, 'iso8601')] : this.fromText(v, m.shape, 'iso8601');
       } else if (m.location === 'header') {
         const v = req.headers[wire.toLowerCase()];
         if (v !== undefined) input[name] = this.fromText(String(v), m.shape, 'iso8601');
