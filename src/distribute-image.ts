@@ -1,4 +1,4 @@
-import { Annotations, Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -377,7 +377,7 @@ function warnUngrantedFeatures(scope: Construct, distribution: AmiDistribution, 
   if (features.length === 0) return;
   const where = !Token.isUnresolved(region) ? region
     : distribution.region === undefined ? 'the stack\'s Region' : 'a Region given as a token';
-  Annotations.of(scope).addWarningV2('cdk-imagebuilder-distribution:executionRoleNotGranted',
+  Validations.of(scope).addWarning('cdk-imagebuilder-distribution:executionRoleNotGranted',
     `executionRole: the AMI distribution to ${where} uses ${features.join(', ')}, which Image Builder performs with the `
     + 'execution role; the role this construct creates is not granted them. Give an executionRole that allows them.');
 }

@@ -1,4 +1,4 @@
-import { Annotations, IResource, Lazy, Names, Resource, Stack } from 'aws-cdk-lib';
+import { IResource, Lazy, Names, Resource, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -564,7 +564,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     this.amiDistributions.push(distribution);
     this.amiDistributionListeners.forEach(listener => listener(distribution, this.regionOf(distribution)));
     if (distribution.launchPermission?.isPublicUserGroup) {
-      Annotations.of(this).addWarningV2('cdk-imagebuilder-distribution:publicAmi',
+      Validations.of(this).addWarning('cdk-imagebuilder-distribution:publicAmi',
         `amiDistributions[${this.amiDistributions.length - 1}].launchPermission.isPublicUserGroup makes the AMI ` +
         'public: every AWS account can launch it. Make sure it contains no credentials, secrets or proprietary data.');
     }

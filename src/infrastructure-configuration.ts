@@ -1,4 +1,4 @@
-import { Annotations, Lazy, Names, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Lazy, Names, Resource, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IResource } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -442,14 +442,14 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
         }
         props.logging.s3Bucket.encryptionKey?.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
       } else {
-        Annotations.of(this).addWarningV2('cdk-imagebuilder-distribution:infrastructureLoggingNoRole',
+        Validations.of(this).addWarning('cdk-imagebuilder-distribution:infrastructureLoggingNoRole',
           'logging: the role of the given instanceProfile is unknown, so s3:PutObject on the log bucket could not be granted; '
           + 'grant it to the role yourself or import the profile with InstanceProfile.fromInstanceProfileAttributes({ role })');
       }
     }
 
     if (props.notificationTopic?.masterKey) {
-      Annotations.of(this).addWarningV2('cdk-imagebuilder-distribution:infrastructureEncryptedTopic',
+      Validations.of(this).addWarning('cdk-imagebuilder-distribution:infrastructureEncryptedTopic',
         'notificationTopic is encrypted with a KMS key: it must be a customer managed key of this account whose key policy allows '
         + 'the role AWSServiceRoleForImageBuilder kms:GenerateDataKey* and kms:Decrypt, or Image Builder cannot publish');
     }
@@ -606,7 +606,7 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     if (matched.length > 0) {
       return { explicit: true, subnets: matched, selected: matched.length === 1 ? matched[0] : undefined };
     }
-    Annotations.of(this).addWarningV2('cdk-imagebuilder-distribution:infrastructureSubnetUnknown',
+    Validations.of(this).addWarning('cdk-imagebuilder-distribution:infrastructureSubnetUnknown',
       'subnetSelection: its availabilityZones (or zone filters) or the zones of the VPC\'s subnets are deploy-time values that cannot be '
       + 'compared at synth, so no subnet was selected and SubnetId is left out (Image Builder then uses the default VPC, '
       + 'which does not match security groups of this VPC); select the subnet with `subnets: [subnet]` instead');

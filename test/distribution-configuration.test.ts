@@ -780,7 +780,7 @@ describe('validation', () => {
       'amiDistributions[0].ssmParameters[0].parameter: the import of "/golden/by-name" added the CloudFormation parameter '
       + 'Stack/ByName.Parameter, which CloudFormation resolves on every deployment in this stack\'s account and Region: the '
       + 'deployment fails while the SSM parameter does not exist there. Image Builder only needs the name: give '
-      + 'parameterName: "/golden/by-name" instead of parameter. [ack: cdk-imagebuilder-distribution:ssmParameterResolvedAtDeployment]',
+      + 'parameterName: "/golden/by-name" instead of parameter. [ack: Annotation::cdk-imagebuilder-distribution:ssmParameterResolvedAtDeployment]',
       // aws-cdk-lib's fromStringParameterArn keeps only the last segment of a hierarchical name as parameterName.
       expect.stringMatching(/^amiDistributions\[1\]\.ssmParameters\[1\]\.parameter: the import of "\/golden\/by-arn" added the CloudFormation parameter Stack\/ByArn\.Parameter,.* give parameterName: "\/golden\/by-arn" instead of parameter \(the import's parameterName, which would be written, is "by-arn"\)\. \[ack/),
     ]);
