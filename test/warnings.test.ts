@@ -83,7 +83,7 @@ test('the real CDK CLI prints exactly these acknowledgement IDs', () => {
     const app = `${path.join(root, 'node_modules', '.bin', 'ts-node')} --project ${path.join(root, 'test', 'tsconfig.json')}`
       + ` --transpile-only ${path.join(root, 'test', 'util', 'warnings-app.ts')}`;
     // The CLI prints warnings on stderr; 2>&1 keeps the order of the lines.
-    const printed = execFileSync('bash', ['-c', `"$CDK" synth --app "$APP" --output "$OUT" --no-notices --quiet 2>&1`], {
+    const printed = execFileSync('bash', ['-c', '"$CDK" synth --app "$APP" --output "$OUT" --no-notices --quiet 2>&1'], {
       cwd: out,
       env: { ...process.env, CDK: path.join(root, 'node_modules', '.bin', 'cdk'), APP: app, OUT: out, FORCE_COLOR: '0', CI: 'true' },
       encoding: 'utf8',
