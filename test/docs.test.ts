@@ -72,11 +72,11 @@ function installPackedPackage(app: string): void {
   if (!fs.existsSync(path.join(root, 'assets', 'handler', 'index.js'))) {
     throw new Error('assets/handler/index.js is missing: run npx projen bundle:handler');
   }
-  const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', app], { cwd: root, encoding: 'utf8' })
+  const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', app], { cwd: root, encoding: 'utf8', stdio: 'pipe' })
     .trim().split('\n').pop()!;
   const modules = path.join(app, 'node_modules');
   fs.mkdirSync(modules, { recursive: true });
-  execFileSync('tar', ['-xzf', path.join(app, tarball), '-C', modules]);
+  execFileSync('tar', ['-xzf', path.join(app, tarball), '-C', modules], { stdio: 'pipe' });
   fs.renameSync(path.join(modules, 'package'), path.join(modules, PACKAGE));
   // The peer dependencies at the locked versions: links to this repository's copies (one aws-cdk-lib in the process).
   for (const peer of ['aws-cdk-lib', 'constructs']) {
@@ -159,7 +159,7 @@ test('every TypeScript example compiles against the packed package, runs and syn
     const resolved = require.resolve(PACKAGE, { paths: [app] });
     expect(resolved.startsWith(path.join(app, 'node_modules', PACKAGE))).toBe(true);
 
-    const toRun = snippets.map((s, i) => [i, path.join(app, `snippet${i}.js`)] as const).filter(([i]) => snippets[i].run);
+    const toRun = snippets.map((_, i) => [i, path.join(app, `snippet${i}.js`)] as const).filter(([i]) => snippets[i].run);
     fs.writeFileSync(path.join(app, 'runner.js'), RUNNER);
     const env = { ...process.env };
     delete env.CDK_OUTDIR;
