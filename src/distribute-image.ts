@@ -23,7 +23,7 @@ const DISTRIBUTION_CONFIGURATION_ARN_PATTERN = /^arn:aws[^:]*:imagebuilder:[^:]+
 /** The role name Image Builder assumes in each target account for cross-account distribution (documented name). */
 export const CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME = 'EC2ImageBuilderDistributionCrossAccountRole';
 
-/** The kind of image a {@link DistributeImageSource} names. */
+/** The kind of image a `DistributeImageSource` names. */
 export enum DistributeImageSourceType {
   /** An EC2 AMI ID. */
   AMI_ID = 'AMI_ID',
@@ -86,7 +86,7 @@ export class DistributeImageSource {
 }
 
 /**
- * Properties of a {@link DistributeImage}.
+ * Properties of a `DistributeImage`.
  */
 export interface DistributeImageProps {
   /**
@@ -132,7 +132,9 @@ export interface DistributeImageProps {
   readonly logGroup?: logs.ILogGroup;
 
   /**
-   * Tags for the distributed image (at most 50; keys 1-128 characters, not starting with `aws:`; values at most 256).
+   * Tags for the distributed image.
+   *
+   * At most 50 tags; keys of 1-128 characters, not starting with `aws:`; values of at most 256 characters.
    *
    * @default - no tags
    */

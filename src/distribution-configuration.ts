@@ -142,7 +142,7 @@ export interface FastLaunchConfiguration {
   readonly launchTemplate?: ec2.ILaunchTemplate;
 
   /**
-   * The maximum number of instances that EC2 launches at the same time to pre-provision snapshots; at least 6.
+   * The maximum number of instances that EC2 launches at the same time to pre-provision snapshots, at least 6.
    *
    * @default - EC2 launches up to 6 instances in parallel
    */
@@ -375,7 +375,7 @@ export interface ContainerDistribution {
 }
 
 /**
- * Properties of a {@link DistributionConfiguration}.
+ * Properties of a `DistributionConfiguration`.
  */
 export interface DistributionConfigurationProps {
   /**

@@ -74,7 +74,7 @@ export enum Tenancy {
   DEFAULT = 'default',
   /** Single-tenant hardware. */
   DEDICATED = 'dedicated',
-  /** A Dedicated Host; optionally a given one (`hostId`) or one of a host resource group (`hostResourceGroupArn`). */
+  /** A Dedicated Host: any, a given one (`hostId`) or one of a host resource group (`hostResourceGroupArn`). */
   HOST = 'host',
 }
 
@@ -156,8 +156,9 @@ export interface InfrastructureConfigurationProps {
   readonly description?: string;
 
   /**
-   * The instance types Image Builder may launch; it picks one of them by availability. They must suit the
-   * architecture of the parent image.
+   * The instance types Image Builder may launch.
+   *
+   * Image Builder picks one of them by availability. They must suit the architecture of the parent image.
    *
    * @default - Image Builder's default for the parent image (for example m5.large or m6g.large)
    */
@@ -380,11 +381,11 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
 
   /** The network connections of build and test instances, to open ports from or to them. */
   public get connections(): ec2.Connections {
-    // Created on first use: most configurations never open a port, and it is about 1.5% of bench/synth.ts.
+    // Created on first use: most configurations never open a port (see CONTRIBUTING.md, Benchmarks).
     return this._connections ??= new ec2.Connections({ securityGroups: this.securityGroups });
   }
 
-  /** The ID of the subnet build and test instances run in; undefined outside a VPC. */
+  /** The ID of the subnet build and test instances run in, or undefined outside a VPC. */
   public readonly subnetId?: string;
 
   private readonly cfnResource: CfnInfrastructureConfiguration;
@@ -499,9 +500,8 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
   /**
    * The instance profile of build and test instances.
    *
-   * The default profile and role are created as plain CloudFormation resources, which synthesize faster; the first
-   * read of this attribute or of `role` turns them into `iam.InstanceProfile` and `iam.Role` constructs, with the same
-   * template. Read it while you define the app (not from a `Lazy` value resolved at synth).
+   * The default profile and role start as plain CloudFormation resources; the first read of this attribute or of
+   * `role` turns them into `iam.InstanceProfile` and `iam.Role` constructs, with the same template. Read it while you define the app (not from a `Lazy` value resolved at synth).
    */
   public get instanceProfile(): iam.IInstanceProfile {
     this.materializeDefaultRole();

@@ -19,6 +19,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import * as ts from 'typescript';
+import { ensureCompiled } from './util/compiled';
 import { validateAssembly } from './util/jest-setup';
 
 const root = path.join(__dirname, '..');
@@ -57,18 +58,10 @@ export function extractSnippets(): Snippet[] {
   return snippets;
 }
 
-function newestMtime(dir: string): number {
-  return Math.max(0, ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => e.isDirectory()
-    ? newestMtime(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs));
-}
-
 /** Packs the library as npm would publish it and unpacks it into `app/node_modules`. */
 function installPackedPackage(app: string): void {
-  // The tarball holds the jsii output: compile first when src/ changed since (the build has just compiled).
-  const compiled = path.join(root, 'lib', 'index.js');
-  if (!fs.existsSync(compiled) || fs.statSync(compiled).mtimeMs < newestMtime(path.join(root, 'src'))) {
-    execFileSync('npx', ['projen', 'compile'], { cwd: root, stdio: 'pipe' });
-  }
+  // The tarball holds the jsii output: compiled first when src/ changed since (the build has just compiled).
+  ensureCompiled();
   if (!fs.existsSync(path.join(root, 'assets', 'handler', 'index.js'))) {
     throw new Error('assets/handler/index.js is missing: run npx projen bundle:handler');
   }
