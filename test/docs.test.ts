@@ -17,8 +17,18 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import * as ts from 'typescript';
+import {
+  DiskImageFormat,
+  DistributeImage,
+  DistributeImageSource,
+  DistributionConfiguration,
+  DistributionConfigurationPatch,
+} from '../src';
 import { ensureCompiled } from './util/compiled';
 import { validateAssembly } from './util/jest-setup';
 
@@ -188,3 +198,46 @@ test('every TypeScript example compiles against the packed package, runs and syn
     fs.rmSync(app, { recursive: true, force: true });
   }
 }, 600_000);
+
+describe('README: the resources each custom-resource feature adds, as the table states them', () => {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  /** `[first use, each further use]` from the table row of `feature`. */
+  function stated(feature: string): [number, number] {
+    const row = readme.split('\n').find((l) => l.startsWith(`| \`${feature}\``));
+    const m = row && /^\|[^|]+\|\s*(\d+)\b[^|]*\|\s*(\d+)\s*\|$/.exec(row);
+    if (!m) throw new Error(`README has no resource-count row for ${feature}`);
+    return [Number(m[1]), Number(m[2])];
+  }
+  /** Resources (AWS::CDK::Metadata aside) of a stack with `uses` uses of a feature. */
+  function count(uses: number, use: (stack: Stack, i: number) => void): number {
+    const app = new App();
+    const stack = new Stack(app, 'Counted', { env: { account: '111111111111', region: 'us-east-1' } });
+    for (let i = 0; i < uses; i++) use(stack, i);
+    return Object.values<any>(app.synth().getStackByName('Counted').template.Resources)
+      .filter((r) => r.Type !== 'AWS::CDK::Metadata').length;
+  }
+  const imported = (stack: Stack, i: number) => DistributionConfiguration.fromDistributionConfigurationName(stack, `Shared${i}`, `shared-${i}`);
+  const features: Record<string, (stack: Stack, i: number) => void> = {
+    DistributionConfigurationPatch: (stack, i) => new DistributionConfigurationPatch(stack, `Patch${i}`, {
+      distributionConfiguration: imported(stack, i),
+    }).addTargetAccounts('us-east-1', '222222222222'),
+    DistributeImage: (stack, i) => new DistributeImage(stack, `Release${i}`, {
+      source: DistributeImageSource.fromAmiId('ami-0123456789abcdef0'),
+      distributionConfiguration: imported(stack, i),
+    }),
+    DistributionConfiguration: (stack, i) => new DistributionConfiguration(stack, `Golden${i}`, {
+      amiDistributions: [{
+        amiName: 'golden-{{ imagebuilder:buildDate }}',
+        s3Export: {
+          role: (stack.node.tryFindChild('VmImport') as iam.IRole) ?? iam.Role.fromRoleName(stack, 'VmImport', 'vmimport'),
+          bucket: (stack.node.tryFindChild('Exports') as s3.IBucket) ?? s3.Bucket.fromBucketName(stack, 'Exports', 'my-vm-exports'),
+          diskImageFormat: DiskImageFormat.VHD,
+        },
+      }],
+    }),
+  };
+  test.each(Object.keys(features))('%s', (feature) => {
+    const one = count(1, features[feature]);
+    expect([one, count(2, features[feature]) - one]).toEqual(stated(feature));
+  });
+});
