@@ -87,6 +87,24 @@ function installPackedPackage(app: string): void {
   }
 }
 
+/**
+ * The compiler options of the app that `cdk init app --language typescript` creates (the CDK CLI's own template), with
+ * emitting switched on so the blocks can run, and the type roots of this repository (the app has no node_modules/@types).
+ */
+function cdkInitCompilerOptions(outDir: string): ts.CompilerOptions {
+  const template = path.join(root, 'node_modules', 'aws-cdk', 'lib', 'init-templates', 'app', 'typescript', 'tsconfig.json');
+  const { options, errors } = ts.convertCompilerOptionsFromJson(JSON.parse(fs.readFileSync(template, 'utf8')).compilerOptions, root);
+  if (errors.length > 0) throw new Error(errors.map((e) => ts.flattenDiagnosticMessageText(e.messageText, '\n')).join('\n'));
+  return {
+    ...options,
+    noEmit: false,
+    declaration: false,
+    outDir,
+    typeRoots: [path.join(root, 'node_modules', '@types')],
+    types: ['node'],
+  };
+}
+
 /** Runs each compiled block in one process and synthesizes the Apps it created, each into `out/<n>`. */
 const RUNNER = `
 const fs = require('fs');
@@ -133,18 +151,7 @@ test('every TypeScript example compiles against the packed package, runs and syn
       fs.writeFileSync(file, `${s.code}\nexport {};\n`);
       return file;
     });
-    const program = ts.createProgram(files, {
-      strict: true,
-      target: ts.ScriptTarget.ES2022,
-      // What `cdk init app --language typescript` sets up: CommonJS output, Node.js module resolution.
-      module: ts.ModuleKind.Node16,
-      moduleResolution: ts.ModuleResolutionKind.Node16,
-      esModuleInterop: true,
-      skipLibCheck: true,
-      typeRoots: [path.join(root, 'node_modules', '@types')],
-      types: ['node'],
-      outDir: app,
-    });
+    const program = ts.createProgram(files, cdkInitCompilerOptions(app));
     const emitted = program.emit();
     const where = (file: string | undefined, pos: number | undefined) => {
       if (!file) return '';
