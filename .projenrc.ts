@@ -14,6 +14,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   cdkVersion: '2.270.0',
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
+  // package.json "engines": the oldest Node.js the toolchain runs on (jsii 6 and jsii-rosetta: >= 20.16.0;
+  // aws-cdk-lib: >= 20). jsii itself supports only Node.js 22 and 24 since 2026-10-30 (see CONTRIBUTING.md).
+  minNodeVersion: '20.16.0',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
@@ -32,6 +35,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     // Bundled into the handler asset by esbuild; never a runtime dependency of the construct library.
     '@aws-sdk/client-imagebuilder',
+    // The partitions' DNS suffixes for the EC2, SSM and STS endpoints: the data the Image Builder client resolves its own with.
+    '@aws-sdk/util-endpoints',
     // EC2 and SSM calls are signed by lambda/aws-request.ts with the same signer the SDK uses (smaller bundle).
     '@smithy/signature-v4@^5.7.5',
     '@types/aws-lambda',
@@ -77,6 +82,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   ],
   npmignoreEnabled: true,
 });
+
+// A passing build prints nothing that looks like a failure: jsii's end-of-life banner for Node.js 20 (the Node.js of
+// this machine and CI; engines above) is silenced in every task. test/util/jest-setup.ts does the same for the AWS SDK.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '1');
 
 // typescript-eslint's project service needs a tsconfig beside every linted folder outside src/ and test/.
 for (const dir of ['lambda', 'bench', 'examples', 'scripts']) {

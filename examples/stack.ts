@@ -97,7 +97,7 @@ export class GoldenImageStack extends Stack {
       resourceTags: { project: 'golden-images' },
     });
     // The construct warns that an encrypted topic needs that key policy; topicKey has it (above).
-    Annotations.of(infrastructure).acknowledgeWarning('cdk-imagebuilder-distribution:infrastructureEncryptedTopic');
+    Annotations.of(infrastructure).acknowledgeWarning('Annotation::cdk-imagebuilder-distribution:infrastructureEncryptedTopic');
 
     // Distribute today's AMI now, without a build, and launch from the copy in this Region.
     const distributed = new DistributeImage(this, 'DistributeLatest', {

@@ -1,4 +1,4 @@
-import { Annotations, Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -23,7 +23,7 @@ const DISTRIBUTION_CONFIGURATION_ARN_PATTERN = /^arn:aws[^:]*:imagebuilder:[^:]+
 /** The role name Image Builder assumes in each target account for cross-account distribution (documented name). */
 export const CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME = 'EC2ImageBuilderDistributionCrossAccountRole';
 
-/** The kind of image a {@link DistributeImageSource} names. */
+/** The kind of image a `DistributeImageSource` names. */
 export enum DistributeImageSourceType {
   /** An EC2 AMI ID. */
   AMI_ID = 'AMI_ID',
@@ -86,7 +86,7 @@ export class DistributeImageSource {
 }
 
 /**
- * Properties of a {@link DistributeImage}.
+ * Properties of a `DistributeImage`.
  */
 export interface DistributeImageProps {
   /**
@@ -132,7 +132,9 @@ export interface DistributeImageProps {
   readonly logGroup?: logs.ILogGroup;
 
   /**
-   * Tags for the distributed image (at most 50; keys 1-128 characters, not starting with `aws:`; values at most 256).
+   * Tags for the distributed image.
+   *
+   * At most 50 tags; keys of 1-128 characters, not starting with `aws:`; values of at most 256 characters.
    *
    * @default - no tags
    */
@@ -377,7 +379,7 @@ function warnUngrantedFeatures(scope: Construct, distribution: AmiDistribution, 
   if (features.length === 0) return;
   const where = !Token.isUnresolved(region) ? region
     : distribution.region === undefined ? 'the stack\'s Region' : 'a Region given as a token';
-  Annotations.of(scope).addWarningV2('cdk-imagebuilder-distribution:executionRoleNotGranted',
+  Validations.of(scope).addWarning('cdk-imagebuilder-distribution:executionRoleNotGranted',
     `executionRole: the AMI distribution to ${where} uses ${features.join(', ')}, which Image Builder performs with the `
     + 'execution role; the role this construct creates is not granted them. Give an executionRole that allows them.');
 }

@@ -14,7 +14,7 @@ import { warnDeployTimeSsmParameters } from './private/ssm-parameter-import';
 import { addValidation, validateAccountIds, validateRegion, ValidationErrors } from './private/validation';
 
 /**
- * Properties of a {@link DistributionConfigurationPatch}.
+ * Properties of a `DistributionConfigurationPatch`.
  */
 export interface DistributionConfigurationPatchProps {
   /**

@@ -1,4 +1,4 @@
-import { Annotations, IResource, Lazy, Names, Resource, Stack } from 'aws-cdk-lib';
+import { IResource, Lazy, Names, Resource, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -142,7 +142,7 @@ export interface FastLaunchConfiguration {
   readonly launchTemplate?: ec2.ILaunchTemplate;
 
   /**
-   * The maximum number of instances that EC2 launches at the same time to pre-provision snapshots; at least 6.
+   * The maximum number of instances that EC2 launches at the same time to pre-provision snapshots, at least 6.
    *
    * @default - EC2 launches up to 6 instances in parallel
    */
@@ -375,7 +375,7 @@ export interface ContainerDistribution {
 }
 
 /**
- * Properties of a {@link DistributionConfiguration}.
+ * Properties of a `DistributionConfiguration`.
  */
 export interface DistributionConfigurationProps {
   /**
@@ -564,7 +564,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     this.amiDistributions.push(distribution);
     this.amiDistributionListeners.forEach(listener => listener(distribution, this.regionOf(distribution)));
     if (distribution.launchPermission?.isPublicUserGroup) {
-      Annotations.of(this).addWarningV2('cdk-imagebuilder-distribution:publicAmi',
+      Validations.of(this).addWarning('cdk-imagebuilder-distribution:publicAmi',
         `amiDistributions[${this.amiDistributions.length - 1}].launchPermission.isPublicUserGroup makes the AMI ` +
         'public: every AWS account can launch it. Make sure it contains no credentials, secrets or proprietary data.');
     }

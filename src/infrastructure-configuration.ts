@@ -1,4 +1,4 @@
-import { Annotations, Lazy, Names, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Lazy, Names, Resource, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IResource } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -74,7 +74,7 @@ export enum Tenancy {
   DEFAULT = 'default',
   /** Single-tenant hardware. */
   DEDICATED = 'dedicated',
-  /** A Dedicated Host; optionally a given one (`hostId`) or one of a host resource group (`hostResourceGroupArn`). */
+  /** A Dedicated Host: any, a given one (`hostId`) or one of a host resource group (`hostResourceGroupArn`). */
   HOST = 'host',
 }
 
@@ -156,8 +156,9 @@ export interface InfrastructureConfigurationProps {
   readonly description?: string;
 
   /**
-   * The instance types Image Builder may launch; it picks one of them by availability. They must suit the
-   * architecture of the parent image.
+   * The instance types Image Builder may launch.
+   *
+   * Image Builder picks one of them by availability. They must suit the architecture of the parent image.
    *
    * @default - Image Builder's default for the parent image (for example m5.large or m6g.large)
    */
@@ -380,11 +381,11 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
 
   /** The network connections of build and test instances, to open ports from or to them. */
   public get connections(): ec2.Connections {
-    // Created on first use: most configurations never open a port, and it is about 1.5% of bench/synth.ts.
+    // Created on first use: most configurations never open a port (see CONTRIBUTING.md, Benchmarks).
     return this._connections ??= new ec2.Connections({ securityGroups: this.securityGroups });
   }
 
-  /** The ID of the subnet build and test instances run in; undefined outside a VPC. */
+  /** The ID of the subnet build and test instances run in, or undefined outside a VPC. */
   public readonly subnetId?: string;
 
   private readonly cfnResource: CfnInfrastructureConfiguration;
@@ -442,14 +443,14 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
         }
         props.logging.s3Bucket.encryptionKey?.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
       } else {
-        Annotations.of(this).addWarningV2('cdk-imagebuilder-distribution:infrastructureLoggingNoRole',
+        Validations.of(this).addWarning('cdk-imagebuilder-distribution:infrastructureLoggingNoRole',
           'logging: the role of the given instanceProfile is unknown, so s3:PutObject on the log bucket could not be granted; '
           + 'grant it to the role yourself or import the profile with InstanceProfile.fromInstanceProfileAttributes({ role })');
       }
     }
 
     if (props.notificationTopic?.masterKey) {
-      Annotations.of(this).addWarningV2('cdk-imagebuilder-distribution:infrastructureEncryptedTopic',
+      Validations.of(this).addWarning('cdk-imagebuilder-distribution:infrastructureEncryptedTopic',
         'notificationTopic is encrypted with a KMS key: it must be a customer managed key of this account whose key policy allows '
         + 'the role AWSServiceRoleForImageBuilder kms:GenerateDataKey* and kms:Decrypt, or Image Builder cannot publish');
     }
@@ -499,9 +500,8 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
   /**
    * The instance profile of build and test instances.
    *
-   * The default profile and role are created as plain CloudFormation resources, which synthesize faster; the first
-   * read of this attribute or of `role` turns them into `iam.InstanceProfile` and `iam.Role` constructs, with the same
-   * template. Read it while you define the app (not from a `Lazy` value resolved at synth).
+   * The default profile and role start as plain CloudFormation resources; the first read of this attribute or of
+   * `role` turns them into `iam.InstanceProfile` and `iam.Role` constructs, with the same template. Read it while you define the app (not from a `Lazy` value resolved at synth).
    */
   public get instanceProfile(): iam.IInstanceProfile {
     this.materializeDefaultRole();
@@ -606,7 +606,7 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     if (matched.length > 0) {
       return { explicit: true, subnets: matched, selected: matched.length === 1 ? matched[0] : undefined };
     }
-    Annotations.of(this).addWarningV2('cdk-imagebuilder-distribution:infrastructureSubnetUnknown',
+    Validations.of(this).addWarning('cdk-imagebuilder-distribution:infrastructureSubnetUnknown',
       'subnetSelection: its availabilityZones (or zone filters) or the zones of the VPC\'s subnets are deploy-time values that cannot be '
       + 'compared at synth, so no subnet was selected and SubnetId is left out (Image Builder then uses the default VPC, '
       + 'which does not match security groups of this VPC); select the subnet with `subnets: [subnet]` instead');

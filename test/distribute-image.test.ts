@@ -204,7 +204,7 @@ describe('DistributeImage', () => {
     });
     const warnings = Annotations.fromStack(s).findWarning('/Stack/D', Match.anyValue()).map(w => String(w.entry.data));
     expect(warnings).toEqual([
-      expect.stringMatching(/^executionRole: the AMI distribution to us-east-1 uses launchTemplates, fastLaunchConfigurations, which Image Builder performs with the execution role; .* Give an executionRole that allows them\. \[ack: cdk-imagebuilder-distribution:executionRoleNotGranted\]$/),
+      expect.stringMatching(/^executionRole: the AMI distribution to us-east-1 uses launchTemplates, fastLaunchConfigurations, which Image Builder performs with the execution role; .* Give an executionRole that allows them\. \[ack: Annotation::cdk-imagebuilder-distribution:executionRoleNotGranted\]$/),
       expect.stringMatching(/^executionRole: the AMI distribution to eu-central-1 uses licenseConfigurationArns, s3Export, /),
     ]);
   });

@@ -1,4 +1,4 @@
-import { App, Aws, Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { App, Aws, Lazy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -100,6 +100,7 @@ describe('CloudFormation rendering', () => {
     const byId = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'ById', { launchTemplateId: 'lt-0123456789abcdef0', versionNumber: '4' });
     const byName = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'ByName', { launchTemplateName: 'fast-launch-template' });
     const parameter = ssm.StringParameter.fromStringParameterName(stack, 'Param', '/images/golden/latest');
+    Validations.of(stack).acknowledge({ id: 'CloudFormation-Validate::W2001', reason: 'the unused parameter of the SSM import under test' });
     new DistributionConfiguration(stack, 'Dist', {
       amiDistributions: [{
         amiName: 'golden',
@@ -765,6 +766,7 @@ describe('validation', () => {
   test('SSM parameters: an import that CloudFormation resolves at deployment is warned about; a name, an owned parameter or a dynamic reference is not', () => {
     const stack = newStack();
     const byName = ssm.StringParameter.fromStringParameterName(stack, 'ByName', '/golden/by-name');
+    Validations.of(stack).acknowledge({ id: 'CloudFormation-Validate::W2001', reason: 'the unused parameter of the SSM import under test' });
     const byArn = ssm.StringParameter.fromStringParameterArn(stack, 'ByArn', `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/golden/by-arn`);
     const dynamic = ssm.StringParameter.fromStringParameterAttributes(stack, 'Dynamic', { parameterName: '/golden/dynamic', forceDynamicReference: true });
     const owned = new ssm.StringParameter(stack, 'Owned', { parameterName: '/golden/owned', stringValue: 'ami-12345678' });
@@ -780,7 +782,7 @@ describe('validation', () => {
       'amiDistributions[0].ssmParameters[0].parameter: the import of "/golden/by-name" added the CloudFormation parameter '
       + 'Stack/ByName.Parameter, which CloudFormation resolves on every deployment in this stack\'s account and Region: the '
       + 'deployment fails while the SSM parameter does not exist there. Image Builder only needs the name: give '
-      + 'parameterName: "/golden/by-name" instead of parameter. [ack: cdk-imagebuilder-distribution:ssmParameterResolvedAtDeployment]',
+      + 'parameterName: "/golden/by-name" instead of parameter. [ack: Annotation::cdk-imagebuilder-distribution:ssmParameterResolvedAtDeployment]',
       // aws-cdk-lib's fromStringParameterArn keeps only the last segment of a hierarchical name as parameterName.
       expect.stringMatching(/^amiDistributions\[1\]\.ssmParameters\[1\]\.parameter: the import of "\/golden\/by-arn" added the CloudFormation parameter Stack\/ByArn\.Parameter,.* give parameterName: "\/golden\/by-arn" instead of parameter \(the import's parameterName, which would be written, is "by-arn"\)\. \[ack/),
     ]);

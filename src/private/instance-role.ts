@@ -6,15 +6,15 @@ import { acknowledgeManagedPolicies } from './nag';
 /*
  * The default role and instance profile of an infrastructure configuration.
  *
- * aws-cdk-lib's `iam.Role` and `iam.InstanceProfile` add about half the synth time of the same stack in raw L1 (an
- * aspect, validations, lazy policy documents and stack traces per role; bench/synth.ts, infrastructure half). Most users
+ * aws-cdk-lib's `iam.Role` and `iam.InstanceProfile` cost a large share of the synth time (an aspect, validations,
+ * lazy policy documents and stack traces per role; figures in CONTRIBUTING.md, Benchmarks). Most users
  * never touch the default role, so it starts as the plain `AWS::IAM::Role` and `AWS::IAM::InstanceProfile` resources
  * those L2s would render, directly under the configuration (`InstanceRole`, `InstanceProfile`). The construct swaps in
  * the real L2s, at the same construct ids, the first time anyone reads its `role` or `instanceProfile`; their L1s keep
  * the logical IDs of the resources they replace, so a stack deployed before the first read is updated, never replaced.
  * The L1s sit directly under the configuration rather than under plain constructs at the L2s' paths
- * (`InstanceRole/Resource`): those two extra tree nodes per configuration cost about 4% of the synth time
- * (bench/synth.ts). test/infrastructure-configuration.test.ts compares both templates, with and without feature flags
+ * (`InstanceRole/Resource`): two fewer tree nodes per configuration to walk at every synthesis.
+ * test/infrastructure-configuration.test.ts compares both templates, with and without feature flags
  * and Regions.
  */
 

@@ -13,8 +13,8 @@ import type { IConstruct } from 'constructs';
  * Acknowledges one cdk-nag finding id (`AwsSolutions-L1`, `AwsSolutions-IAM5[Resource::*]`...) on `scope` and below.
  *
  * Writes the same metadata entry as `Validations.of(scope).acknowledge()`, without what that call adds for
- * annotation warnings (none of these ids is one) and without its captured stack trace: that capture made up a tenth
- * of the synth time of a stack with hundreds of these constructs.
+ * annotation warnings (none of these ids is one) and without its captured stack trace, which is costly in a stack
+ * with hundreds of these constructs.
  */
 export function acknowledgeNag(scope: IConstruct, id: string, reason: string): void {
   scope.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, { [`Annotation::${id}`]: reason }, { stackTrace: false });

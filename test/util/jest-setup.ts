@@ -132,3 +132,7 @@ function patchStageSynth(): void {
 
 enableCdkValidateErrors();
 patchStageSynth();
+
+// The AWS SDK warns on every Node.js before 22 that later SDK versions will need 22; the handler runs on Node.js 22 in
+// Lambda, and this warning in a passing test run only looks like a failure. Child processes of tests inherit this.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

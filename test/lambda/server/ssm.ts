@@ -1,6 +1,6 @@
 /**
  * SSM Parameter Store's PutParameter, GetParameter and DeleteParameter (AWS JSON 1.1) on a LocalServer, with the
- * service's size limits per tier. Every request must be a POST to / with Content-Type application/x-amz-json-1.1
+ * service's size limits per tier (what the API model says of the requests, the server's model check enforces). Every request must be a POST to / with Content-Type application/x-amz-json-1.1
  * and a valid SigV4 signature for service ssm (./sigv4.ts), as the service requires.
  * Usage: `const ssm = new Parameters(server); ssm.params.get('/name')`; `ssm.regions` lists each call's signing Region.
  */
@@ -45,9 +45,8 @@ export class Parameters {
 
   private putOp(req: ReceivedRequest) {
     const { Name, Value, Type = 'String', Overwrite, Tier = 'Standard' } = req.body ?? {};
-    if (typeof Name !== 'string' || !Name) throw validation('Name is required');
-    if (typeof Value !== 'string' || !Value) throw validation('Value is required');
-    if (!(Tier in LIMITS)) throw validation(`Tier ${Tier} is invalid`);
+    // Name, Tier and the types are the model's (the server's model check); an empty Value the service refuses beyond it.
+    if (Value === '') throw validation('Value must not be empty');
     const existing = this.params.get(Name);
     if (existing && !Overwrite) throw new ServiceError(400, 'ParameterAlreadyExists', `${Name} exists`);
     let tier = Tier === 'Intelligent-Tiering' ? (Value.length > 4096 || existing?.tier === 'Advanced' ? 'Advanced' : 'Standard') : Tier;
