@@ -129,7 +129,8 @@ class GoldenImageStack(Stack):
             resource_tags={"project": "golden-images"},
         )
         # The construct warns that an encrypted topic needs that key policy; topic_key has it (above).
-        Annotations.of(infrastructure).acknowledge_warning("cdk-imagebuilder-distribution:infrastructureEncryptedTopic")
+        Annotations.of(infrastructure).acknowledge_warning(
+            "Annotation::cdk-imagebuilder-distribution:infrastructureEncryptedTopic")
 
         # Distribute today's AMI now, without a build, and launch from the copy in this Region.
         distributed = DistributeImage(
