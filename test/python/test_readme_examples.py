@@ -14,10 +14,17 @@ import tempfile
 import unittest
 
 import aws_cdk as cdk
+from aws_cdk import cx_api as cxapi
 
 import cdk_imagebuilder_distribution as lib
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+def warnings(assembly):
+    """The warnings and errors of every stack, as the TypeScript doc tests (test/docs.test.ts) reject them."""
+    return [f"{m.level} at {m.id}: {m.entry.data}" for stack in assembly.stacks_recursively for m in stack.messages
+            if m.level != cxapi.SynthesisMessageLevel.INFO]
+
+
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
@@ -46,7 +53,9 @@ class ReadmeExamplesTest(unittest.TestCase):
                     apps = [v for v in namespace.values() if isinstance(v, cdk.App)]
                     self.assertTrue(apps, "the example makes no App")
                     for app in apps:
-                        self.assertTrue(app.synth().stacks, "the example synthesizes no stack")
+                        assembly = app.synth()
+                        self.assertTrue(assembly.stacks, "the example synthesizes no stack")
+                        self.assertEqual(warnings(assembly), [], "the example synthesizes with warnings")
                 finally:
                     del os.environ["CDK_OUTDIR"]
 
@@ -61,6 +70,7 @@ class ReadmeExamplesTest(unittest.TestCase):
                 namespace = {"__name__": "docs_python_md"}
                 for i, source in enumerate(blocks, start=1):
                     exec(compile(source, f"<docs/python.md Python block {i}>", "exec"), namespace)
+                self.assertEqual(warnings(namespace["app"].synth()), [], "the example synthesizes with warnings")
             finally:
                 del os.environ["CDK_OUTDIR"]
 
