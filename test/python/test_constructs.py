@@ -191,8 +191,8 @@ class ValidationTest(unittest.TestCase):
                                 stack, "Shared", "shared"),
                             timeout="90 minutes")
         # ... nor a bucket, a jsii interface: rejected here by jsii_interface_check.py; under typeguard 2, which does
-        # not check interfaces, the jsii kernel rejects it at the same call (RuntimeError "Key 'bucket': Unable to
-        # deserialize value as aws-cdk-lib.aws_s3.IBucket").
+        # not check interfaces, the jsii kernel rejects it when the struct is given to a construct (RuntimeError
+        # "Key 'bucket': Unable to deserialize value as aws-cdk-lib.aws_s3.IBucket").
         with self.assertRaises(type_errors):
             S3ExportConfiguration(role=iam.Role(stack, "R", assumed_by=iam.ServicePrincipal("vmie.amazonaws.com")),
                                   bucket="my-bucket", disk_image_format=DiskImageFormat.VMDK)
