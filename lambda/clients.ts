@@ -175,9 +175,9 @@ export class Ssm {
   }
 }
 
-/** Parameter Store in the Lambda's Region (where the baselines are kept). */
-export function ssm(context: CallContext): Ssm {
-  return cached('ssm', context, (credentials) => new Ssm(lambdaRegion(), process.env.SSM_ENDPOINT || undefined, credentials));
+/** Parameter Store in `region`: by default the Lambda's (where the baselines are kept); leases are in the configuration's. */
+export function ssm(context: CallContext, region: string = lambdaRegion()): Ssm {
+  return cached(`ssm:${region}`, context, (credentials) => new Ssm(region, process.env.SSM_ENDPOINT || undefined, credentials));
 }
 
 export function ec2(context: CallContext, region: string): Ec2 {

@@ -23,6 +23,7 @@ import { call, setRetryOptions } from './errors';
 import {
   applyPatch, deepEqual, Distribution, fromSnapshot, isPlainObject, parsePatch, PatchError, revertDistributions, snapshot, touchedRegions,
 } from './merge';
+import { withLease } from './lease';
 import { captureRawJson, RawJsonCapture, sendRawJson, withoutNullMembers } from './raw-json';
 import type { RetryOptions } from './retry';
 import { clientToken, digest } from './tokens';
@@ -126,7 +127,7 @@ async function getConfiguration(context: clients.CallContext, arn: string): Prom
  * the distributions' unknown fields are sent too.
  */
 async function putDistributions(
-  context: clients.CallContext, event: CdkCustomResourceEvent, config: RawConfiguration, arn: string, distributions: Distribution[],
+  context: clients.CallContext, event: CdkCustomResourceEvent, config: RawConfiguration, arn: string, distributions: Distribution[], round = 0,
 ): Promise<void> {
   const input: UpdateDistributionConfigurationCommandInput = {
     distributionConfigurationArn: arn,
@@ -135,7 +136,9 @@ async function putDistributions(
     distributions,
     // Same request and same body: same token, so a repeated call is a no-op. A different body (another writer got
     // in between a lost answer and our retry) gets a new token instead of IdempotentParameterMismatchException.
-    clientToken: clientToken(event, 'UpdateDistributionConfiguration', digest([arn, config.description, distributions])),
+    // A later round (our change was undone between our write and its read-back) may send the same body again: it
+    // must be applied again, not answered from the first write's token.
+    clientToken: clientToken(event, 'UpdateDistributionConfiguration', digest([arn, config.description, distributions, ...(round > 0 ? [round] : [])])),
   };
   await call(context, 'UpdateDistributionConfiguration', arn, () => {
     const command = new UpdateDistributionConfigurationCommand(input);
@@ -169,11 +172,64 @@ function undo(entry: BaselineEntry, now: Distribution[], candidates: PatchDocume
   return revertDistributions(entry.before, ours ?? entry.before, now);
 }
 
+/** Writes made, read back and found undone by a writer outside the lease, before a writer gives up. */
+export const MAX_WRITE_ROUNDS = 3;
+
+/** Who holds a lease: the stack, the resource and the CloudFormation request (shown to writers that wait). */
+function leaseOwner(event: CdkCustomResourceEvent): string {
+  return `${event.StackId} ${event.LogicalResourceId} ${event.RequestId}`;
+}
+
+function notPresent(arn: string, what: string): Error {
+  return new Error(`${what} ${arn} was undone by another writer each time, between our write and its read-back `
+    + `(${MAX_WRITE_ROUNDS} rounds): a writer outside this library's lease (the console, another tool, CloudFormation `
+    + 'updating the configuration) is changing it at the same time. Nothing is reported done that is not there; deploy again when it has finished');
+}
+
+/**
+ * Under the configuration's lease: read, merge, write, then read back. When the read-back shows our change undone
+ * (a writer that does not take the lease wrote in between), the round is made again, up to MAX_WRITE_ROUNDS.
+ */
 async function reconcile(
   context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, previousParameter: string, previousPatch?: string,
 ): Promise<CdkCustomResourceResponse> {
   const arn = props.DistributionConfigurationArn;
   const patch = parse(arn, props.Patch);
+  return withLease(context, arn, leaseOwner(event), async (locked) => {
+    for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
+      // After the first round the baseline is this resource's own (a handover from the old parameter is done).
+      const desired = round === 0
+        ? await reconcileOnce(locked, event, props, patch, previousParameter, previousPatch, round)
+        : await reconcileOnce(locked, event, props, patch, props.BaselineParameterName, props.Patch, round);
+      if (!desired) return { PhysicalResourceId: physicalResourceId(arn, event), Data: { DistributionConfigurationArn: arn } };
+      const after = await getConfiguration(locked, arn);
+      if (!after) throw new Error(`Distribution configuration ${arn} was deleted right after our write`);
+      const now = (after.distributions ?? []) as Distribution[];
+      if (deepEqual(now, desired) || patchPresent(now, patch)) {
+        return { PhysicalResourceId: physicalResourceId(arn, event), Data: { DistributionConfigurationArn: arn } };
+      }
+      console.warn(`Round ${round + 1}: the patch of ${arn} was undone by another writer right after our write; applying it again`);
+    }
+    throw notPresent(arn, 'The patch of');
+  });
+}
+
+/** Whether applying `patch` to `now` changes nothing: its change is all there. */
+function patchPresent(now: Distribution[], patch: PatchDocument): boolean {
+  try {
+    return deepEqual(applyPatch(now, patch), now);
+  } catch (err) {
+    if (err instanceof PatchError) return false; // e.g. a merged Region was removed: the next round says so
+    throw err;
+  }
+}
+
+/** One read-merge-write; the distributions written, or undefined when the configuration needed no write. */
+async function reconcileOnce(
+  context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, patch: PatchDocument, previousParameter: string,
+  previousPatch: string | undefined, round: number,
+): Promise<Distribution[] | undefined> {
+  const arn = props.DistributionConfigurationArn;
   const config = await getConfiguration(context, arn);
   if (!config) throw new Error(`Distribution configuration ${arn} not found: GetDistributionConfiguration answered ResourceNotFoundException`);
   const now = (config.distributions ?? []) as Distribution[];
@@ -197,10 +253,10 @@ async function reconcile(
     const newDoc = sameParameter ? oldDoc : await readBaseline(context, props.BaselineParameterName);
     await writeBaseline(context, props.BaselineParameterName, withEntry(newDoc, arn, nextEntry));
   }
-  if (!deepEqual(desired, now)) await putDistributions(context, event, config, arn, desired);
+  const write = !deepEqual(desired, now);
+  if (write) await putDistributions(context, event, config, arn, desired, round);
   if (!sameParameter && entry) await writeBaseline(context, previousParameter, withEntry(oldDoc, arn, undefined));
-
-  return { PhysicalResourceId: physicalResourceId(arn, event), Data: { DistributionConfigurationArn: arn } };
+  return write ? desired : undefined;
 }
 
 function tryParse(json: string): PatchDocument | undefined {
@@ -220,20 +276,29 @@ function withEntry(doc: BaselineDocument, arn: string, entry: BaselineEntry | un
 
 async function revert(context: clients.CallContext, event: CdkCustomResourceEvent, props: Props): Promise<void> {
   const arn = props.DistributionConfigurationArn;
-  const doc = await readBaseline(context, props.BaselineParameterName);
-  const entry = doc.entries[arn];
-  if (!entry) return; // nothing was applied (e.g. create failed before storing the baseline)
-  const config = await getConfiguration(context, arn);
-  if (config) {
-    const now = (config.distributions ?? []) as Distribution[];
+  await withLease(context, arn, leaseOwner(event), async (locked) => {
+    const doc = await readBaseline(locked, props.BaselineParameterName);
+    const entry = doc.entries[arn];
+    if (!entry) return; // nothing was applied (e.g. create failed before storing the baseline)
     const patch = tryParse(props.Patch);
-    const desired = undo(entry, now, patch ? [patch] : []);
-    if (desired.length === 0) {
-      // The service refuses a configuration without distributions; leaving ours is better than blocking the delete.
-      console.warn(`Not reverting ${arn}: no distribution would remain (others removed the rest)`);
-    } else if (!deepEqual(desired, now)) {
-      await putDistributions(context, event, config, arn, desired);
+    for (let round = 0; ; round++) {
+      if (round >= MAX_WRITE_ROUNDS) throw notPresent(arn, 'The undo of our patch of');
+      const config = await getConfiguration(locked, arn);
+      if (!config) break;
+      const now = (config.distributions ?? []) as Distribution[];
+      const desired = undo(entry, now, patch ? [patch] : []);
+      if (desired.length === 0) {
+        // The service refuses a configuration without distributions; leaving ours is better than blocking the delete.
+        console.warn(`Not reverting ${arn}: no distribution would remain (others removed the rest)`);
+        break;
+      }
+      if (deepEqual(desired, now)) break;
+      await putDistributions(locked, event, config, arn, desired, round);
+      // Read back: the undo must be there before the baseline that allows it is deleted.
+      const after = await getConfiguration(locked, arn);
+      if (!after || deepEqual(after.distributions ?? [], desired)) break;
+      console.warn(`Round ${round + 1}: the undo of our patch of ${arn} was overwritten by another writer right after our write; undoing again`);
     }
-  }
-  await writeBaseline(context, props.BaselineParameterName, withEntry(doc, arn, undefined));
+    await writeBaseline(locked, props.BaselineParameterName, withEntry(doc, arn, undefined));
+  });
 }

@@ -44,12 +44,19 @@ export class Parameters {
   }
 
   private putOp(req: ReceivedRequest) {
-    const { Name, Value, Type = 'String', Overwrite, Tier = 'Standard' } = req.body ?? {};
+    const { Name, Value, Type = 'String', Overwrite, Tier = 'Standard', Description } = req.body ?? {};
     if (typeof Name !== 'string' || !Name) throw validation('Name is required');
+    checkName(Name);
     if (typeof Value !== 'string' || !Value) throw validation('Value is required');
     if (!(Tier in LIMITS)) throw validation(`Tier ${Tier} is invalid`);
     const existing = this.params.get(Name);
-    if (existing && !Overwrite) throw new ServiceError(400, 'ParameterAlreadyExists', `${Name} exists`);
+    // Create-if-absent is atomic: of concurrent creates of one name, one succeeds and the others get this error.
+    if (existing && !Overwrite) {
+      throw new ServiceError(400, 'ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
+    }
+    if (Description !== undefined && (typeof Description !== 'string' || Description.length > 1024)) {
+      throw validation('1 validation error detected: Value at \'description\' failed to satisfy constraint: Member must have length less than or equal to 1024');
+    }
     let tier = Tier === 'Intelligent-Tiering' ? (Value.length > 4096 || existing?.tier === 'Advanced' ? 'Advanced' : 'Standard') : Tier;
     if (existing?.tier === 'Advanced' && tier === 'Standard') {
       throw validation('An advanced parameter cannot be downgraded to standard');
@@ -71,6 +78,22 @@ export class Parameters {
   private deleteOp(req: ReceivedRequest) {
     if (!this.params.delete(req.body?.Name)) throw new ServiceError(400, 'ParameterNotFound', '');
     return { body: {} };
+  }
+}
+
+/**
+ * Parameter names as SSM checks them (PSParameterName is 1 to 2048 characters; the documented rules): letters, digits
+ * and `_.-`, sub-paths divided by `/` with a leading `/`, at most 15 levels, not prefixed with aws or ssm.
+ */
+function checkName(name: string): void {
+  if (name.length > 2048) throw validation('1 validation error detected: Value at \'name\' failed to satisfy constraint: Member must have length less than or equal to 2048');
+  const bare = name.startsWith('/') ? name.slice(1) : name;
+  if (/^(aws|ssm)/i.test(bare) || !/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(bare) || (name.includes('/') && !name.startsWith('/'))) {
+    throw validation('Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive). If formed as a path, it can consist of '
+      + 'sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_');
+  }
+  if (bare.split('/').length > 15) {
+    throw new ServiceError(400, 'HierarchyLevelLimitExceededException', 'A hierarchy can have a maximum of 15 levels.');
   }
 }
 
