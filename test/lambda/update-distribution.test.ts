@@ -8,6 +8,7 @@ import {
   ARN, createEvent, deleteEvent, exportPatch, fullDistribution, OTHER_ARN, PARAM, props, S3_EXPORT, sharePatch, STACK_ID, updateEvent,
 } from './server/patch-fixtures';
 import { decode, encode } from '../../lambda/baseline';
+import { LEASE_PARAMETER_PREFIX } from '../../lambda/lease';
 import * as clients from '../../lambda/clients';
 import * as merge from '../../lambda/merge';
 import { CAPTURE_MIDDLEWARE, SEND_MIDDLEWARE } from '../../lambda/raw-json';
@@ -20,6 +21,10 @@ const ssmMock = { getParameter: jest.fn(), putParameter: jest.fn(), deleteParame
 const parameterNotFound = () => Object.assign(new Error(''), { name: 'ParameterNotFound', $metadata: { httpStatusCode: 400 } });
 let configs: Record<string, any>;
 let params: Record<string, string>;
+let leases: Record<string, string>;
+const isLease = (name: string) => name.startsWith(LEASE_PARAMETER_PREFIX);
+/** The SSM calls of `fn` on baseline parameters (not on leases). */
+const baselineCalls = (fn: jest.Mock) => fn.mock.calls.filter(([input]) => !isLease(input.Name));
 let log: string[];
 const ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/PatchRole';
 const OTHER_ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/OtherPatchRole';
@@ -39,6 +44,7 @@ beforeEach(() => {
   jest.spyOn(clients, 'ssm').mockReturnValue(ssmMock as unknown as clients.Ssm);
   seed();
   params = {};
+  leases = {};
   log = [];
   configure({ retry: { sleep: async () => {} } });
   ib.on(GetDistributionConfigurationCommand).callsFake((input) => {
@@ -47,30 +53,46 @@ beforeEach(() => {
     if (!c) throw new ResourceNotFoundException({ message: 'not found', $metadata: {} });
     return { distributionConfiguration: structuredClone(c) };
   });
-  ib.on(UpdateDistributionConfigurationCommand).callsFake((input) => {
-    log.push('UpdateDistributionConfiguration');
-    configs[input.distributionConfigurationArn].distributions = structuredClone(input.distributions);
-    return { distributionConfigurationArn: input.distributionConfigurationArn };
-  });
+  ib.on(UpdateDistributionConfigurationCommand).callsFake(applyUpdate);
+  // The lease's calls (lease.ts; tested over the wire in lease.test.ts) are logged as 'lease'; `params` holds the
+  // baselines only.
   ssmMock.getParameter.mockImplementation(async (input) => {
+    if (isLease(input.Name)) {
+      log.push('lease');
+      if (!(input.Name in leases)) throw parameterNotFound();
+      return { Parameter: { Name: input.Name, Value: leases[input.Name] } };
+    }
     log.push('GetParameter');
     if (!(input.Name in params)) throw parameterNotFound();
     return { Parameter: { Name: input.Name, Value: params[input.Name] } };
   });
   ssmMock.putParameter.mockImplementation(async (input) => {
+    if (isLease(input.Name)) {
+      log.push('lease');
+      if (input.Name in leases && !input.Overwrite) throw Object.assign(new Error('exists'), { name: 'ParameterAlreadyExists', $metadata: { httpStatusCode: 400 } });
+      leases[input.Name] = input.Value;
+      return { Version: 1 };
+    }
     log.push('PutParameter');
     params[input.Name] = input.Value;
     return { Version: 1 };
   });
   ssmMock.deleteParameter.mockImplementation(async (input) => {
-    log.push('DeleteParameter');
-    if (!(input.Name in params)) throw parameterNotFound();
-    delete params[input.Name];
+    const store = isLease(input.Name) ? leases : params;
+    log.push(isLease(input.Name) ? 'lease' : 'DeleteParameter');
+    if (!(input.Name in store)) throw parameterNotFound();
+    delete store[input.Name];
   });
 });
 
 afterEach(() => jest.restoreAllMocks());
 afterAll(() => configure({}));
+
+function applyUpdate(input: any) {
+  log.push('UpdateDistributionConfiguration');
+  configs[input.distributionConfigurationArn].distributions = structuredClone(input.distributions);
+  return { distributionConfigurationArn: input.distributionConfigurationArn };
+}
 
 const updates = () => ib.commandCalls(UpdateDistributionConfigurationCommand).map((c) => c.args[0].input);
 const region = (arn: string, r: string) => configs[arn].distributions.find((d: any) => d.region === r);
@@ -89,8 +111,11 @@ describe('create', () => {
     expect(doc.entries[ARN].before).toEqual({ 'us-east-1': fullDistribution('us-east-1') });
     expect(doc.entries[ARN].patch).toEqual(exportPatch);
     // Baseline before configuration: a failure between the two can be reverted.
-    expect(log).toEqual(['GetDistributionConfiguration', 'GetParameter', 'PutParameter', 'UpdateDistributionConfiguration']);
-    expect(ssmMock.putParameter.mock.calls[0][0]).toMatchObject({ Type: 'String', Tier: 'Intelligent-Tiering', Overwrite: true });
+    // All under the lease (taken before the read, released after the write has been read back).
+    expect(log).toEqual(['lease', 'GetDistributionConfiguration', 'GetParameter', 'PutParameter', 'UpdateDistributionConfiguration',
+      'GetDistributionConfiguration', 'lease', 'lease']);
+    expect(baselineCalls(ssmMock.putParameter)[0][0]).toMatchObject({ Type: 'String', Tier: 'Intelligent-Tiering', Overwrite: true });
+    expect(leases).toEqual({});
   });
 
   test('sends no description when the configuration has none', async () => {
@@ -134,7 +159,11 @@ describe('create', () => {
     ib.on(UpdateDistributionConfigurationCommand).rejects(Object.assign(new Error('Role vmimport not found'), { name: 'InvalidParameterValueException' }));
     await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow(`UpdateDistributionConfiguration on ${ARN} failed: InvalidParameterValueException: Role vmimport not found`);
     params = {};
-    ssmMock.putParameter.mockRejectedValue(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    const put = ssmMock.putParameter.getMockImplementation()!;
+    ssmMock.putParameter.mockImplementation(async (input) => {
+      if (isLease(input.Name)) return put(input);
+      throw Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+    });
     await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow(`ssm:PutParameter on ${PARAM} failed: AccessDeniedException: not authorized`);
   });
 
@@ -180,7 +209,7 @@ describe('update', () => {
     await onEvent(updateEvent(id, { ...props(exportPatch), BaseHash: 'h2' }, props(exportPatch)));
     expect(ib.commandCalls(GetDistributionConfigurationCommand)).toHaveLength(1);
     expect(updates()).toHaveLength(0);
-    expect(ssmMock.putParameter).not.toHaveBeenCalled();
+    expect(baselineCalls(ssmMock.putParameter)).toEqual([]);
   });
 
   test.each([
@@ -192,8 +221,8 @@ describe('update', () => {
     const out = await onEvent(updateEvent(id, { ...props(exportPatch), ...change }, { ...props(exportPatch), ...oldChange }));
     expect(out.PhysicalResourceId).toBe(id);
     expect(updates()).toHaveLength(0);
-    expect(ssmMock.putParameter).not.toHaveBeenCalled();
-    expect(ssmMock.deleteParameter).not.toHaveBeenCalled();
+    expect(baselineCalls(ssmMock.putParameter)).toEqual([]);
+    expect(baselineCalls(ssmMock.deleteParameter)).toEqual([]);
   });
 
   test('a new configuration ARN patches it like a create and gets a new physical ID; the old one stays for the delete', async () => {
@@ -208,7 +237,7 @@ describe('update', () => {
     await onEvent(deleteEvent(id, props(exportPatch)));
     expect(region(ARN, 'us-east-1').s3ExportConfiguration).toBeUndefined();
     expect(Object.keys(decode(params[PARAM]).entries)).toEqual([OTHER_ARN]);
-    expect(ssmMock.deleteParameter).not.toHaveBeenCalled();
+    expect(baselineCalls(ssmMock.deleteParameter)).toEqual([]);
   });
 
   test('a new parameter name moves the baseline', async () => {
@@ -261,13 +290,13 @@ describe('update', () => {
     const afterCreate = structuredClone(configs[ARN]);
     ib.on(UpdateDistributionConfigurationCommand).rejectsOnce(Object.assign(new Error('bad'), { name: 'InvalidParameterValueException' }));
     await expect(onEvent(updateEvent(id, props(sharePatch), props(exportPatch)))).rejects.toThrow('InvalidParameterValueException');
+    ib.on(UpdateDistributionConfigurationCommand).callsFake(applyUpdate);
     // The baseline now pairs with the new patch, the configuration still has the old one.
     expect(decode(params[PARAM]).entries[ARN].patch).toEqual(sharePatch);
     await onEvent(updateEvent(id, props(exportPatch), props(sharePatch)));
     expect(configs[ARN]).toEqual(afterCreate);
     expect(updates()).toHaveLength(1); // only the failed attempt
     await onEvent(deleteEvent(id, props(exportPatch)));
-    seed();
     expect(configs[ARN].distributions).toEqual([fullDistribution('us-east-1'), fullDistribution('us-west-2')]);
   });
 });
