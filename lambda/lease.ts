@@ -15,9 +15,10 @@ import { requestTimeoutMs } from './aws-request';
 import * as clients from './clients';
 import { call } from './errors';
 import { backoffDelay } from './retry';
+import { LEASE_PARAMETER_PREFIX } from '../src/private/handler-contract';
 
-/** SSM parameters holding leases live under this path: `<prefix>/<configuration name>` (and `.<nonce>` for takeovers). */
-export const LEASE_PARAMETER_PREFIX = '/cdk-imagebuilder-distribution/leases';
+export { LEASE_PARAMETER_PREFIX };
+
 /** How long a lease is valid: the longest a crashed writer can keep the others waiting (plus {@link CLOCK_SKEW_MS}). */
 export const LEASE_TTL_MS = 180_000;
 /**

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
   AmiDistribution, AmiLaunchPermission, ContainerDistribution, IDistributionConfiguration, S3ExportConfiguration,
@@ -74,6 +74,7 @@ export class DistributionConfigurationPatch extends Construct {
     const configArn = props.distributionConfiguration.distributionConfigurationArn;
     const resource = new PatchResource(this, 'Resource', {
       distributionConfigurationArn: configArn,
+      distributionConfigurationName: props.distributionConfiguration.distributionConfigurationName,
       patch: () => this.renderPatch(),
     });
     this.baselineParameterName = resource.baselineParameterName;
@@ -89,7 +90,9 @@ export class DistributionConfigurationPatch extends Construct {
    */
   public addAmiDistribution(distribution: AmiDistribution): void {
     this.amiDistributions.push(distribution);
-    warnDeployTimeSsmParameters(this, `amiDistributions[${this.amiDistributions.length - 1}]`, distribution);
+    const path = `amiDistributions[${this.amiDistributions.length - 1}]`;
+    if (distribution.launchPermission?.isPublicUserGroup) warnPublicAmi(this, `${path}.launchPermission`);
+    warnDeployTimeSsmParameters(this, path, distribution);
   }
 
   /**
@@ -111,7 +114,9 @@ export class DistributionConfigurationPatch extends Construct {
    * `region`, which must exist in the configuration.
    */
   public addLaunchPermission(region: string, permission: AmiLaunchPermission): void {
-    this.mergeFor(region).launchPermissions.push(permission);
+    const merge = this.mergeFor(region);
+    merge.launchPermissions.push(permission);
+    if (permission.isPublicUserGroup) warnPublicAmi(this, `regions.${region}.launchPermissions[${merge.launchPermissions.length - 1}]`);
   }
 
   /**
@@ -193,6 +198,13 @@ export class DistributionConfigurationPatch extends Construct {
       if (merge.s3Export) validateS3Export(errors, `${path}.s3Export`, merge.s3Export);
     }
   }
+}
+
+/** The warning DistributionConfiguration gives for the same setting (same ID, so one acknowledgement covers both). */
+function warnPublicAmi(scope: Construct, path: string): void {
+  Annotations.of(scope).addWarningV2('cdk-imagebuilder-distribution:publicAmi',
+    `${path}.isPublicUserGroup makes the AMIs of the configuration public: every AWS account can launch them. `
+    + 'Make sure they contain no credentials, secrets or proprietary data.');
 }
 
 function mergeLaunchPermissions(permissions: AmiLaunchPermission[]) {

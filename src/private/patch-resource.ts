@@ -1,8 +1,8 @@
 import * as crypto from 'crypto';
-import { CfnResource, CustomResource, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnResource, CustomResource, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { PATCH_RESOURCE_TYPE, PatchDocument, PatchResourceProperties } from './handler-contract';
+import { LEASE_PARAMETER_PREFIX, PATCH_RESOURCE_TYPE, PatchDocument, PatchResourceProperties } from './handler-contract';
 import { ImageBuilderProvider } from './provider';
 
 /** SSM parameters that keep patch baselines live under this path, one per patch resource. */
@@ -11,6 +11,12 @@ export const BASELINE_PARAMETER_PREFIX = '/cdk-imagebuilder-distribution/baselin
 export interface PatchResourceProps {
   /** The configuration to change. */
   readonly distributionConfigurationArn: string;
+  /**
+   * Its name, when known: patches of one configuration are ordered by it too, whatever form its ARN was given in.
+   *
+   * @default - taken from the ARN when the ARN is known at synth
+   */
+  readonly distributionConfigurationName?: string;
   /** Produces the patch when the template is rendered, so changes made after construction are included. */
   readonly patch: () => PatchDocument;
   /**
@@ -48,7 +54,10 @@ export class PatchResource extends Construct {
     }));
     this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
-      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.baselineParameterName.slice(1) })],
+      resources: [
+        stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.baselineParameterName.slice(1) }),
+        ...leaseParameterArns(stack, props.distributionConfigurationArn),
+      ],
     }));
 
     const properties: PatchResourceProperties = {
@@ -70,13 +79,51 @@ export class PatchResource extends Construct {
     // The role's policy too: it must exist before the first call, and outlive the Delete that reverts the patch.
     this.resource.node.addDependency(this.handlerRole);
 
-    // Patches of one configuration in one stack run one after another: each reads the whole configuration and writes
-    // it back, so two at once would lose one of the writes (and its baseline).
-    const key = JSON.stringify(stack.resolve(props.distributionConfigurationArn));
-    const previous = lastPatchOf(stack).get(key);
-    if (previous) this.resource.node.addDependency(previous);
-    lastPatchOf(stack).set(key, this.resource);
+    // Patches of one configuration in one stack run one after another, in the order they were added, so each one's
+    // baseline holds the ones before it (the lease would serialize them anyway, in no particular order). Ordered by
+    // every identity known at synth (the resolved ARN, and the name), so that the same configuration given by
+    // name, by ARN or as the owning construct is one chain.
+    const last = lastPatchOf(stack);
+    for (const key of orderingKeys(stack, props.distributionConfigurationArn, props.distributionConfigurationName)) {
+      const previous = last.get(key);
+      if (previous && !this.resource.node.dependencies.includes(previous)) this.resource.node.addDependency(previous);
+      last.set(key, this.resource);
+    }
   }
+}
+
+/**
+ * What identifies the configuration at synth: its resolved ARN, and its name as it appears in ARNs (lowercase) when
+ * the name, or the ARN, is known. Two patches sharing any key are of the same configuration, or possibly so.
+ */
+export function orderingKeys(stack: Stack, arn: string, name?: string): string[] {
+  const keys = [`arn:${JSON.stringify(stack.resolve(arn))}`];
+  const resolvedName = name === undefined ? undefined : stack.resolve(name);
+  const resolvedArn = stack.resolve(arn);
+  const fromArn = typeof resolvedArn === 'string' ? /:distribution-configuration\/([^/]+)$/.exec(resolvedArn)?.[1] : undefined;
+  const literal = typeof resolvedName === 'string' ? resolvedName : fromArn;
+  if (literal !== undefined) keys.push(`name:${literal.toLowerCase().replace(/[ _]/g, '-')}`);
+  return keys;
+}
+
+/**
+ * The lease parameters of the configuration (lambda/lease.ts): in its account and Region, named after it, and the
+ * takeover rights `<name>.<nonce>`. The name pattern's `.` cannot occur in a configuration name, so the wildcard
+ * reaches no other configuration's lease.
+ */
+function leaseParameterArns(stack: Stack, arn: string): string[] {
+  let parts;
+  try {
+    parts = stack.splitArn(arn, ArnFormat.SLASH_RESOURCE_NAME);
+  } catch {
+    return []; // a malformed ARN: validation reports it
+  }
+  if (parts.resourceName === undefined) return [];
+  const leaseArn = (suffix: string) => stack.formatArn({
+    service: 'ssm', region: parts.region, account: parts.account, resource: 'parameter',
+    resourceName: `${LEASE_PARAMETER_PREFIX.slice(1)}/${parts.resourceName}${suffix}`,
+  });
+  return [leaseArn(''), leaseArn('.*')];
 }
 
 const LAST_PATCH = new WeakMap<Stack, Map<string, CustomResource>>();
