@@ -64,10 +64,12 @@ export function confineRole(
       + `${stackId}. Each stack gets its own provider; do not reuse another stack's service token`);
   }
   if (prefix) {
+    // Each resource's role has the path <the provider's path><the resource's logical ID>/ (src/private/provider.ts).
+    const own = `${prefix}${event.LogicalResourceId}/`;
     const roleArn = event.ResourceProperties?.RoleArn;
-    if (typeof roleArn !== 'string' || !roleArn.startsWith(prefix) || roleArn.length === prefix.length) {
-      throw new Error(`Refused: RoleArn ${JSON.stringify(roleArn)} of ${event.LogicalResourceId} is not a role of this provider; `
-        + `the handler assumes only the roles whose ARN starts with ${prefix}, which the library creates for each resource`);
+    if (typeof roleArn !== 'string' || !roleArn.startsWith(own) || roleArn.length === own.length || roleArn.slice(own.length).includes('/')) {
+      throw new Error(`Refused: RoleArn ${JSON.stringify(roleArn)} is not the role of resource ${event.LogicalResourceId}; `
+        + `the handler assumes only the role the library created for it, whose ARN starts with ${own}`);
     }
   }
 }

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, CfnResource, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -196,12 +196,23 @@ export class ImageBuilderProvider extends Construct {
    * A role for one custom resource, assumed by the handler for that resource's API calls. Grant it exactly what the
    * resource needs, pass its ARN as the resource's `RoleArn` property, and make the resource depend on it (so the
    * role and its policy exist before the first call and are deleted only after the resource's Delete).
+   *
+   * The custom resource must be `scope`'s child `Resource`: the role's path ends with the resource's logical ID, and
+   * the handler assumes a role only for the resource whose logical ID its path names (lambda/credentials.ts).
    */
   public newHandlerRole(scope: Construct, id: string, description: string): iam.Role {
     return new iam.Role(scope, id, {
       assumedBy: new iam.ArnPrincipal(this.role.roleArn),
-      path: this.handlerRolePath,
+      path: Lazy.string({ produce: () => `${this.handlerRolePath}${resourceLogicalId(scope)}/` }),
       description,
     });
   }
+}
+
+/** The logical ID (as rendered: overrides and renames applied) of the custom resource `scope` holds as `Resource`. */
+function resourceLogicalId(scope: Construct): string {
+  const child = scope.node.tryFindChild('Resource');
+  const cfn = child instanceof CfnResource ? child : child?.node.defaultChild;
+  if (!(cfn instanceof CfnResource)) throw new Error(`${scope.node.path} holds no custom resource 'Resource' for its handler role`);
+  return Stack.of(scope).resolve(cfn.logicalId);
 }
