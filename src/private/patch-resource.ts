@@ -3,6 +3,7 @@ import { ArnFormat, CfnResource, CustomResource, Lazy, RemovalPolicy, Stack } fr
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { LEASE_PARAMETER_PREFIX, PATCH_RESOURCE_TYPE, PatchDocument, PatchResourceProperties } from './handler-contract';
+import { acknowledgeWildcardResource } from './nag';
 import { ImageBuilderProvider } from './provider';
 
 /** SSM parameters that keep patch baselines live under this path, one per patch resource. */
@@ -52,13 +53,19 @@ export class PatchResource extends Construct {
       actions: ['imagebuilder:GetDistributionConfiguration', 'imagebuilder:UpdateDistributionConfiguration'],
       resources: [props.distributionConfigurationArn],
     }));
+    const leases = leaseParameterArns(stack, props.distributionConfigurationArn);
     this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
       resources: [
         stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.baselineParameterName.slice(1) }),
-        ...leaseParameterArns(stack, props.distributionConfigurationArn),
+        ...(leases ? [leases.lease, leases.takeovers] : []),
       ],
     }));
+    if (leases) {
+      acknowledgeWildcardResource(this.handlerRole, leases.takeovers, 'The takeover rights of the configuration\'s lease '
+        + '(<lease>.<nonce of the expired holder>) have names known only when a holder crashed; the "." cannot occur in a '
+        + 'configuration name, so no other configuration\'s lease matches.');
+    }
 
     const properties: PatchResourceProperties = {
       DistributionConfigurationArn: props.distributionConfigurationArn,
@@ -111,19 +118,19 @@ export function orderingKeys(stack: Stack, arn: string, name?: string): string[]
  * takeover rights `<name>.<nonce>`. The name pattern's `.` cannot occur in a configuration name, so the wildcard
  * reaches no other configuration's lease.
  */
-function leaseParameterArns(stack: Stack, arn: string): string[] {
+function leaseParameterArns(stack: Stack, arn: string): { lease: string; takeovers: string } | undefined {
   let parts;
   try {
     parts = stack.splitArn(arn, ArnFormat.SLASH_RESOURCE_NAME);
   } catch {
-    return []; // a malformed ARN: validation reports it
+    return undefined; // a malformed ARN: validation reports it
   }
-  if (parts.resourceName === undefined) return [];
+  if (parts.resourceName === undefined) return undefined;
   const leaseArn = (suffix: string) => stack.formatArn({
     service: 'ssm', region: parts.region, account: parts.account, resource: 'parameter',
     resourceName: `${LEASE_PARAMETER_PREFIX.slice(1)}/${parts.resourceName}${suffix}`,
   });
-  return [leaseArn(''), leaseArn('.*')];
+  return { lease: leaseArn(''), takeovers: leaseArn('.*') };
 }
 
 const LAST_PATCH = new WeakMap<Stack, Map<string, CustomResource>>();
