@@ -1,7 +1,7 @@
 import { Annotations, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  AmiDistribution, AmiLaunchPermission, ContainerDistribution, IDistributionConfiguration, S3ExportConfiguration,
+  AmiDistribution, AmiLaunchPermission, ContainerDistribution, DistributionConfiguration, IDistributionConfiguration, S3ExportConfiguration,
 } from './distribution-configuration';
 import { renderApiDistribution, renderApiLaunchPermission, renderApiS3Export } from './private/distribution-render';
 import {
@@ -74,7 +74,10 @@ export class DistributionConfigurationPatch extends Construct {
     const configArn = props.distributionConfiguration.distributionConfigurationArn;
     const resource = new PatchResource(this, 'Resource', {
       distributionConfigurationArn: configArn,
-      distributionConfigurationName: props.distributionConfiguration.distributionConfigurationName,
+      // An owned configuration's name attribute is a GetAtt; the name its resource renders is known at synth.
+      distributionConfigurationName: props.distributionConfiguration instanceof DistributionConfiguration
+        ? props.distributionConfiguration._resource.name
+        : props.distributionConfiguration.distributionConfigurationName,
       patch: () => this.renderPatch(),
     });
     this.baselineParameterName = resource.baselineParameterName;
