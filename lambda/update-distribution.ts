@@ -16,7 +16,7 @@ import {
   UpdateDistributionConfigurationCommandInput,
 } from '@aws-sdk/client-imagebuilder';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
-import { BaselineDocument, BaselineEntry, readBaseline, writeBaseline } from './baseline';
+import { BaselineEntry, entryKey, findEntry, laterEntries, readBaseline, withEntry, writeBaseline } from './baseline';
 import * as clients from './clients';
 import type { AssumeRoleOptions } from './credentials';
 import { call, setRetryOptions } from './errors';
@@ -235,7 +235,9 @@ async function reconcileOnce(
   const now = (config.distributions ?? []) as Distribution[];
 
   const oldDoc = await readBaseline(context, previousParameter);
-  const entry = oldDoc.entries[arn];
+  const found = findEntry(oldDoc, arn, event.LogicalResourceId);
+  const entry = found?.entry;
+  const key = entryKey(arn, event.LogicalResourceId);
   const candidates = [patch, ...(previousPatch ? [tryParse(previousPatch)].filter((p): p is PatchDocument => !!p) : [])];
   const state0 = entry ? undo(entry, now, candidates) : now;
   const regions = [...new Set([...(entry ? Object.keys(entry.before) : []), ...touchedRegions(patch)])];
@@ -245,17 +247,17 @@ async function reconcileOnce(
   } catch (err) {
     throw new Error(`Patch for ${arn}: ${(err as Error).message}`);
   }
-  const nextEntry: BaselineEntry = { before: snapshot(state0, regions), patch, requestId: event.RequestId };
+  const nextEntry: BaselineEntry = { before: snapshot(state0, regions), patch, requestId: event.RequestId, ...(entry?.seq !== undefined ? { seq: entry.seq } : {}) };
 
   // The baseline is written before the configuration, so that a failure in between leaves a baseline a rollback can revert with.
   const sameParameter = previousParameter === props.BaselineParameterName;
-  if (!entry || !sameParameter || !deepEqual({ ...entry, requestId: '' }, { ...nextEntry, requestId: '' })) {
-    const newDoc = sameParameter ? oldDoc : await readBaseline(context, props.BaselineParameterName);
-    await writeBaseline(context, props.BaselineParameterName, withEntry(newDoc, arn, nextEntry));
+  if (!entry || !sameParameter || found!.key !== key || !deepEqual({ ...entry, requestId: '' }, { ...nextEntry, requestId: '' })) {
+    const newDoc = sameParameter ? withEntry(oldDoc, found?.key ?? key, undefined) : await readBaseline(context, props.BaselineParameterName);
+    await writeBaseline(context, props.BaselineParameterName, withEntry(newDoc, key, nextEntry));
   }
   const write = !deepEqual(desired, now);
   if (write) await putDistributions(context, event, config, arn, desired, round);
-  if (!sameParameter && entry) await writeBaseline(context, previousParameter, withEntry(oldDoc, arn, undefined));
+  if (!sameParameter && found) await writeBaseline(context, previousParameter, withEntry(oldDoc, found.key, undefined));
   return write ? desired : undefined;
 }
 
@@ -267,26 +269,24 @@ function tryParse(json: string): PatchDocument | undefined {
   }
 }
 
-function withEntry(doc: BaselineDocument, arn: string, entry: BaselineEntry | undefined): BaselineDocument {
-  const entries = { ...doc.entries };
-  if (entry) entries[arn] = entry;
-  else delete entries[arn];
-  return { v: 1, entries };
-}
-
 async function revert(context: clients.CallContext, event: CdkCustomResourceEvent, props: Props): Promise<void> {
   const arn = props.DistributionConfigurationArn;
   await withLease(context, arn, leaseOwner(event), async (locked) => {
     const doc = await readBaseline(locked, props.BaselineParameterName);
-    const entry = doc.entries[arn];
-    if (!entry) return; // nothing was applied (e.g. create failed before storing the baseline)
+    const found = findEntry(doc, arn, event.LogicalResourceId);
+    if (!found) return; // nothing was applied (e.g. create failed before storing the baseline)
+    const { key, entry } = found;
     const patch = tryParse(props.Patch);
+    const candidates = patch ? [patch] : [];
+    // Patches of the stack applied after this one (a renamed or moved patch is one: created before this one's
+    // delete): their change stays, and their "before", which holds this one's change, loses it.
+    const later = laterEntries(doc, arn, key);
     for (let round = 0; ; round++) {
       if (round >= MAX_WRITE_ROUNDS) throw notPresent(arn, 'The undo of our patch of');
       const config = await getConfiguration(locked, arn);
       if (!config) break;
       const now = (config.distributions ?? []) as Distribution[];
-      const desired = undo(entry, now, patch ? [patch] : []);
+      const desired = later.reduce((d, [k, e]) => reapply(d, e.patch, k), undo(entry, now, candidates));
       if (desired.length === 0) {
         // The service refuses a configuration without distributions; leaving ours is better than blocking the delete.
         console.warn(`Not reverting ${arn}: no distribution would remain (others removed the rest)`);
@@ -299,6 +299,20 @@ async function revert(context: clients.CallContext, event: CdkCustomResourceEven
       if (!after || deepEqual(after.distributions ?? [], desired)) break;
       console.warn(`Round ${round + 1}: the undo of our patch of ${arn} was overwritten by another writer right after our write; undoing again`);
     }
-    await writeBaseline(locked, props.BaselineParameterName, withEntry(doc, arn, undefined));
+    const rebased = later.reduce((d, [k, e]) => withEntry(d, k, {
+      ...e, before: snapshot(undo(entry, fromSnapshot(e.before), candidates), Object.keys(e.before)),
+    }), withEntry(doc, key, undefined));
+    await writeBaseline(locked, props.BaselineParameterName, rebased);
   });
+}
+
+/** `distributions` with a later patch applied again; one that no longer applies (a Region gone) is left out, with a warning. */
+function reapply(distributions: Distribution[], patch: PatchDocument, key: string): Distribution[] {
+  try {
+    return applyPatch(distributions, patch);
+  } catch (err) {
+    if (!(err instanceof PatchError)) throw err;
+    console.warn(`Not applying the patch of ${key} again: ${err.message}`);
+    return distributions;
+  }
 }

@@ -6,7 +6,7 @@ import { LEASE_PARAMETER_PREFIX, PATCH_RESOURCE_TYPE, PatchDocument, PatchResour
 import { acknowledgeWildcardResource } from './nag';
 import { ImageBuilderProvider } from './provider';
 
-/** SSM parameters that keep patch baselines live under this path, one per patch resource. */
+/** SSM parameters that keep patch baselines live under this path, one per stack and configuration. */
 export const BASELINE_PARAMETER_PREFIX = '/cdk-imagebuilder-distribution/baselines';
 
 export interface PatchResourceProps {
@@ -44,8 +44,12 @@ export class PatchResource extends Construct {
     const stack = Stack.of(this);
     const provider = ImageBuilderProvider.of(this);
 
-    // Known at synth, so the handler's SSM permissions can name exactly this parameter.
-    this.baselineParameterName = `${BASELINE_PARAMETER_PREFIX}/${this.node.addr}`;
+    // One parameter for the stack's patches of one configuration, named after the stack and the configuration, not
+    // after this construct: a patch renamed or moved within the stack finds the baseline of the one it replaces
+    // (lambda/baseline.ts). Known at synth, so the handler's SSM permissions can name exactly this parameter.
+    const keys = orderingKeys(stack, props.distributionConfigurationArn, props.distributionConfigurationName);
+    this.baselineParameterName = `${BASELINE_PARAMETER_PREFIX}/${crypto.createHash('sha256')
+      .update(JSON.stringify([stack.resolve(stack.stackName), keys[keys.length - 1]])).digest('hex').slice(0, 40)}`;
 
     this.handlerRole = provider.newHandlerRole(this, 'HandlerRole',
       'cdk-imagebuilder-distribution: assumed by the custom-resource handler to patch one distribution configuration');
@@ -91,7 +95,7 @@ export class PatchResource extends Construct {
     // every identity known at synth (the resolved ARN, and the name), so that the same configuration given by
     // name, by ARN or as the owning construct is one chain.
     const last = lastPatchOf(stack);
-    for (const key of orderingKeys(stack, props.distributionConfigurationArn, props.distributionConfigurationName)) {
+    for (const key of keys) {
       const previous = last.get(key);
       if (previous && !this.resource.node.dependencies.includes(previous)) this.resource.node.addDependency(previous);
       last.set(key, this.resource);

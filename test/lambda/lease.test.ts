@@ -365,3 +365,47 @@ describe('the lease itself', () => {
     expect(leases()).toEqual([]);
   });
 });
+
+describe('a patch renamed or moved within its stack (CloudFormation creates the new resource, then deletes the old)', () => {
+  // The stack's patches of one configuration share one baseline parameter (src/private/patch-resource.ts).
+  const PARAM = '/cdk-imagebuilder-distribution/baselines/shared-by-the-stack';
+  const share = (...accounts: string[]): PatchDocument =>
+    ({ distributions: [{ region: 'us-east-1', merge: { amiDistributionConfiguration: { targetAccountIds: accounts } } }] });
+  const create = (logicalId: string, patch: PatchDocument) => route({ ...createEvent(props(patch, ARN, PARAM)), LogicalResourceId: logicalId });
+  const remove = (logicalId: string, physicalId: string, patch: PatchDocument) =>
+    route({ ...deleteEvent(physicalId, props(patch, ARN, PARAM)), LogicalResourceId: logicalId });
+  const original = () => fullDistribution('us-east-1').amiDistributionConfiguration.targetAccountIds;
+
+  test('the change stays through the old one\'s delete, and goes with the new one\'s', async () => {
+    const patch = share('700000000001');
+    const old = await create('Patch', patch);
+    const renamed = await create('PatchRenamed', patch);
+    await remove('Patch', old.PhysicalResourceId!, patch);
+    expect(accounts()).toContain('700000000001');
+    await remove('PatchRenamed', renamed.PhysicalResourceId!, patch);
+    expect(accounts()).toEqual(original());
+    expect(ssm.params.has(PARAM)).toBe(false);
+  });
+
+  test('a later patch that makes the same change as an earlier one keeps it when the earlier one goes', async () => {
+    const first = share('700000000001');
+    const second = share('700000000001', '700000000002');
+    const a = await create('First', first);
+    const b = await create('Second', second);
+    await remove('First', a.PhysicalResourceId!, first);
+    expect([...accounts()].sort()).toEqual([...original(), '700000000001', '700000000002'].sort());
+    await remove('Second', b.PhysicalResourceId!, second);
+    expect(accounts()).toEqual(original());
+  });
+
+  test('an earlier patch\'s own change still goes when a later one stays', async () => {
+    const first = share('700000000001');
+    const second = share('700000000002');
+    const a = await create('First', first);
+    const b = await create('Second', second);
+    await remove('First', a.PhysicalResourceId!, first);
+    expect(accounts()).toEqual([...original(), '700000000002']);
+    await remove('Second', b.PhysicalResourceId!, second);
+    expect(accounts()).toEqual(original());
+  });
+});

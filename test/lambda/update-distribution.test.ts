@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   ARN, createEvent, deleteEvent, exportPatch, fullDistribution, OTHER_ARN, PARAM, props, S3_EXPORT, sharePatch, STACK_ID, updateEvent,
 } from './server/patch-fixtures';
-import { decode, encode } from '../../lambda/baseline';
+import { decode, encode, entryKey } from '../../lambda/baseline';
 import { LEASE_PARAMETER_PREFIX } from '../../lambda/lease';
 import * as clients from '../../lambda/clients';
 import * as merge from '../../lambda/merge';
@@ -18,6 +18,8 @@ import { configure, onEvent, physicalResourceId } from '../../lambda/update-dist
 const ib = mockClient(ImagebuilderClient);
 // The three Parameter Store calls of clients.Ssm, as jest mocks (clients.ssm() is spied to return them).
 const ssmMock = { getParameter: jest.fn(), putParameter: jest.fn(), deleteParameter: jest.fn() };
+/** The entry of the fixtures' patch resource (logical ID Patch) in its baseline document. */
+const KEY = entryKey(ARN, 'Patch');
 const parameterNotFound = () => Object.assign(new Error(''), { name: 'ParameterNotFound', $metadata: { httpStatusCode: 400 } });
 let configs: Record<string, any>;
 let params: Record<string, string>;
@@ -108,8 +110,8 @@ describe('create', () => {
     expect(input.clientToken).toHaveLength(36);
     expect(input.distributions).toEqual([{ ...fullDistribution('us-east-1'), s3ExportConfiguration: S3_EXPORT }, fullDistribution('us-west-2')]);
     const doc = decode(params[PARAM]);
-    expect(doc.entries[ARN].before).toEqual({ 'us-east-1': fullDistribution('us-east-1') });
-    expect(doc.entries[ARN].patch).toEqual(exportPatch);
+    expect(doc.entries[KEY].before).toEqual({ 'us-east-1': fullDistribution('us-east-1') });
+    expect(doc.entries[KEY].patch).toEqual(exportPatch);
     // Baseline before configuration: a failure between the two can be reverted.
     // All under the lease (taken before the read, released after the write has been read back).
     expect(log).toEqual(['lease', 'GetDistributionConfiguration', 'GetParameter', 'PutParameter', 'UpdateDistributionConfiguration',
@@ -201,7 +203,7 @@ describe('update', () => {
     expect(region(ARN, 'us-east-1').s3ExportConfiguration).toBeUndefined();
     expect(region(ARN, 'us-east-1').amiDistributionConfiguration.targetAccountIds).toEqual(['111111111111', '333333333333']);
     expect(region(ARN, 'eu-west-1')).toBeDefined();
-    expect(Object.keys(decode(params[PARAM]).entries[ARN].before).sort()).toEqual(['eu-west-1', 'us-east-1']);
+    expect(Object.keys(decode(params[PARAM]).entries[KEY].before).sort()).toEqual(['eu-west-1', 'us-east-1']);
   });
 
   test('no-op: one Get, no Update, no SSM write', async () => {
@@ -231,12 +233,12 @@ describe('update', () => {
     expect(out.PhysicalResourceId).not.toBe(id);
     expect(out.PhysicalResourceId!.startsWith(OTHER_ARN)).toBe(true);
     expect(region(OTHER_ARN, 'us-east-1').s3ExportConfiguration).toEqual(S3_EXPORT);
-    expect(Object.keys(decode(params[PARAM]).entries).sort()).toEqual([ARN, OTHER_ARN].sort());
+    expect(Object.keys(decode(params[PARAM]).entries).sort()).toEqual([KEY, entryKey(OTHER_ARN, 'Patch')].sort());
 
     // CloudFormation then deletes the old physical ID with the old properties.
     await onEvent(deleteEvent(id, props(exportPatch)));
     expect(region(ARN, 'us-east-1').s3ExportConfiguration).toBeUndefined();
-    expect(Object.keys(decode(params[PARAM]).entries)).toEqual([OTHER_ARN]);
+    expect(Object.keys(decode(params[PARAM]).entries)).toEqual([entryKey(OTHER_ARN, 'Patch')]);
     expect(baselineCalls(ssmMock.deleteParameter)).toEqual([]);
   });
 
@@ -244,7 +246,7 @@ describe('update', () => {
     const id = await created();
     await onEvent(updateEvent(id, props(exportPatch, ARN, '/moved'), props(exportPatch)));
     expect(PARAM in params).toBe(false);
-    expect(decode(params['/moved']).entries[ARN].before).toEqual({ 'us-east-1': fullDistribution('us-east-1') });
+    expect(decode(params['/moved']).entries[KEY].before).toEqual({ 'us-east-1': fullDistribution('us-east-1') });
     expect(updates()).toHaveLength(0);
   });
 
@@ -269,7 +271,7 @@ describe('update', () => {
     const east = fullDistribution('us-east-1');
     expect(region(ARN, 'us-east-1')).toEqual({ ...east, amiDistributionConfiguration: { ...east.amiDistributionConfiguration, name: 'changed' } });
     expect(region(ARN, 'us-west-2').s3ExportConfiguration).toEqual(S3_EXPORT);
-    expect(Object.keys(decode(params[PARAM]).entries[ARN].before).sort()).toEqual(['us-east-1', 'us-west-2']);
+    expect(Object.keys(decode(params[PARAM]).entries[KEY].before).sort()).toEqual(['us-east-1', 'us-west-2']);
   });
 
   test('an error other than a PatchError while undoing is not taken for a patch that does not apply', async () => {
@@ -292,7 +294,7 @@ describe('update', () => {
     await expect(onEvent(updateEvent(id, props(sharePatch), props(exportPatch)))).rejects.toThrow('InvalidParameterValueException');
     ib.on(UpdateDistributionConfigurationCommand).callsFake(applyUpdate);
     // The baseline now pairs with the new patch, the configuration still has the old one.
-    expect(decode(params[PARAM]).entries[ARN].patch).toEqual(sharePatch);
+    expect(decode(params[PARAM]).entries[KEY].patch).toEqual(sharePatch);
     await onEvent(updateEvent(id, props(exportPatch), props(sharePatch)));
     expect(configs[ARN]).toEqual(afterCreate);
     expect(updates()).toHaveLength(1); // only the failed attempt
