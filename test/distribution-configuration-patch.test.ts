@@ -91,7 +91,7 @@ test('keeps the baseline in one SSM parameter and grants the handler exactly tha
     BaselineParameterName: patch.baselineParameterName,
     BaseHash: Match.absent(),
   });
-  expect(patch.baselineParameterName).toMatch(/^\/cdk-imagebuilder-distribution\/baselines\/c8[0-9a-f]{40}$/);
+  expect(patch.baselineParameterName).toMatch(/^\/cdk-imagebuilder-distribution\/baselines\/[0-9a-f]{40}$/);
   const statements = Object.values(t.findResources('AWS::IAM::Policy'))
     .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
   const imagebuilder = statements.filter((s: any) => JSON.stringify(s.Action).includes('DistributionConfiguration'));
@@ -103,6 +103,18 @@ test('keeps the baseline in one SSM parameter and grants the handler exactly tha
   expect(ssmStatements[0].Action).toEqual(['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter']);
   expect(JSON.stringify(ssmStatements[0].Resource)).toContain(`:ssm:us-east-1:111111111111:parameter${patch.baselineParameterName}"`);
   expect(JSON.stringify(statements)).not.toMatch(/"Resource":"\*"/);
+});
+
+test('the baseline parameter is named after the stack and the configuration, not the construct: a renamed patch finds it', () => {
+  const name = (patchId: string, arn = ARN, stackName = 'Stack') => {
+    const stack = new Stack(new App(), stackName, { env: { account: '111111111111', region: 'us-east-1' } });
+    const config = DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Shared', arn);
+    const patch = new DistributionConfigurationPatch(stack, patchId, { distributionConfiguration: config });
+    return patch.baselineParameterName;
+  };
+  expect(name('Renamed')).toBe(name('Patch'));
+  expect(name('Patch', ARN.replace('shared', 'other'))).not.toBe(name('Patch'));
+  expect(name('Patch', ARN, 'OtherStack')).not.toBe(name('Patch'));
 });
 
 test('two patches share one provider', () => {
