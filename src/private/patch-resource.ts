@@ -62,6 +62,9 @@ export class PatchResource extends Construct {
       actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
       resources: [
         stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.baselineParameterName.slice(1) }),
+        // The parameter of this resource before baselines were shared (named after the construct): the first update
+        // after an upgrade of the library moves the baseline from there.
+        stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${BASELINE_PARAMETER_PREFIX.slice(1)}/${this.node.addr}` }),
         ...(leases ? [leases.lease, leases.takeovers] : []),
       ],
     }));

@@ -250,6 +250,21 @@ describe('update', () => {
     expect(updates()).toHaveLength(0);
   });
 
+  test('a baseline of an earlier version (its own parameter, keyed by the ARN alone) moves to the shared parameter on the first update', async () => {
+    const id = await created();
+    // What an earlier version stored: the same entry, keyed by the ARN, in the resource's own parameter.
+    const legacy = decode(params[PARAM]);
+    params['/legacy'] = encode({ v: 1, entries: { [ARN]: legacy.entries[KEY] } }).value;
+    delete params[PARAM];
+    await onEvent(updateEvent(id, props(exportPatch), props(exportPatch, ARN, '/legacy')));
+    expect('/legacy' in params).toBe(false);
+    expect(Object.keys(decode(params[PARAM]).entries)).toEqual([KEY]);
+    expect(decode(params[PARAM]).entries[KEY].before).toEqual({ 'us-east-1': fullDistribution('us-east-1') });
+    expect(updates()).toHaveLength(0); // the configuration already has the patch
+    await onEvent(deleteEvent(id, props(exportPatch)));
+    expect(region(ARN, 'us-east-1').s3ExportConfiguration).toBeUndefined();
+  });
+
   test('without a stored baseline, the current configuration becomes the baseline', async () => {
     const id = await created();
     delete params[PARAM];
