@@ -34,7 +34,12 @@ export const LAMBDA_CREDENTIALS: CallContext = { credentials: async () => envCre
  * and of AccessDenied from AssumeRole.
  */
 export function callContext(
-  event: { readonly RequestId?: string; readonly StackId?: string; readonly LogicalResourceId?: string; readonly ResourceProperties?: Record<string, unknown> },
+  event: {
+    readonly RequestId?: string;
+    readonly StackId?: string;
+    readonly LogicalResourceId?: string;
+    readonly ResourceProperties?: Record<string, unknown>;
+  },
   options: AssumeRoleOptions = {},
 ): CallContext {
   confineRole(event);

@@ -20,10 +20,10 @@ import { BaselineEntry, entryKey, findEntry, laterEntries, readBaseline, withEnt
 import * as clients from './clients';
 import type { AssumeRoleOptions } from './credentials';
 import { call, setRetryOptions } from './errors';
+import { withLease } from './lease';
 import {
   applyPatch, deepEqual, Distribution, fromSnapshot, isPlainObject, parsePatch, PatchError, revertDistributions, snapshot, touchedRegions,
 } from './merge';
-import { withLease } from './lease';
 import { captureRawJson, RawJsonCapture, sendRawJson, withoutNullMembers } from './raw-json';
 import type { RetryOptions } from './retry';
 import { clientToken, digest } from './tokens';
@@ -247,7 +247,9 @@ async function reconcileOnce(
   } catch (err) {
     throw new Error(`Patch for ${arn}: ${(err as Error).message}`);
   }
-  const nextEntry: BaselineEntry = { before: snapshot(state0, regions), patch, requestId: event.RequestId, ...(entry?.seq !== undefined ? { seq: entry.seq } : {}) };
+  const nextEntry: BaselineEntry = {
+    before: snapshot(state0, regions), patch, requestId: event.RequestId, ...(entry?.seq !== undefined ? { seq: entry.seq } : {}),
+  };
 
   // The baseline is written before the configuration, so that a failure in between leaves a baseline a rollback can revert with.
   const sameParameter = previousParameter === props.BaselineParameterName;

@@ -134,7 +134,10 @@ function leaseParameterArns(stack: Stack, arn: string): { lease: string; takeove
   }
   if (parts.resourceName === undefined) return undefined;
   const leaseArn = (suffix: string) => stack.formatArn({
-    service: 'ssm', region: parts.region, account: parts.account, resource: 'parameter',
+    service: 'ssm',
+    region: parts.region,
+    account: parts.account,
+    resource: 'parameter',
     resourceName: `${LEASE_PARAMETER_PREFIX.slice(1)}/${parts.resourceName}${suffix}`,
   });
   return { lease: leaseArn(''), takeovers: leaseArn('.*') };

@@ -61,8 +61,13 @@ class Deployed {
     const resource = this.template.Resources[logicalId];
     const { ServiceToken: _, ...properties } = resource.Properties;
     return {
-      RequestType: 'Create', ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:framework-onEvent', ResponseURL: 'https://example/',
-      StackId: this.stackId, RequestId: `req-${logicalId}`, LogicalResourceId: logicalId, ResourceType: resource.Type,
+      RequestType: 'Create',
+      ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:framework-onEvent',
+      ResponseURL: 'https://example/',
+      StackId: this.stackId,
+      RequestId: `req-${logicalId}`,
+      LogicalResourceId: logicalId,
+      ResourceType: resource.Type,
       ResourceProperties: { ServiceToken: 'x', ...this.resolve(properties) },
     };
   }
@@ -96,8 +101,14 @@ beforeEach(async () => {
   roles = new Roles(server);
   ib.put({ arn: ARN, name: 'imported-dist', distributions: [fullDistribution('us-east-1')] });
   Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_SESSION_TOKEN: 'lambda-token', AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true', IMAGEBUILDER_ENDPOINT: server.endpoint, SSM_ENDPOINT: server.endpoint, STS_ENDPOINT: server.endpoint,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SESSION_TOKEN: 'lambda-token',
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    IMAGEBUILDER_ENDPOINT: server.endpoint,
+    SSM_ENDPOINT: server.endpoint,
+    STS_ENDPOINT: server.endpoint,
     HANDLER_REQUEST_TIMEOUT_MS: '1000',
     // The handler runs as stack A's provider.
     ...a.handlerEnvironment(),

@@ -369,8 +369,8 @@ describe('the lease itself', () => {
 describe('a patch renamed or moved within its stack (CloudFormation creates the new resource, then deletes the old)', () => {
   // The stack's patches of one configuration share one baseline parameter (src/private/patch-resource.ts).
   const PARAM = '/cdk-imagebuilder-distribution/baselines/shared-by-the-stack';
-  const share = (...accounts: string[]): PatchDocument =>
-    ({ distributions: [{ region: 'us-east-1', merge: { amiDistributionConfiguration: { targetAccountIds: accounts } } }] });
+  const share = (...ids: string[]): PatchDocument =>
+    ({ distributions: [{ region: 'us-east-1', merge: { amiDistributionConfiguration: { targetAccountIds: ids } } }] });
   const create = (logicalId: string, patch: PatchDocument) => route({ ...createEvent(props(patch, ARN, PARAM)), LogicalResourceId: logicalId });
   const remove = (logicalId: string, physicalId: string, patch: PatchDocument) =>
     route({ ...deleteEvent(physicalId, props(patch, ARN, PARAM)), LogicalResourceId: logicalId });

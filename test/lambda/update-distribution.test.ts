@@ -8,8 +8,8 @@ import {
   ARN, createEvent, deleteEvent, exportPatch, fullDistribution, OTHER_ARN, PARAM, props, S3_EXPORT, sharePatch, STACK_ID, updateEvent,
 } from './server/patch-fixtures';
 import { decode, encode, entryKey } from '../../lambda/baseline';
-import { LEASE_PARAMETER_PREFIX } from '../../lambda/lease';
 import * as clients from '../../lambda/clients';
+import { LEASE_PARAMETER_PREFIX } from '../../lambda/lease';
 import * as merge from '../../lambda/merge';
 import { CAPTURE_MIDDLEWARE, SEND_MIDDLEWARE } from '../../lambda/raw-json';
 import { CLIENT_TOKEN_MAX_LENGTH, clientToken, digest } from '../../lambda/tokens';

@@ -10,8 +10,8 @@ import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
 import { onEvent as route } from '../../lambda/index';
-import { DEADLINE_MARGIN_MS } from '../../lambda/retry';
 import { leaseLocation } from '../../lambda/lease';
+import { DEADLINE_MARGIN_MS } from '../../lambda/retry';
 import { configure } from '../../lambda/update-distribution';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
