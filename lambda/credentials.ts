@@ -65,9 +65,13 @@ export function confineRole(
   }
   if (prefix) {
     // Each resource's role has the path <the provider's path><the resource's logical ID>/ (src/private/provider.ts).
+    // Roles directly under the provider's path are those of earlier versions of the library, which had no
+    // per-resource path: accepted so that the update that replaces them can roll back. They are deleted when it
+    // succeeds, so none is left to borrow.
     const own = `${prefix}${event.LogicalResourceId}/`;
     const roleArn = event.ResourceProperties?.RoleArn;
-    if (typeof roleArn !== 'string' || !roleArn.startsWith(own) || roleArn.length === own.length || roleArn.slice(own.length).includes('/')) {
+    const nameAfter = (p: string) => typeof roleArn === 'string' && roleArn.startsWith(p) && /^[\w+=,.@-]+$/.test(roleArn.slice(p.length));
+    if (!nameAfter(own) && !nameAfter(prefix)) {
       throw new Error(`Refused: RoleArn ${JSON.stringify(roleArn)} is not the role of resource ${event.LogicalResourceId}; `
         + `the handler assumes only the role the library created for it, whose ARN starts with ${own}`);
     }

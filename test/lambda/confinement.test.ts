@@ -148,6 +148,14 @@ test('the genuine event of each resource is served with its own role', async () 
   expect(roles.sessions.map((s) => s.roleArn)).toEqual([p0, p1].map((id) => a.createEvent(id).ResourceProperties.RoleArn));
 });
 
+test('a role of an earlier version (directly under the provider\'s path, before roles had a path per resource) is accepted: an upgrade can roll back', async () => {
+  const [p0] = a.patchIds();
+  const legacy = `${a.handlerEnvironment()[HANDLER_ROLE_ARN_PREFIX_ENV]}StackA-Patch0ResourceHandlerRole-1A2B3C`;
+  roles.add(legacy);
+  await route({ ...a.createEvent(p0), ResourceProperties: { ...a.createEvent(p0).ResourceProperties, RoleArn: legacy } } as CdkCustomResourceEvent);
+  expect(roles.sessions.map((s) => s.roleArn)).toEqual([legacy]);
+});
+
 describe('crafted events are refused before any call, and nothing changes', () => {
   const [p0, p1] = a.patchIds();
   const withRole = (event: CdkCustomResourceEvent, roleArn: unknown) =>
