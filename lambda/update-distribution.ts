@@ -241,21 +241,30 @@ async function reconcileOnce(
   const candidates = [patch, ...(previousPatch ? [tryParse(previousPatch)].filter((p): p is PatchDocument => !!p) : [])];
   const state0 = entry ? undo(entry, now, candidates) : now;
   const regions = [...new Set([...(entry ? Object.keys(entry.before) : []), ...touchedRegions(patch)])];
+  const sameParameter = previousParameter === props.BaselineParameterName;
+  // The stack's patches of this configuration applied after this one: undoing our old patch may have taken some of
+  // their change too (the same account added, say), so they are applied again, and their "before" holds our new
+  // patch instead of the old one.
+  const later = entry && sameParameter ? laterEntries(oldDoc, arn, found!.key) : [];
   let desired: Distribution[];
   try {
-    desired = applyPatch(state0, patch);
+    desired = later.reduce((d, [k, e]) => reapply(d, e.patch, k), applyPatch(state0, patch));
   } catch (err) {
     throw new Error(`Patch for ${arn}: ${(err as Error).message}`);
   }
   const nextEntry: BaselineEntry = {
     before: snapshot(state0, regions), patch, requestId: event.RequestId, ...(entry?.seq !== undefined ? { seq: entry.seq } : {}),
   };
+  const rebased = later.map(([k, e]): [string, BaselineEntry] =>
+    [k, { ...e, before: snapshot(applyWhereItApplies(undo(entry!, fromSnapshot(e.before), candidates), patch), Object.keys(e.before)) }])
+    .filter(([k, e]) => !deepEqual(e, oldDoc.entries[k]));
 
   // The baseline is written before the configuration, so that a failure in between leaves a baseline a rollback can revert with.
-  const sameParameter = previousParameter === props.BaselineParameterName;
-  if (!entry || !sameParameter || found!.key !== key || !deepEqual({ ...entry, requestId: '' }, { ...nextEntry, requestId: '' })) {
+  if (!entry || !sameParameter || found!.key !== key || rebased.length > 0
+    || !deepEqual({ ...entry, requestId: '' }, { ...nextEntry, requestId: '' })) {
     const newDoc = sameParameter ? withEntry(oldDoc, found?.key ?? key, undefined) : await readBaseline(context, props.BaselineParameterName);
-    await writeBaseline(context, props.BaselineParameterName, withEntry(newDoc, key, nextEntry));
+    const doc = rebased.reduce((d, [k, e]) => withEntry(d, k, e), withEntry(newDoc, key, nextEntry));
+    await writeBaseline(context, props.BaselineParameterName, doc);
   }
   const write = !deepEqual(desired, now);
   if (write) await putDistributions(context, event, config, arn, desired, round);
@@ -306,6 +315,18 @@ async function revert(context: clients.CallContext, event: CdkCustomResourceEven
     }), withEntry(doc, key, undefined));
     await writeBaseline(locked, props.BaselineParameterName, rebased);
   });
+}
+
+/** `distributions` with each Region of `patch` applied where it applies (a merge needs its Region). */
+function applyWhereItApplies(distributions: Distribution[], patch: PatchDocument): Distribution[] {
+  return patch.distributions.reduce((d, region) => {
+    try {
+      return applyPatch(d, { distributions: [region] });
+    } catch (err) {
+      if (!(err instanceof PatchError)) throw err;
+      return d;
+    }
+  }, distributions);
 }
 
 /** `distributions` with a later patch applied again; one that no longer applies (a Region gone) is left out, with a warning. */

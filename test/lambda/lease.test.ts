@@ -3,7 +3,7 @@
 // present, or the writer must fail with a clear reason; none may report success for a change that is not there.
 import { faults, LocalServer } from './local-server';
 import { DistributionConfigurations } from './server/imagebuilder';
-import { ARN, createEvent, deleteEvent, exportPatch, fullDistribution, props, S3_EXPORT } from './server/patch-fixtures';
+import { ARN, createEvent, deleteEvent, exportPatch, fullDistribution, props, S3_EXPORT, updateEvent } from './server/patch-fixtures';
 import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
@@ -407,5 +407,28 @@ describe('a patch renamed or moved within its stack (CloudFormation creates the 
     expect(accounts()).toEqual([...original(), '700000000002']);
     await remove('Second', b.PhysicalResourceId!, second);
     expect(accounts()).toEqual(original());
+  });
+});
+
+describe('an earlier patch of the stack changes while a later one overlaps it', () => {
+  const PARAM = '/cdk-imagebuilder-distribution/baselines/shared-by-the-stack';
+  const share = (...ids: string[]): PatchDocument =>
+    ({ distributions: [{ region: 'us-east-1', merge: { amiDistributionConfiguration: { targetAccountIds: ids } } }] });
+  const event = (logicalId: string, e: ReturnType<typeof createEvent>) => ({ ...e, LogicalResourceId: logicalId });
+  const original = () => fullDistribution('us-east-1').amiDistributionConfiguration.targetAccountIds;
+
+  test('the later patch keeps its change, and the earlier one\'s new change goes with the earlier one', async () => {
+    const first = share('700000000001');
+    const firstChanged = share('700000000003');
+    const second = share('700000000001', '700000000002');
+    const a = await route(event('First', createEvent(props(first, ARN, PARAM))));
+    const b = await route(event('Second', createEvent(props(second, ARN, PARAM))));
+    await route(event('First', updateEvent(a.PhysicalResourceId!, props(firstChanged, ARN, PARAM), props(first, ARN, PARAM))));
+    expect([...accounts()].sort()).toEqual([...original(), '700000000001', '700000000002', '700000000003'].sort());
+    await route(event('First', deleteEvent(a.PhysicalResourceId!, props(firstChanged, ARN, PARAM))));
+    expect([...accounts()].sort()).toEqual([...original(), '700000000001', '700000000002'].sort());
+    await route(event('Second', deleteEvent(b.PhysicalResourceId!, props(second, ARN, PARAM))));
+    expect(accounts()).toEqual(original());
+    expect(ssm.params.has(PARAM)).toBe(false);
   });
 });
