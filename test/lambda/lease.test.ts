@@ -340,9 +340,10 @@ describe('the lease itself', () => {
     const west = 'arn:aws:imagebuilder:eu-west-1:123456789012:distribution-configuration/shared';
     const seen: string[] = [];
     await withLease(context(), west, 'me', async () => {
-      seen.push(...leases());
+      seen.push(...ssm.in('eu-west-1').keys());
     });
     expect(seen).toEqual([`${LEASE_PARAMETER_PREFIX}/shared`]);
+    expect(ssm.in('eu-west-1').size).toBe(0);
     const [put] = server.callsTo('PutParameter');
     expect(put.body).toMatchObject({ Name: `${LEASE_PARAMETER_PREFIX}/shared`, Overwrite: false, Type: 'String' });
     expect(ssm.regions.every((r) => r === 'eu-west-1')).toBe(true);

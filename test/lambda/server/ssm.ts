@@ -2,7 +2,9 @@
  * SSM Parameter Store's PutParameter, GetParameter and DeleteParameter (AWS JSON 1.1) on a LocalServer, with the
  * service's size limits per tier. Every request must be a POST to / with Content-Type application/x-amz-json-1.1
  * and a valid SigV4 signature for service ssm (./sigv4.ts), as the service requires.
- * Usage: `const ssm = new Parameters(server); ssm.params.get('/name')`; `ssm.regions` lists each call's signing Region.
+ * Parameter Store is regional: each request reads and writes the parameters of the Region it is signed for.
+ * Usage: `const ssm = new Parameters(server); ssm.params.get('/name')` (the home Region's, us-east-1 unless given),
+ * `ssm.in('eu-west-1')` (another Region's); `ssm.regions` lists each call's signing Region.
  */
 import type { LocalServer, ReceivedRequest } from '../local-server';
 import { ServiceError } from '../local-server';
@@ -18,38 +20,56 @@ export interface StoredParameter {
 const LIMITS: Record<string, number> = { 'Standard': 4096, 'Advanced': 8192, 'Intelligent-Tiering': 8192 };
 
 export class Parameters {
-  readonly params = new Map<string, StoredParameter>();
   /** The Region each accepted request was signed for. */
   readonly regions: string[] = [];
+  private readonly byRegion = new Map<string, Map<string, StoredParameter>>();
 
-  constructor(server: LocalServer) {
-    server.target('AmazonSSM.PutParameter', (req) => this.putOp(this.check(req)));
-    server.target('AmazonSSM.GetParameter', (req) => this.getOp(this.check(req)));
-    server.target('AmazonSSM.DeleteParameter', (req) => this.deleteOp(this.check(req)));
+  constructor(server: LocalServer, readonly homeRegion = 'us-east-1') {
+    server.target('AmazonSSM.PutParameter', (req) => this.putOp(req, this.check(req)));
+    server.target('AmazonSSM.GetParameter', (req) => this.getOp(req, this.check(req)));
+    server.target('AmazonSSM.DeleteParameter', (req) => this.deleteOp(req, this.check(req)));
   }
 
-  private check(req: ReceivedRequest): ReceivedRequest {
+  /** The parameters of the home Region. */
+  get params(): Map<string, StoredParameter> {
+    return this.in(this.homeRegion);
+  }
+
+  /** The parameters of `region`. */
+  in(region: string): Map<string, StoredParameter> {
+    let params = this.byRegion.get(region);
+    if (!params) {
+      params = new Map();
+      this.byRegion.set(region, params);
+    }
+    return params;
+  }
+
+  /** Checks the request; the parameters of the Region it was signed for. */
+  private check(req: ReceivedRequest): Map<string, StoredParameter> {
     if (req.method !== 'POST' || req.path !== '/') throw new ServiceError(404, 'UnknownOperationException', `${req.method} ${req.path}`);
     if (req.headers['content-type'] !== 'application/x-amz-json-1.1') {
       throw new ServiceError(400, 'SerializationException', `Content-Type ${req.headers['content-type']} is not application/x-amz-json-1.1`);
     }
     if (req.body === undefined || typeof req.body !== 'object') throw new ServiceError(400, 'SerializationException', 'The body is not a JSON object');
+    let region: string;
     try {
-      this.regions.push(verifySigV4(req, 'ssm').region);
+      region = verifySigV4(req, 'ssm').region;
     } catch (err) {
       if (err instanceof SignatureError) throw new ServiceError(400, 'InvalidSignatureException', err.message);
       throw err;
     }
-    return req;
+    this.regions.push(region);
+    return this.in(region);
   }
 
-  private putOp(req: ReceivedRequest) {
+  private putOp(req: ReceivedRequest, params: Map<string, StoredParameter>) {
     const { Name, Value, Type = 'String', Overwrite, Tier = 'Standard', Description } = req.body ?? {};
     if (typeof Name !== 'string' || !Name) throw validation('Name is required');
     checkName(Name);
     if (typeof Value !== 'string' || !Value) throw validation('Value is required');
     if (!(Tier in LIMITS)) throw validation(`Tier ${Tier} is invalid`);
-    const existing = this.params.get(Name);
+    const existing = params.get(Name);
     // Create-if-absent is atomic: of concurrent creates of one name, one succeeds and the others get this error.
     if (existing && !Overwrite) {
       throw new ServiceError(400, 'ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
@@ -65,18 +85,18 @@ export class Parameters {
       throw validation(`Value of ${Buffer.byteLength(Value)} bytes exceeds the ${tier} limit of ${LIMITS[tier]}`);
     }
     const version = (existing?.version ?? 0) + 1;
-    this.params.set(Name, { value: Value, type: Type, tier, version });
+    params.set(Name, { value: Value, type: Type, tier, version });
     return { body: { Version: version, Tier: tier } };
   }
 
-  private getOp(req: ReceivedRequest) {
-    const p = this.params.get(req.body?.Name);
+  private getOp(req: ReceivedRequest, params: Map<string, StoredParameter>) {
+    const p = params.get(req.body?.Name);
     if (!p) throw new ServiceError(400, 'ParameterNotFound', '');
     return { body: { Parameter: { Name: req.body.Name, Type: p.type, Value: p.value, Version: p.version } } };
   }
 
-  private deleteOp(req: ReceivedRequest) {
-    if (!this.params.delete(req.body?.Name)) throw new ServiceError(400, 'ParameterNotFound', '');
+  private deleteOp(req: ReceivedRequest, params: Map<string, StoredParameter>) {
+    if (!params.delete(req.body?.Name)) throw new ServiceError(400, 'ParameterNotFound', '');
     return { body: {} };
   }
 }
