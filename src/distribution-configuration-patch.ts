@@ -54,10 +54,20 @@ interface RegionalMerge {
  *
  * On delete the configuration returns to what it was before, except for changes others made in the meantime, which
  * survive (a three-way merge of the configuration before, this patch, and the configuration now). The "before" is kept
- * in an SSM parameter of the stack's account and Region, named by `baselineParameterName`.
+ * in an SSM parameter of the stack's account and Region, named by `baselineParameterName`, which the stack's patches
+ * of one configuration share: a patch renamed or moved within the stack keeps its change.
+ *
+ * Writers of one configuration, in any stack, take turns: each takes the configuration's lease (an SSM parameter in
+ * the configuration's account and Region) before it reads the configuration and releases it after its write, and
+ * reads its write back. See docs/sharing.md.
+ *
+ * A patch that makes AMIs public (`isPublicUserGroup`) gets the warning `cdk-imagebuilder-distribution:publicAmi`.
  */
 export class DistributionConfigurationPatch extends Construct {
-  /** The SSM parameter in which the handler keeps the changed Regions as they were before this patch. */
+  /**
+   * The SSM parameter in which the handler keeps the changed Regions as they were before this patch: one per stack
+   * and configuration, shared by the stack's patches of that configuration.
+   */
   public readonly baselineParameterName: string;
 
   private readonly amiDistributions: AmiDistribution[] = [];
