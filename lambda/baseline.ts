@@ -1,7 +1,10 @@
-// The baseline: for each patched distribution configuration, the touched regions as they were before the patch and
-// the patch that was applied over them. Kept in one SSM parameter per patch resource (the README's section "Where the
-// baseline is kept, and why" says why SSM): CloudFormation does not send a custom resource's Data back on Delete, and
-// a physical ID holds 1 KB.
+// The baseline: for each patch of a distribution configuration, the touched regions as they were before the patch and
+// the patch that was applied over them. Kept in one SSM parameter per stack and configuration, shared by the stack's
+// patches of that configuration (the README's section "Where the baseline is kept, and why" says why SSM):
+// CloudFormation does not send a custom resource's Data back on Delete, and a physical ID holds 1 KB. Sharing the
+// parameter is what lets a renamed or moved patch hand its baseline over: CloudFormation creates the new resource
+// before it deletes the old one, so the new one's "before" holds the old one's change, and the old one's undo must
+// leave that change in place (docs/sharing.md).
 import { gunzipSync, gzipSync } from 'zlib';
 import * as clients from './clients';
 import { call } from './errors';
@@ -15,12 +18,55 @@ export interface BaselineEntry {
   readonly patch: PatchDocument;
   /** The CloudFormation request that wrote this entry. */
   readonly requestId: string;
+  /** Order in which the entries of the document were first written: a later entry's `before` holds the earlier ones' changes. */
+  readonly seq?: number;
 }
 
 export interface BaselineDocument {
   readonly v: 1;
-  /** By distribution configuration ARN: during an update that changes the ARN, the old and new ones coexist. */
+  /**
+   * By `<configuration ARN>#<logical ID of the patch resource>` ({@link entryKey}); documents written before
+   * parameters were shared have one entry keyed by the ARN alone, which {@link findEntry} still finds.
+   */
   readonly entries: Record<string, BaselineEntry>;
+}
+
+/** The key of a patch resource's entry. */
+export function entryKey(arn: string, logicalId: string): string {
+  return `${arn}#${logicalId}`;
+}
+
+/** The resource's entry: by its key, else (a document of an earlier version of the handler) by the ARN alone. */
+export function findEntry(doc: BaselineDocument, arn: string, logicalId: string): { key: string; entry: BaselineEntry } | undefined {
+  for (const key of [entryKey(arn, logicalId), arn]) {
+    const entry = doc.entries[key];
+    if (entry) return { key, entry };
+  }
+  return undefined;
+}
+
+/**
+ * `doc` with the entry of `key` set (or removed when `entry` is undefined). A new entry goes after every other one;
+ * a rewritten one keeps its place.
+ */
+export function withEntry(doc: BaselineDocument, key: string, entry: BaselineEntry | undefined): BaselineDocument {
+  const entries = { ...doc.entries };
+  if (entry) {
+    const seqs = Object.values(doc.entries).map((e) => e.seq ?? 0);
+    const seq = entry.seq ?? doc.entries[key]?.seq ?? Math.max(0, ...seqs) + 1;
+    entries[key] = { ...entry, seq };
+  } else {
+    delete entries[key];
+  }
+  return { v: 1, entries };
+}
+
+/** The entries of other patches of `arn` written after the entry of `key`, oldest first. */
+export function laterEntries(doc: BaselineDocument, arn: string, key: string): Array<[string, BaselineEntry]> {
+  const seq = doc.entries[key]?.seq ?? 0;
+  return Object.entries(doc.entries)
+    .filter(([k, e]) => k !== key && (k === arn || k.startsWith(`${arn}#`)) && (e.seq ?? 0) > seq)
+    .sort(([, a], [, b]) => (a.seq ?? 0) - (b.seq ?? 0));
 }
 
 export const STANDARD_LIMIT = 4096;

@@ -8,7 +8,7 @@
 // onEvent/isComplete and passed down explicitly, so the code that makes a call shows as whom it makes it.
 import { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import { AwsCredentials, envCredentials, JsonClient, lambdaRegion, QueryClient, requestTimeoutMs, xmlChild, xmlItems, xmlText } from './aws-request';
-import { AssumeRoleOptions, assumeRole, forgetCredentials, resetCredentials, roleSessionName } from './credentials';
+import { AssumeRoleOptions, assumeRole, confineRole, forgetCredentials, resetCredentials, roleSessionName } from './credentials';
 import type { RetryOptions } from './retry';
 
 /** As whom, and until when, one event's AWS calls are made. */
@@ -34,9 +34,15 @@ export const LAMBDA_CREDENTIALS: CallContext = { credentials: async () => envCre
  * and of AccessDenied from AssumeRole.
  */
 export function callContext(
-  event: { readonly RequestId?: string; readonly ResourceProperties?: Record<string, unknown> },
+  event: {
+    readonly RequestId?: string;
+    readonly StackId?: string;
+    readonly LogicalResourceId?: string;
+    readonly ResourceProperties?: Record<string, unknown>;
+  },
   options: AssumeRoleOptions = {},
 ): CallContext {
+  confineRole(event);
   const roleArn = event.ResourceProperties?.RoleArn;
   const deadline = options.deadline;
   if (roleArn === undefined) return deadline === undefined ? LAMBDA_CREDENTIALS : { ...LAMBDA_CREDENTIALS, deadline };
@@ -184,9 +190,9 @@ export class Ssm {
   }
 }
 
-/** Parameter Store in the Lambda's Region (where the baselines are kept). */
-export function ssm(context: CallContext): Ssm {
-  return cached('ssm', context, (credentials) => new Ssm(lambdaRegion(), process.env.SSM_ENDPOINT || undefined, credentials));
+/** Parameter Store in `region`: by default the Lambda's (where the baselines are kept); leases are in the configuration's. */
+export function ssm(context: CallContext, region: string = lambdaRegion()): Ssm {
+  return cached(`ssm:${region}`, context, (credentials) => new Ssm(region, process.env.SSM_ENDPOINT || undefined, credentials));
 }
 
 export function ec2(context: CallContext, region: string): Ec2 {

@@ -6,6 +6,7 @@ import {
   awsError, AwsCredentials, AwsError, lambdaRegion, QueryClient, regionalEndpoint, requestTimeoutMs, XmlNode, xmlChild, xmlText,
 } from './aws-request';
 import { backoffDelay, fitsBeforeDeadline } from './retry';
+import { HANDLER_ROLE_ARN_PREFIX_ENV, HANDLER_STACK_ID_ENV } from '../src/private/handler-contract';
 
 export const STS_API_VERSION = '2011-06-15';
 /** STS's minimum: an event's calls take seconds, and a refresh is one request. */
@@ -42,6 +43,39 @@ export interface AssumeRoleOptions {
   readonly deadline?: number;
   /** The longest one AssumeRole request can take: the per-request timeout unless given. */
   readonly attemptMs?: number;
+}
+
+/**
+ * Refuses, before any call, an event that would make the handler act with a role that is not one of its provider's
+ * (another provider's, another stack's, any other role) or for a stack that is not the provider's (a reused service
+ * token). What is allowed comes from the functions' environment, which the provider construct sets
+ * (HANDLER_ROLE_ARN_PREFIX_ENV: `arn:<partition>:iam::<account>:role/<the provider's path>/`; HANDLER_STACK_ID_ENV),
+ * never from the event: events are input from anyone who may invoke the functions or reuse the stack's service
+ * token. Without the environment (a handler run outside a provider, as in tests) nothing is confined.
+ */
+export function confineRole(
+  event: { readonly StackId?: string; readonly LogicalResourceId?: string; readonly ResourceProperties?: Record<string, unknown> },
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  const stackId = env[HANDLER_STACK_ID_ENV];
+  const prefix = env[HANDLER_ROLE_ARN_PREFIX_ENV];
+  if (stackId && event.StackId !== stackId) {
+    throw new Error(`Refused: the event is for stack ${event.StackId}, but this custom-resource provider serves only its own stack `
+      + `${stackId}. Each stack gets its own provider; do not reuse another stack's service token`);
+  }
+  if (prefix) {
+    // Each resource's role has the path <the provider's path><the resource's logical ID>/ (src/private/provider.ts).
+    // Roles directly under the provider's path are those of earlier versions of the library, which had no
+    // per-resource path: accepted so that the update that replaces them can roll back. They are deleted when it
+    // succeeds, so none is left to borrow.
+    const own = `${prefix}${event.LogicalResourceId}/`;
+    const roleArn = event.ResourceProperties?.RoleArn;
+    const nameAfter = (p: string) => typeof roleArn === 'string' && roleArn.startsWith(p) && /^[\w+=,.@-]+$/.test(roleArn.slice(p.length));
+    if (!nameAfter(own) && !nameAfter(prefix)) {
+      throw new Error(`Refused: RoleArn ${JSON.stringify(roleArn)} is not the role of resource ${event.LogicalResourceId}; `
+        + `the handler assumes only the role the library created for it, whose ARN starts with ${own}`);
+    }
+  }
 }
 
 /** STS's endpoint: `STS_ENDPOINT` (tests), else the Lambda's Region's own (regional endpoints are STS's default). */

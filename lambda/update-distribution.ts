@@ -16,10 +16,11 @@ import {
   UpdateDistributionConfigurationCommandInput,
 } from '@aws-sdk/client-imagebuilder';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
-import { BaselineDocument, BaselineEntry, readBaseline, writeBaseline } from './baseline';
+import { BaselineEntry, entryKey, findEntry, laterEntries, readBaseline, withEntry, writeBaseline } from './baseline';
 import * as clients from './clients';
 import type { AssumeRoleOptions } from './credentials';
 import { call, setRetryOptions } from './errors';
+import { withLease } from './lease';
 import {
   applyPatch, deepEqual, Distribution, fromSnapshot, isPlainObject, parsePatch, PatchError, revertDistributions, snapshot, touchedRegions,
 } from './merge';
@@ -126,7 +127,7 @@ async function getConfiguration(context: clients.CallContext, arn: string): Prom
  * the distributions' unknown fields are sent too.
  */
 async function putDistributions(
-  context: clients.CallContext, event: CdkCustomResourceEvent, config: RawConfiguration, arn: string, distributions: Distribution[],
+  context: clients.CallContext, event: CdkCustomResourceEvent, config: RawConfiguration, arn: string, distributions: Distribution[], round = 0,
 ): Promise<void> {
   const input: UpdateDistributionConfigurationCommandInput = {
     distributionConfigurationArn: arn,
@@ -135,7 +136,9 @@ async function putDistributions(
     distributions,
     // Same request and same body: same token, so a repeated call is a no-op. A different body (another writer got
     // in between a lost answer and our retry) gets a new token instead of IdempotentParameterMismatchException.
-    clientToken: clientToken(event, 'UpdateDistributionConfiguration', digest([arn, config.description, distributions])),
+    // A later round (our change was undone between our write and its read-back) may send the same body again: it
+    // must be applied again, not answered from the first write's token.
+    clientToken: clientToken(event, 'UpdateDistributionConfiguration', digest([arn, config.description, distributions, ...(round > 0 ? [round] : [])])),
   };
   await call(context, 'UpdateDistributionConfiguration', arn, () => {
     const command = new UpdateDistributionConfigurationCommand(input);
@@ -169,38 +172,104 @@ function undo(entry: BaselineEntry, now: Distribution[], candidates: PatchDocume
   return revertDistributions(entry.before, ours ?? entry.before, now);
 }
 
+/** Writes made, read back and found undone by a writer outside the lease, before a writer gives up. */
+export const MAX_WRITE_ROUNDS = 3;
+
+/** Who holds a lease: the stack, the resource and the CloudFormation request (shown to writers that wait). */
+function leaseOwner(event: CdkCustomResourceEvent): string {
+  return `${event.StackId} ${event.LogicalResourceId} ${event.RequestId}`;
+}
+
+function notPresent(arn: string, what: string): Error {
+  return new Error(`${what} ${arn} was undone by another writer each time, between our write and its read-back `
+    + `(${MAX_WRITE_ROUNDS} rounds): a writer outside this library's lease (the console, another tool, CloudFormation `
+    + 'updating the configuration) is changing it at the same time. Nothing is reported done that is not there; deploy again when it has finished');
+}
+
+/**
+ * Under the configuration's lease: read, merge, write, then read back. When the read-back shows our change undone
+ * (a writer that does not take the lease wrote in between), the round is made again, up to MAX_WRITE_ROUNDS.
+ */
 async function reconcile(
   context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, previousParameter: string, previousPatch?: string,
 ): Promise<CdkCustomResourceResponse> {
   const arn = props.DistributionConfigurationArn;
   const patch = parse(arn, props.Patch);
+  return withLease(context, arn, leaseOwner(event), async (locked) => {
+    for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
+      // After the first round the baseline is this resource's own (a handover from the old parameter is done).
+      const desired = round === 0
+        ? await reconcileOnce(locked, event, props, patch, previousParameter, previousPatch, round)
+        : await reconcileOnce(locked, event, props, patch, props.BaselineParameterName, props.Patch, round);
+      if (!desired) return { PhysicalResourceId: physicalResourceId(arn, event), Data: { DistributionConfigurationArn: arn } };
+      const after = await getConfiguration(locked, arn);
+      if (!after) throw new Error(`Distribution configuration ${arn} was deleted right after our write`);
+      const now = (after.distributions ?? []) as Distribution[];
+      if (deepEqual(now, desired) || patchPresent(now, patch)) {
+        return { PhysicalResourceId: physicalResourceId(arn, event), Data: { DistributionConfigurationArn: arn } };
+      }
+      console.warn(`Round ${round + 1}: the patch of ${arn} was undone by another writer right after our write; applying it again`);
+    }
+    throw notPresent(arn, 'The patch of');
+  });
+}
+
+/** Whether applying `patch` to `now` changes nothing: its change is all there. */
+function patchPresent(now: Distribution[], patch: PatchDocument): boolean {
+  try {
+    return deepEqual(applyPatch(now, patch), now);
+  } catch (err) {
+    if (err instanceof PatchError) return false; // e.g. a merged Region was removed: the next round says so
+    throw err;
+  }
+}
+
+/** One read-merge-write; the distributions written, or undefined when the configuration needed no write. */
+async function reconcileOnce(
+  context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, patch: PatchDocument, previousParameter: string,
+  previousPatch: string | undefined, round: number,
+): Promise<Distribution[] | undefined> {
+  const arn = props.DistributionConfigurationArn;
   const config = await getConfiguration(context, arn);
   if (!config) throw new Error(`Distribution configuration ${arn} not found: GetDistributionConfiguration answered ResourceNotFoundException`);
   const now = (config.distributions ?? []) as Distribution[];
 
   const oldDoc = await readBaseline(context, previousParameter);
-  const entry = oldDoc.entries[arn];
+  const found = findEntry(oldDoc, arn, event.LogicalResourceId);
+  const entry = found?.entry;
+  const key = entryKey(arn, event.LogicalResourceId);
   const candidates = [patch, ...(previousPatch ? [tryParse(previousPatch)].filter((p): p is PatchDocument => !!p) : [])];
   const state0 = entry ? undo(entry, now, candidates) : now;
   const regions = [...new Set([...(entry ? Object.keys(entry.before) : []), ...touchedRegions(patch)])];
+  const sameParameter = previousParameter === props.BaselineParameterName;
+  // The stack's patches of this configuration applied after this one: undoing our old patch may have taken some of
+  // their change too (the same account added, say), so they are applied again, and their "before" holds our new
+  // patch instead of the old one.
+  const later = entry && sameParameter ? laterEntries(oldDoc, arn, found!.key) : [];
   let desired: Distribution[];
   try {
-    desired = applyPatch(state0, patch);
+    desired = later.reduce((d, [k, e]) => reapply(d, e.patch, k), applyPatch(state0, patch));
   } catch (err) {
     throw new Error(`Patch for ${arn}: ${(err as Error).message}`);
   }
-  const nextEntry: BaselineEntry = { before: snapshot(state0, regions), patch, requestId: event.RequestId };
+  const nextEntry: BaselineEntry = {
+    before: snapshot(state0, regions), patch, requestId: event.RequestId, ...(entry?.seq !== undefined ? { seq: entry.seq } : {}),
+  };
+  const rebased = later.map(([k, e]): [string, BaselineEntry] =>
+    [k, { ...e, before: snapshot(applyWhereItApplies(undo(entry!, fromSnapshot(e.before), candidates), patch), Object.keys(e.before)) }])
+    .filter(([k, e]) => !deepEqual(e, oldDoc.entries[k]));
 
   // The baseline is written before the configuration, so that a failure in between leaves a baseline a rollback can revert with.
-  const sameParameter = previousParameter === props.BaselineParameterName;
-  if (!entry || !sameParameter || !deepEqual({ ...entry, requestId: '' }, { ...nextEntry, requestId: '' })) {
-    const newDoc = sameParameter ? oldDoc : await readBaseline(context, props.BaselineParameterName);
-    await writeBaseline(context, props.BaselineParameterName, withEntry(newDoc, arn, nextEntry));
+  if (!entry || !sameParameter || found!.key !== key || rebased.length > 0
+    || !deepEqual({ ...entry, requestId: '' }, { ...nextEntry, requestId: '' })) {
+    const newDoc = sameParameter ? withEntry(oldDoc, found?.key ?? key, undefined) : await readBaseline(context, props.BaselineParameterName);
+    const doc = rebased.reduce((d, [k, e]) => withEntry(d, k, e), withEntry(newDoc, key, nextEntry));
+    await writeBaseline(context, props.BaselineParameterName, doc);
   }
-  if (!deepEqual(desired, now)) await putDistributions(context, event, config, arn, desired);
-  if (!sameParameter && entry) await writeBaseline(context, previousParameter, withEntry(oldDoc, arn, undefined));
-
-  return { PhysicalResourceId: physicalResourceId(arn, event), Data: { DistributionConfigurationArn: arn } };
+  const write = !deepEqual(desired, now);
+  if (write) await putDistributions(context, event, config, arn, desired, round);
+  if (!sameParameter && found) await writeBaseline(context, previousParameter, withEntry(oldDoc, found.key, undefined));
+  return write ? desired : undefined;
 }
 
 function tryParse(json: string): PatchDocument | undefined {
@@ -211,29 +280,62 @@ function tryParse(json: string): PatchDocument | undefined {
   }
 }
 
-function withEntry(doc: BaselineDocument, arn: string, entry: BaselineEntry | undefined): BaselineDocument {
-  const entries = { ...doc.entries };
-  if (entry) entries[arn] = entry;
-  else delete entries[arn];
-  return { v: 1, entries };
-}
-
 async function revert(context: clients.CallContext, event: CdkCustomResourceEvent, props: Props): Promise<void> {
   const arn = props.DistributionConfigurationArn;
-  const doc = await readBaseline(context, props.BaselineParameterName);
-  const entry = doc.entries[arn];
-  if (!entry) return; // nothing was applied (e.g. create failed before storing the baseline)
-  const config = await getConfiguration(context, arn);
-  if (config) {
-    const now = (config.distributions ?? []) as Distribution[];
+  await withLease(context, arn, leaseOwner(event), async (locked) => {
+    const doc = await readBaseline(locked, props.BaselineParameterName);
+    const found = findEntry(doc, arn, event.LogicalResourceId);
+    if (!found) return; // nothing was applied (e.g. create failed before storing the baseline)
+    const { key, entry } = found;
     const patch = tryParse(props.Patch);
-    const desired = undo(entry, now, patch ? [patch] : []);
-    if (desired.length === 0) {
-      // The service refuses a configuration without distributions; leaving ours is better than blocking the delete.
-      console.warn(`Not reverting ${arn}: no distribution would remain (others removed the rest)`);
-    } else if (!deepEqual(desired, now)) {
-      await putDistributions(context, event, config, arn, desired);
+    const candidates = patch ? [patch] : [];
+    // Patches of the stack applied after this one (a renamed or moved patch is one: created before this one's
+    // delete): their change stays, and their "before", which holds this one's change, loses it.
+    const later = laterEntries(doc, arn, key);
+    for (let round = 0; ; round++) {
+      if (round >= MAX_WRITE_ROUNDS) throw notPresent(arn, 'The undo of our patch of');
+      const config = await getConfiguration(locked, arn);
+      if (!config) break;
+      const now = (config.distributions ?? []) as Distribution[];
+      const desired = later.reduce((d, [k, e]) => reapply(d, e.patch, k), undo(entry, now, candidates));
+      if (desired.length === 0) {
+        // The service refuses a configuration without distributions; leaving ours is better than blocking the delete.
+        console.warn(`Not reverting ${arn}: no distribution would remain (others removed the rest)`);
+        break;
+      }
+      if (deepEqual(desired, now)) break;
+      await putDistributions(locked, event, config, arn, desired, round);
+      // Read back: the undo must be there before the baseline that allows it is deleted.
+      const after = await getConfiguration(locked, arn);
+      if (!after || deepEqual(after.distributions ?? [], desired)) break;
+      console.warn(`Round ${round + 1}: the undo of our patch of ${arn} was overwritten by another writer right after our write; undoing again`);
     }
+    const rebased = later.reduce((d, [k, e]) => withEntry(d, k, {
+      ...e, before: snapshot(undo(entry, fromSnapshot(e.before), candidates), Object.keys(e.before)),
+    }), withEntry(doc, key, undefined));
+    await writeBaseline(locked, props.BaselineParameterName, rebased);
+  });
+}
+
+/** `distributions` with each Region of `patch` applied where it applies (a merge needs its Region). */
+function applyWhereItApplies(distributions: Distribution[], patch: PatchDocument): Distribution[] {
+  return patch.distributions.reduce((d, region) => {
+    try {
+      return applyPatch(d, { distributions: [region] });
+    } catch (err) {
+      if (!(err instanceof PatchError)) throw err;
+      return d;
+    }
+  }, distributions);
+}
+
+/** `distributions` with a later patch applied again; one that no longer applies (a Region gone) is left out, with a warning. */
+function reapply(distributions: Distribution[], patch: PatchDocument, key: string): Distribution[] {
+  try {
+    return applyPatch(distributions, patch);
+  } catch (err) {
+    if (!(err instanceof PatchError)) throw err;
+    console.warn(`Not applying the patch of ${key} again: ${err.message}`);
+    return distributions;
   }
-  await writeBaseline(context, props.BaselineParameterName, withEntry(doc, arn, undefined));
 }

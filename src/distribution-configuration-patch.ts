@@ -1,7 +1,7 @@
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  AmiDistribution, AmiLaunchPermission, ContainerDistribution, IDistributionConfiguration, S3ExportConfiguration,
+  AmiDistribution, AmiLaunchPermission, ContainerDistribution, DistributionConfiguration, IDistributionConfiguration, S3ExportConfiguration,
 } from './distribution-configuration';
 import { renderApiDistribution, renderApiLaunchPermission, renderApiS3Export } from './private/distribution-render';
 import {
@@ -54,10 +54,20 @@ interface RegionalMerge {
  *
  * On delete the configuration returns to what it was before, except for changes others made in the meantime, which
  * survive (a three-way merge of the configuration before, this patch, and the configuration now). The "before" is kept
- * in an SSM parameter of the stack's account and Region, named by `baselineParameterName`.
+ * in an SSM parameter of the stack's account and Region, named by `baselineParameterName`, which the stack's patches
+ * of one configuration share: a patch renamed or moved within the stack keeps its change.
+ *
+ * Writers of one configuration, in any stack, take turns: each takes the configuration's lease (an SSM parameter in
+ * the configuration's account and Region) before it reads the configuration and releases it after its write, and
+ * reads its write back. See docs/sharing.md.
+ *
+ * A patch that makes AMIs public (`isPublicUserGroup`) gets the warning `cdk-imagebuilder-distribution:publicAmi`.
  */
 export class DistributionConfigurationPatch extends Construct {
-  /** The SSM parameter in which the handler keeps the changed Regions as they were before this patch. */
+  /**
+   * The SSM parameter in which the handler keeps the changed Regions as they were before this patch: one per stack
+   * and configuration, shared by the stack's patches of that configuration.
+   */
   public readonly baselineParameterName: string;
 
   private readonly amiDistributions: AmiDistribution[] = [];
@@ -74,6 +84,10 @@ export class DistributionConfigurationPatch extends Construct {
     const configArn = props.distributionConfiguration.distributionConfigurationArn;
     const resource = new PatchResource(this, 'Resource', {
       distributionConfigurationArn: configArn,
+      // An owned configuration's name attribute is a GetAtt; the name its resource renders is known at synth.
+      distributionConfigurationName: props.distributionConfiguration instanceof DistributionConfiguration
+        ? props.distributionConfiguration._resource.name
+        : props.distributionConfiguration.distributionConfigurationName,
       patch: () => this.renderPatch(),
     });
     this.baselineParameterName = resource.baselineParameterName;
@@ -89,7 +103,9 @@ export class DistributionConfigurationPatch extends Construct {
    */
   public addAmiDistribution(distribution: AmiDistribution): void {
     this.amiDistributions.push(distribution);
-    warnDeployTimeSsmParameters(this, `amiDistributions[${this.amiDistributions.length - 1}]`, distribution);
+    const path = `amiDistributions[${this.amiDistributions.length - 1}]`;
+    if (distribution.launchPermission?.isPublicUserGroup) warnPublicAmi(this, `${path}.launchPermission`);
+    warnDeployTimeSsmParameters(this, path, distribution);
   }
 
   /**
@@ -111,7 +127,9 @@ export class DistributionConfigurationPatch extends Construct {
    * `region`, which must exist in the configuration.
    */
   public addLaunchPermission(region: string, permission: AmiLaunchPermission): void {
-    this.mergeFor(region).launchPermissions.push(permission);
+    const merge = this.mergeFor(region);
+    merge.launchPermissions.push(permission);
+    if (permission.isPublicUserGroup) warnPublicAmi(this, `regions.${region}.launchPermissions[${merge.launchPermissions.length - 1}]`);
   }
 
   /**
@@ -193,6 +211,13 @@ export class DistributionConfigurationPatch extends Construct {
       if (merge.s3Export) validateS3Export(errors, `${path}.s3Export`, merge.s3Export);
     }
   }
+}
+
+/** The warning DistributionConfiguration gives for the same setting (same ID, so one acknowledgement covers both). */
+function warnPublicAmi(scope: Construct, path: string): void {
+  Annotations.of(scope).addWarningV2('cdk-imagebuilder-distribution:publicAmi',
+    `${path}.isPublicUserGroup makes the AMIs of the configuration public: every AWS account can launch them. `
+    + 'Make sure they contain no credentials, secrets or proprietary data.');
 }
 
 function mergeLaunchPermissions(permissions: AmiLaunchPermission[]) {

@@ -615,6 +615,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     // (dropping the export), and the hash makes CloudFormation update, and so re-apply, the patch right after.
     this.s3ExportPatch ??= new PatchResource(this, 'S3Export', {
       distributionConfigurationArn: this.distributionConfigurationArn,
+      distributionConfigurationName: this._resource.name,
       base: this._resource,
       patch: () => ({
         distributions: this._s3Exports().map(({ region, s3ExportConfiguration }) => ({ region, merge: { s3ExportConfiguration } })),

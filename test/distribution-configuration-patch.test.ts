@@ -91,7 +91,7 @@ test('keeps the baseline in one SSM parameter and grants the handler exactly tha
     BaselineParameterName: patch.baselineParameterName,
     BaseHash: Match.absent(),
   });
-  expect(patch.baselineParameterName).toMatch(/^\/cdk-imagebuilder-distribution\/baselines\/c8[0-9a-f]{40}$/);
+  expect(patch.baselineParameterName).toMatch(/^\/cdk-imagebuilder-distribution\/baselines\/[0-9a-f]{40}$/);
   const statements = Object.values(t.findResources('AWS::IAM::Policy'))
     .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
   const imagebuilder = statements.filter((s: any) => JSON.stringify(s.Action).includes('DistributionConfiguration'));
@@ -103,6 +103,18 @@ test('keeps the baseline in one SSM parameter and grants the handler exactly tha
   expect(ssmStatements[0].Action).toEqual(['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter']);
   expect(JSON.stringify(ssmStatements[0].Resource)).toContain(`:ssm:us-east-1:111111111111:parameter${patch.baselineParameterName}"`);
   expect(JSON.stringify(statements)).not.toMatch(/"Resource":"\*"/);
+});
+
+test('the baseline parameter is named after the stack and the configuration, not the construct: a renamed patch finds it', () => {
+  const name = (patchId: string, arn = ARN, stackName = 'Stack') => {
+    const stack = new Stack(new App(), stackName, { env: { account: '111111111111', region: 'us-east-1' } });
+    const config = DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Shared', arn);
+    const patch = new DistributionConfigurationPatch(stack, patchId, { distributionConfiguration: config });
+    return patch.baselineParameterName;
+  };
+  expect(name('Renamed')).toBe(name('Patch'));
+  expect(name('Patch', ARN.replace('shared', 'other'))).not.toBe(name('Patch'));
+  expect(name('Patch', ARN, 'OtherStack')).not.toBe(name('Patch'));
 });
 
 test('two patches share one provider', () => {
@@ -131,6 +143,63 @@ test('patches of one configuration run one after another; patches of different c
   expect(patchDependencies('B')).toEqual([idOf('A')]);
   expect(patchDependencies('D')).toEqual([idOf('B')]);
   expect(patchDependencies('C')).toEqual([]);
+});
+
+test('patches of one configuration are ordered whatever form it was given in: by ARN, by name, as the owning construct', () => {
+  const { stack, config } = setup();
+  const byName = DistributionConfiguration.fromDistributionConfigurationName(stack, 'ByName', 'Shared');
+  const owned = new DistributionConfiguration(stack, 'Owned', {
+    distributionConfigurationName: 'owned',
+    amiDistributions: [{
+      s3Export: {
+        role: iam.Role.fromRoleName(stack, 'VmImport', 'vmimport'),
+        bucket: s3.Bucket.fromBucketName(stack, 'Exports', 'exports'),
+        diskImageFormat: DiskImageFormat.VMDK,
+      },
+    }],
+  });
+  const ownedByName = DistributionConfiguration.fromDistributionConfigurationName(stack, 'OwnedByName', 'owned');
+  new DistributionConfigurationPatch(stack, 'A', { distributionConfiguration: config }).addTargetAccounts('eu-west-1', '222222222222');
+  new DistributionConfigurationPatch(stack, 'B', { distributionConfiguration: byName }).addTargetAccounts('us-west-2', '222222222222');
+  new DistributionConfigurationPatch(stack, 'C', { distributionConfiguration: ownedByName }).addTargetAccounts('us-east-1', '222222222222');
+  new DistributionConfigurationPatch(stack, 'D', { distributionConfiguration: owned }).addTargetAccounts('us-east-1', '333333333333');
+  const t = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
+  const patches = Object.keys(t).filter((id) => t[id].Type === 'Custom::ImageBuilderDistributionConfigurationPatch');
+  const idOf = (prefix: string) => patches.find((id) => id.startsWith(prefix))!;
+  const patchDependencies = (prefix: string) => ((t[idOf(prefix)].DependsOn ?? []) as string[]).filter((id) => patches.includes(id));
+  // The import by name renders another ARN (the partition is a token) than the literal one: the name orders them.
+  expect(JSON.stringify(t[idOf('B')].Properties.DistributionConfigurationArn)).not.toBe(JSON.stringify(ARN));
+  expect(patchDependencies('B')).toEqual([idOf('A')]);
+  // The owning construct's own S3 export patch, a patch of an import by its name, a patch of the construct itself.
+  expect(patchDependencies('C')).toEqual([idOf('OwnedS3Export')]);
+  expect(patchDependencies('D')).toContain(idOf('C'));
+});
+
+test('grants the handler the configuration\'s lease: in its account and Region, the lease and its takeover rights only', () => {
+  const { stack, config } = setup();
+  new DistributionConfigurationPatch(stack, 'Patch', { distributionConfiguration: config }).addTargetAccounts('eu-west-1', '222222222222');
+  const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+    .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+    .filter((s: any) => JSON.stringify(s.Action).includes('ssm:'));
+  const resources = JSON.stringify(statements[0].Resource);
+  expect(resources).toContain(':ssm:us-east-1:111111111111:parameter/cdk-imagebuilder-distribution/leases/shared"');
+  expect(resources).toContain(':ssm:us-east-1:111111111111:parameter/cdk-imagebuilder-distribution/leases/shared.*"');
+  expect(resources).not.toMatch(/leases\/shared\*/);
+});
+
+test('a patch that makes AMIs public warns as the configuration construct does', () => {
+  const { stack, config } = setup();
+  const patch = new DistributionConfigurationPatch(stack, 'Patch', {
+    distributionConfiguration: config,
+    amiDistributions: [{ region: 'eu-west-1', launchPermission: { isPublicUserGroup: true } }],
+  });
+  patch.addLaunchPermission('us-east-1', { accountIds: ['222222222222'] });
+  patch.addLaunchPermission('us-west-2', { isPublicUserGroup: true });
+  const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('public'));
+  expect(warnings.map((w) => [w.id, String(w.entry.data)])).toEqual([
+    ['/Stack/Patch', expect.stringMatching(/^amiDistributions\[0\]\.launchPermission\.isPublicUserGroup makes the AMIs .* public.*\[ack: cdk-imagebuilder-distribution:publicAmi\]$/)],
+    ['/Stack/Patch', expect.stringMatching(/^regions\.us-west-2\.launchPermissions\[0\]\.isPublicUserGroup makes the AMIs .* public/)],
+  ]);
 });
 
 describe('validation', () => {

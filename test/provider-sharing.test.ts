@@ -79,7 +79,9 @@ describe('per-resource handler roles', () => {
       roleIds.add(roleId);
       const role = resources[roleId];
       expect(role.Type).toBe('AWS::IAM::Role');
-      expect(role.Properties.Path).toMatch(/^\/cdk-imagebuilder-distribution\/c8[0-9a-f]{40}\/$/);
+      // Under the provider's path, then the resource's own logical ID: the handler assumes it only for that resource.
+      const resourceId = Object.keys(resources).find((id) => resources[id] === resource);
+      expect(role.Properties.Path).toMatch(new RegExp(`^/cdk-imagebuilder-distribution/c8[0-9a-f]{40}/${resourceId}/$`));
       expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
         Action: 'sts:AssumeRole',
         Effect: 'Allow',
@@ -99,8 +101,8 @@ describe('per-resource handler roles', () => {
     expect(providerPolicies).toHaveLength(1);
     const statements = (providerPolicies[0] as any).Properties.PolicyDocument.Statement;
     expect(statements.map((s: any) => s.Action)).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents'], 'sts:AssumeRole']);
-    const path = resources[[...roleIds][0]].Properties.Path as string;
-    expect(JSON.stringify(statements[1].Resource)).toContain(`:role${path}*"`);
+    const providerPath = (resources[[...roleIds][0]].Properties.Path as string).replace(/[^/]+\/$/, '');
+    expect(JSON.stringify(statements[1].Resource)).toContain(`:role${providerPath}*"`);
   });
 });
 

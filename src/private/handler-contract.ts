@@ -9,6 +9,19 @@
 export const PATCH_RESOURCE_TYPE = 'Custom::ImageBuilderDistributionConfigurationPatch';
 export const DISTRIBUTE_IMAGE_RESOURCE_TYPE = 'Custom::ImageBuilderDistributeImage';
 
+/**
+ * Environment variables of the handler functions, set by the provider construct (never by an event), that confine
+ * the handler: the ARN prefix of the provider's own handler roles, and the ID of the provider's stack.
+ */
+export const HANDLER_ROLE_ARN_PREFIX_ENV = 'HANDLER_ROLE_ARN_PREFIX';
+export const HANDLER_STACK_ID_ENV = 'HANDLER_STACK_ID';
+
+/**
+ * SSM parameters that hold the leases of distribution configurations (lambda/lease.ts), in the configuration's account
+ * and Region: `<prefix>/<configuration name>`, and `<prefix>/<configuration name>.<nonce>` while a lease is taken over.
+ */
+export const LEASE_PARAMETER_PREFIX = '/cdk-imagebuilder-distribution/leases';
+
 /** Properties of `Custom::ImageBuilderDistributionConfigurationPatch`. */
 export interface PatchResourceProperties {
   /** ARN of the distribution configuration to change. */

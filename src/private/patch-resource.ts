@@ -1,16 +1,23 @@
 import * as crypto from 'crypto';
-import { CfnResource, CustomResource, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnResource, CustomResource, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { PATCH_RESOURCE_TYPE, PatchDocument, PatchResourceProperties } from './handler-contract';
+import { LEASE_PARAMETER_PREFIX, PATCH_RESOURCE_TYPE, PatchDocument, PatchResourceProperties } from './handler-contract';
+import { acknowledgeWildcardResource } from './nag';
 import { ImageBuilderProvider } from './provider';
 
-/** SSM parameters that keep patch baselines live under this path, one per patch resource. */
+/** SSM parameters that keep patch baselines live under this path, one per stack and configuration. */
 export const BASELINE_PARAMETER_PREFIX = '/cdk-imagebuilder-distribution/baselines';
 
 export interface PatchResourceProps {
   /** The configuration to change. */
   readonly distributionConfigurationArn: string;
+  /**
+   * Its name, when known: patches of one configuration are ordered by it too, whatever form its ARN was given in.
+   *
+   * @default - taken from the ARN when the ARN is known at synth
+   */
+  readonly distributionConfigurationName?: string;
   /** Produces the patch when the template is rendered, so changes made after construction are included. */
   readonly patch: () => PatchDocument;
   /**
@@ -37,8 +44,12 @@ export class PatchResource extends Construct {
     const stack = Stack.of(this);
     const provider = ImageBuilderProvider.of(this);
 
-    // Known at synth, so the handler's SSM permissions can name exactly this parameter.
-    this.baselineParameterName = `${BASELINE_PARAMETER_PREFIX}/${this.node.addr}`;
+    // One parameter for the stack's patches of one configuration, named after the stack and the configuration, not
+    // after this construct: a patch renamed or moved within the stack finds the baseline of the one it replaces
+    // (lambda/baseline.ts). Known at synth, so the handler's SSM permissions can name exactly this parameter.
+    const keys = orderingKeys(stack, props.distributionConfigurationArn, props.distributionConfigurationName);
+    this.baselineParameterName = `${BASELINE_PARAMETER_PREFIX}/${crypto.createHash('sha256')
+      .update(JSON.stringify([stack.resolve(stack.stackName), keys[keys.length - 1]])).digest('hex').slice(0, 40)}`;
 
     this.handlerRole = provider.newHandlerRole(this, 'HandlerRole',
       'cdk-imagebuilder-distribution: assumed by the custom-resource handler to patch one distribution configuration');
@@ -46,10 +57,22 @@ export class PatchResource extends Construct {
       actions: ['imagebuilder:GetDistributionConfiguration', 'imagebuilder:UpdateDistributionConfiguration'],
       resources: [props.distributionConfigurationArn],
     }));
+    const leases = leaseParameterArns(stack, props.distributionConfigurationArn);
     this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
-      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.baselineParameterName.slice(1) })],
+      resources: [
+        stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.baselineParameterName.slice(1) }),
+        // The parameter of this resource before baselines were shared (named after the construct): the first update
+        // after an upgrade of the library moves the baseline from there.
+        stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${BASELINE_PARAMETER_PREFIX.slice(1)}/${this.node.addr}` }),
+        ...(leases ? [leases.lease, leases.takeovers] : []),
+      ],
     }));
+    if (leases) {
+      acknowledgeWildcardResource(this.handlerRole, leases.takeovers, 'The takeover rights of the configuration\'s lease '
+        + '(<lease>.<nonce of the expired holder>) have names known only when a holder crashed; the "." cannot occur in a '
+        + 'configuration name, so no other configuration\'s lease matches.');
+    }
 
     const properties: PatchResourceProperties = {
       DistributionConfigurationArn: props.distributionConfigurationArn,
@@ -70,13 +93,54 @@ export class PatchResource extends Construct {
     // The role's policy too: it must exist before the first call, and outlive the Delete that reverts the patch.
     this.resource.node.addDependency(this.handlerRole);
 
-    // Patches of one configuration in one stack run one after another: each reads the whole configuration and writes
-    // it back, so two at once would lose one of the writes (and its baseline).
-    const key = JSON.stringify(stack.resolve(props.distributionConfigurationArn));
-    const previous = lastPatchOf(stack).get(key);
-    if (previous) this.resource.node.addDependency(previous);
-    lastPatchOf(stack).set(key, this.resource);
+    // Patches of one configuration in one stack run one after another, in the order they were added, so each one's
+    // baseline holds the ones before it (the lease would serialize them anyway, in no particular order). Ordered by
+    // every identity known at synth (the resolved ARN, and the name), so that the same configuration given by
+    // name, by ARN or as the owning construct is one chain.
+    const last = lastPatchOf(stack);
+    for (const key of keys) {
+      const previous = last.get(key);
+      if (previous && !this.resource.node.dependencies.includes(previous)) this.resource.node.addDependency(previous);
+      last.set(key, this.resource);
+    }
   }
+}
+
+/**
+ * What identifies the configuration at synth: its resolved ARN, and its name as it appears in ARNs (lowercase) when
+ * the name, or the ARN, is known. Two patches sharing any key are of the same configuration, or possibly so.
+ */
+export function orderingKeys(stack: Stack, arn: string, name?: string): string[] {
+  const keys = [`arn:${JSON.stringify(stack.resolve(arn))}`];
+  const resolvedName = name === undefined ? undefined : stack.resolve(name);
+  const resolvedArn = stack.resolve(arn);
+  const fromArn = typeof resolvedArn === 'string' ? /:distribution-configuration\/([^/]+)$/.exec(resolvedArn)?.[1] : undefined;
+  const literal = typeof resolvedName === 'string' ? resolvedName : fromArn;
+  if (literal !== undefined) keys.push(`name:${literal.toLowerCase().replace(/[ _]/g, '-')}`);
+  return keys;
+}
+
+/**
+ * The lease parameters of the configuration (lambda/lease.ts): in its account and Region, named after it, and the
+ * takeover rights `<name>.<nonce>`. The name pattern's `.` cannot occur in a configuration name, so the wildcard
+ * reaches no other configuration's lease.
+ */
+function leaseParameterArns(stack: Stack, arn: string): { lease: string; takeovers: string } | undefined {
+  let parts;
+  try {
+    parts = stack.splitArn(arn, ArnFormat.SLASH_RESOURCE_NAME);
+  } catch {
+    return undefined; // a malformed ARN: validation reports it
+  }
+  if (parts.resourceName === undefined) return undefined;
+  const leaseArn = (suffix: string) => stack.formatArn({
+    service: 'ssm',
+    region: parts.region,
+    account: parts.account,
+    resource: 'parameter',
+    resourceName: `${LEASE_PARAMETER_PREFIX.slice(1)}/${parts.resourceName}${suffix}`,
+  });
+  return { lease: leaseArn(''), takeovers: leaseArn('.*') };
 }
 
 const LAST_PATCH = new WeakMap<Stack, Map<string, CustomResource>>();

@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, CfnResource, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { HANDLER_ROLE_ARN_PREFIX_ENV, HANDLER_STACK_ID_ENV } from './handler-contract';
 import { acknowledgeNag, acknowledgeWildcardResource } from './nag';
 import { addValidation } from './validation';
 
@@ -94,6 +95,12 @@ export class ImageBuilderProvider extends Construct {
       + 'them keeps this policy from growing with every resource). Each role also names this role in its trust policy.');
 
     const code = lambda.Code.fromAsset(HANDLER_ASSET_DIR);
+    // What the handler may act as and for, from its configuration rather than from the events (lambda/credentials.ts
+    // confineRole): only this provider's handler roles, only for this stack.
+    const environment = {
+      [HANDLER_ROLE_ARN_PREFIX_ENV]: Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: this.handlerRolePath.slice(1) }),
+      [HANDLER_STACK_ID_ENV]: Aws.STACK_ID,
+    };
     const common: Omit<lambda.FunctionProps, 'handler'> = {
       code,
       runtime: lambda.Runtime.NODEJS_22_X,
@@ -102,6 +109,7 @@ export class ImageBuilderProvider extends Construct {
       timeout: Duration.minutes(5),
       role: this.role,
       logGroup: this.logGroup,
+      environment,
     };
     this.onEventHandler = new lambda.Function(this, 'OnEvent', {
       ...common,
@@ -188,12 +196,23 @@ export class ImageBuilderProvider extends Construct {
    * A role for one custom resource, assumed by the handler for that resource's API calls. Grant it exactly what the
    * resource needs, pass its ARN as the resource's `RoleArn` property, and make the resource depend on it (so the
    * role and its policy exist before the first call and are deleted only after the resource's Delete).
+   *
+   * The custom resource must be `scope`'s child `Resource`: the role's path ends with the resource's logical ID, and
+   * the handler assumes a role only for the resource whose logical ID its path names (lambda/credentials.ts).
    */
   public newHandlerRole(scope: Construct, id: string, description: string): iam.Role {
     return new iam.Role(scope, id, {
       assumedBy: new iam.ArnPrincipal(this.role.roleArn),
-      path: this.handlerRolePath,
+      path: Lazy.string({ produce: () => `${this.handlerRolePath}${resourceLogicalId(scope)}/` }),
       description,
     });
   }
+}
+
+/** The logical ID (as rendered: overrides and renames applied) of the custom resource `scope` holds as `Resource`. */
+function resourceLogicalId(scope: Construct): string {
+  const child = scope.node.tryFindChild('Resource');
+  const cfn = child instanceof CfnResource ? child : child?.node.defaultChild;
+  if (!(cfn instanceof CfnResource)) throw new Error(`${scope.node.path} holds no custom resource 'Resource' for its handler role`);
+  return Stack.of(scope).resolve(cfn.logicalId);
 }

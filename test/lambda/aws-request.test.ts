@@ -455,7 +455,8 @@ describe('the handler bundle (scripts/bundle-handler.ts options)', () => {
       expect(session).toMatchObject({ roleArn: role, sessionName: 'cdk-ibd-bundle-request', durationSeconds: 900, callerKey: 'test' });
       for (const c of local.callsTo('AssumeRole')) expect(c.headers['x-amz-security-token']).toBe('bundle-token');
       const calls = local.calls.filter((c) => c.operation !== 'AssumeRole');
-      expect(new Set(calls.map((c) => c.operation))).toEqual(new Set(['GetDistributionConfiguration', 'UpdateDistributionConfiguration', 'GetParameter', 'PutParameter']));
+      // DeleteParameter: the lease's release (lambda/lease.ts).
+      expect(new Set(calls.map((c) => c.operation))).toEqual(new Set(['GetDistributionConfiguration', 'UpdateDistributionConfiguration', 'GetParameter', 'PutParameter', 'DeleteParameter']));
       for (const c of calls) {
         expect(c.headers.authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${session.accessKeyId}/`));
         expect(c.headers['x-amz-security-token']).toBe(session.sessionToken);

@@ -472,7 +472,7 @@ describe('clients.callContext and the client caches', () => {
 
   test('a client made for one role is never used for another role or for none; later events of a role reuse it', async () => {
     roles.add(ROLE).add(OTHER_ROLE);
-    const ssm = new Parameters(server);
+    const ssm = new Parameters(server, 'eu-central-1'); // the Lambda's Region here
     ssm.params.set('/p', { value: 'v', type: 'String', tier: 'Standard', version: 1 });
     process.env.SSM_ENDPOINT = server.endpoint;
     const a1 = clients.callContext(event('r-1', ROLE), options);

@@ -7,8 +7,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   ARN, createEvent, deleteEvent, exportPatch, fullDistribution, OTHER_ARN, PARAM, props, S3_EXPORT, sharePatch, STACK_ID, updateEvent,
 } from './server/patch-fixtures';
-import { decode, encode } from '../../lambda/baseline';
+import { decode, encode, entryKey } from '../../lambda/baseline';
 import * as clients from '../../lambda/clients';
+import { LEASE_PARAMETER_PREFIX } from '../../lambda/lease';
 import * as merge from '../../lambda/merge';
 import { CAPTURE_MIDDLEWARE, SEND_MIDDLEWARE } from '../../lambda/raw-json';
 import { CLIENT_TOKEN_MAX_LENGTH, clientToken, digest } from '../../lambda/tokens';
@@ -17,9 +18,15 @@ import { configure, onEvent, physicalResourceId } from '../../lambda/update-dist
 const ib = mockClient(ImagebuilderClient);
 // The three Parameter Store calls of clients.Ssm, as jest mocks (clients.ssm() is spied to return them).
 const ssmMock = { getParameter: jest.fn(), putParameter: jest.fn(), deleteParameter: jest.fn() };
+/** The entry of the fixtures' patch resource (logical ID Patch) in its baseline document. */
+const KEY = entryKey(ARN, 'Patch');
 const parameterNotFound = () => Object.assign(new Error(''), { name: 'ParameterNotFound', $metadata: { httpStatusCode: 400 } });
 let configs: Record<string, any>;
 let params: Record<string, string>;
+let leases: Record<string, string>;
+const isLease = (name: string) => name.startsWith(LEASE_PARAMETER_PREFIX);
+/** The SSM calls of `fn` on baseline parameters (not on leases). */
+const baselineCalls = (fn: jest.Mock) => fn.mock.calls.filter(([input]) => !isLease(input.Name));
 let log: string[];
 const ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/PatchRole';
 const OTHER_ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/OtherPatchRole';
@@ -39,6 +46,7 @@ beforeEach(() => {
   jest.spyOn(clients, 'ssm').mockReturnValue(ssmMock as unknown as clients.Ssm);
   seed();
   params = {};
+  leases = {};
   log = [];
   configure({ retry: { sleep: async () => {} } });
   ib.on(GetDistributionConfigurationCommand).callsFake((input) => {
@@ -47,30 +55,46 @@ beforeEach(() => {
     if (!c) throw new ResourceNotFoundException({ message: 'not found', $metadata: {} });
     return { distributionConfiguration: structuredClone(c) };
   });
-  ib.on(UpdateDistributionConfigurationCommand).callsFake((input) => {
-    log.push('UpdateDistributionConfiguration');
-    configs[input.distributionConfigurationArn].distributions = structuredClone(input.distributions);
-    return { distributionConfigurationArn: input.distributionConfigurationArn };
-  });
+  ib.on(UpdateDistributionConfigurationCommand).callsFake(applyUpdate);
+  // The lease's calls (lease.ts; tested over the wire in lease.test.ts) are logged as 'lease'; `params` holds the
+  // baselines only.
   ssmMock.getParameter.mockImplementation(async (input) => {
+    if (isLease(input.Name)) {
+      log.push('lease');
+      if (!(input.Name in leases)) throw parameterNotFound();
+      return { Parameter: { Name: input.Name, Value: leases[input.Name] } };
+    }
     log.push('GetParameter');
     if (!(input.Name in params)) throw parameterNotFound();
     return { Parameter: { Name: input.Name, Value: params[input.Name] } };
   });
   ssmMock.putParameter.mockImplementation(async (input) => {
+    if (isLease(input.Name)) {
+      log.push('lease');
+      if (input.Name in leases && !input.Overwrite) throw Object.assign(new Error('exists'), { name: 'ParameterAlreadyExists', $metadata: { httpStatusCode: 400 } });
+      leases[input.Name] = input.Value;
+      return { Version: 1 };
+    }
     log.push('PutParameter');
     params[input.Name] = input.Value;
     return { Version: 1 };
   });
   ssmMock.deleteParameter.mockImplementation(async (input) => {
-    log.push('DeleteParameter');
-    if (!(input.Name in params)) throw parameterNotFound();
-    delete params[input.Name];
+    const store = isLease(input.Name) ? leases : params;
+    log.push(isLease(input.Name) ? 'lease' : 'DeleteParameter');
+    if (!(input.Name in store)) throw parameterNotFound();
+    delete store[input.Name];
   });
 });
 
 afterEach(() => jest.restoreAllMocks());
 afterAll(() => configure({}));
+
+function applyUpdate(input: any) {
+  log.push('UpdateDistributionConfiguration');
+  configs[input.distributionConfigurationArn].distributions = structuredClone(input.distributions);
+  return { distributionConfigurationArn: input.distributionConfigurationArn };
+}
 
 const updates = () => ib.commandCalls(UpdateDistributionConfigurationCommand).map((c) => c.args[0].input);
 const region = (arn: string, r: string) => configs[arn].distributions.find((d: any) => d.region === r);
@@ -86,11 +110,14 @@ describe('create', () => {
     expect(input.clientToken).toHaveLength(36);
     expect(input.distributions).toEqual([{ ...fullDistribution('us-east-1'), s3ExportConfiguration: S3_EXPORT }, fullDistribution('us-west-2')]);
     const doc = decode(params[PARAM]);
-    expect(doc.entries[ARN].before).toEqual({ 'us-east-1': fullDistribution('us-east-1') });
-    expect(doc.entries[ARN].patch).toEqual(exportPatch);
+    expect(doc.entries[KEY].before).toEqual({ 'us-east-1': fullDistribution('us-east-1') });
+    expect(doc.entries[KEY].patch).toEqual(exportPatch);
     // Baseline before configuration: a failure between the two can be reverted.
-    expect(log).toEqual(['GetDistributionConfiguration', 'GetParameter', 'PutParameter', 'UpdateDistributionConfiguration']);
-    expect(ssmMock.putParameter.mock.calls[0][0]).toMatchObject({ Type: 'String', Tier: 'Intelligent-Tiering', Overwrite: true });
+    // All under the lease (taken before the read, released after the write has been read back).
+    expect(log).toEqual(['lease', 'GetDistributionConfiguration', 'GetParameter', 'PutParameter', 'UpdateDistributionConfiguration',
+      'GetDistributionConfiguration', 'lease', 'lease']);
+    expect(baselineCalls(ssmMock.putParameter)[0][0]).toMatchObject({ Type: 'String', Tier: 'Intelligent-Tiering', Overwrite: true });
+    expect(leases).toEqual({});
   });
 
   test('sends no description when the configuration has none', async () => {
@@ -134,7 +161,11 @@ describe('create', () => {
     ib.on(UpdateDistributionConfigurationCommand).rejects(Object.assign(new Error('Role vmimport not found'), { name: 'InvalidParameterValueException' }));
     await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow(`UpdateDistributionConfiguration on ${ARN} failed: InvalidParameterValueException: Role vmimport not found`);
     params = {};
-    ssmMock.putParameter.mockRejectedValue(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    const put = ssmMock.putParameter.getMockImplementation()!;
+    ssmMock.putParameter.mockImplementation(async (input) => {
+      if (isLease(input.Name)) return put(input);
+      throw Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+    });
     await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow(`ssm:PutParameter on ${PARAM} failed: AccessDeniedException: not authorized`);
   });
 
@@ -172,7 +203,7 @@ describe('update', () => {
     expect(region(ARN, 'us-east-1').s3ExportConfiguration).toBeUndefined();
     expect(region(ARN, 'us-east-1').amiDistributionConfiguration.targetAccountIds).toEqual(['111111111111', '333333333333']);
     expect(region(ARN, 'eu-west-1')).toBeDefined();
-    expect(Object.keys(decode(params[PARAM]).entries[ARN].before).sort()).toEqual(['eu-west-1', 'us-east-1']);
+    expect(Object.keys(decode(params[PARAM]).entries[KEY].before).sort()).toEqual(['eu-west-1', 'us-east-1']);
   });
 
   test('no-op: one Get, no Update, no SSM write', async () => {
@@ -180,7 +211,7 @@ describe('update', () => {
     await onEvent(updateEvent(id, { ...props(exportPatch), BaseHash: 'h2' }, props(exportPatch)));
     expect(ib.commandCalls(GetDistributionConfigurationCommand)).toHaveLength(1);
     expect(updates()).toHaveLength(0);
-    expect(ssmMock.putParameter).not.toHaveBeenCalled();
+    expect(baselineCalls(ssmMock.putParameter)).toEqual([]);
   });
 
   test.each([
@@ -192,8 +223,8 @@ describe('update', () => {
     const out = await onEvent(updateEvent(id, { ...props(exportPatch), ...change }, { ...props(exportPatch), ...oldChange }));
     expect(out.PhysicalResourceId).toBe(id);
     expect(updates()).toHaveLength(0);
-    expect(ssmMock.putParameter).not.toHaveBeenCalled();
-    expect(ssmMock.deleteParameter).not.toHaveBeenCalled();
+    expect(baselineCalls(ssmMock.putParameter)).toEqual([]);
+    expect(baselineCalls(ssmMock.deleteParameter)).toEqual([]);
   });
 
   test('a new configuration ARN patches it like a create and gets a new physical ID; the old one stays for the delete', async () => {
@@ -202,21 +233,36 @@ describe('update', () => {
     expect(out.PhysicalResourceId).not.toBe(id);
     expect(out.PhysicalResourceId!.startsWith(OTHER_ARN)).toBe(true);
     expect(region(OTHER_ARN, 'us-east-1').s3ExportConfiguration).toEqual(S3_EXPORT);
-    expect(Object.keys(decode(params[PARAM]).entries).sort()).toEqual([ARN, OTHER_ARN].sort());
+    expect(Object.keys(decode(params[PARAM]).entries).sort()).toEqual([KEY, entryKey(OTHER_ARN, 'Patch')].sort());
 
     // CloudFormation then deletes the old physical ID with the old properties.
     await onEvent(deleteEvent(id, props(exportPatch)));
     expect(region(ARN, 'us-east-1').s3ExportConfiguration).toBeUndefined();
-    expect(Object.keys(decode(params[PARAM]).entries)).toEqual([OTHER_ARN]);
-    expect(ssmMock.deleteParameter).not.toHaveBeenCalled();
+    expect(Object.keys(decode(params[PARAM]).entries)).toEqual([entryKey(OTHER_ARN, 'Patch')]);
+    expect(baselineCalls(ssmMock.deleteParameter)).toEqual([]);
   });
 
   test('a new parameter name moves the baseline', async () => {
     const id = await created();
     await onEvent(updateEvent(id, props(exportPatch, ARN, '/moved'), props(exportPatch)));
     expect(PARAM in params).toBe(false);
-    expect(decode(params['/moved']).entries[ARN].before).toEqual({ 'us-east-1': fullDistribution('us-east-1') });
+    expect(decode(params['/moved']).entries[KEY].before).toEqual({ 'us-east-1': fullDistribution('us-east-1') });
     expect(updates()).toHaveLength(0);
+  });
+
+  test('a baseline of an earlier version (its own parameter, keyed by the ARN alone) moves to the shared parameter on the first update', async () => {
+    const id = await created();
+    // What an earlier version stored: the same entry, keyed by the ARN, in the resource's own parameter.
+    const legacy = decode(params[PARAM]);
+    params['/legacy'] = encode({ v: 1, entries: { [ARN]: legacy.entries[KEY] } }).value;
+    delete params[PARAM];
+    await onEvent(updateEvent(id, props(exportPatch), props(exportPatch, ARN, '/legacy')));
+    expect('/legacy' in params).toBe(false);
+    expect(Object.keys(decode(params[PARAM]).entries)).toEqual([KEY]);
+    expect(decode(params[PARAM]).entries[KEY].before).toEqual({ 'us-east-1': fullDistribution('us-east-1') });
+    expect(updates()).toHaveLength(0); // the configuration already has the patch
+    await onEvent(deleteEvent(id, props(exportPatch)));
+    expect(region(ARN, 'us-east-1').s3ExportConfiguration).toBeUndefined();
   });
 
   test('without a stored baseline, the current configuration becomes the baseline', async () => {
@@ -240,7 +286,7 @@ describe('update', () => {
     const east = fullDistribution('us-east-1');
     expect(region(ARN, 'us-east-1')).toEqual({ ...east, amiDistributionConfiguration: { ...east.amiDistributionConfiguration, name: 'changed' } });
     expect(region(ARN, 'us-west-2').s3ExportConfiguration).toEqual(S3_EXPORT);
-    expect(Object.keys(decode(params[PARAM]).entries[ARN].before).sort()).toEqual(['us-east-1', 'us-west-2']);
+    expect(Object.keys(decode(params[PARAM]).entries[KEY].before).sort()).toEqual(['us-east-1', 'us-west-2']);
   });
 
   test('an error other than a PatchError while undoing is not taken for a patch that does not apply', async () => {
@@ -261,13 +307,13 @@ describe('update', () => {
     const afterCreate = structuredClone(configs[ARN]);
     ib.on(UpdateDistributionConfigurationCommand).rejectsOnce(Object.assign(new Error('bad'), { name: 'InvalidParameterValueException' }));
     await expect(onEvent(updateEvent(id, props(sharePatch), props(exportPatch)))).rejects.toThrow('InvalidParameterValueException');
+    ib.on(UpdateDistributionConfigurationCommand).callsFake(applyUpdate);
     // The baseline now pairs with the new patch, the configuration still has the old one.
-    expect(decode(params[PARAM]).entries[ARN].patch).toEqual(sharePatch);
+    expect(decode(params[PARAM]).entries[KEY].patch).toEqual(sharePatch);
     await onEvent(updateEvent(id, props(exportPatch), props(sharePatch)));
     expect(configs[ARN]).toEqual(afterCreate);
     expect(updates()).toHaveLength(1); // only the failed attempt
     await onEvent(deleteEvent(id, props(exportPatch)));
-    seed();
     expect(configs[ARN].distributions).toEqual([fullDistribution('us-east-1'), fullDistribution('us-west-2')]);
   });
 });

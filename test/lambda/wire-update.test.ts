@@ -10,6 +10,7 @@ import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
 import { onEvent as route } from '../../lambda/index';
+import { leaseLocation } from '../../lambda/lease';
 import { DEADLINE_MARGIN_MS } from '../../lambda/retry';
 import { configure } from '../../lambda/update-distribution';
 
@@ -34,6 +35,9 @@ function seed() {
     tags: { owner: 'team-a' },
   });
 }
+
+/** Calls of `operation` on the baseline parameter (not the lease's). */
+const baselineCalls = (operation: string) => server.callsTo(operation).filter((c) => c.body?.Name === PARAM).length;
 
 /** Everything but dateUpdated, which the service sets on every write. */
 function stored() {
@@ -108,15 +112,18 @@ test('a slow or throttled SSM answer is retried (per-request timeout, Throttling
   server.inject('PutParameter', faults.error(400, 'ThrottlingException', 'Rate exceeded'), 2);
   await route(createEvent(props(exportPatch)));
   expect(ssm.params.has(PARAM)).toBe(true);
-  expect(server.count('GetParameter')).toBe(2);
-  expect(server.count('PutParameter')).toBe(3);
+  // The lease's calls included: its PutParameter (throttled twice), the baseline's Get (slow once) and Put, the
+  // lease's Get and Delete at its release.
+  expect(server.count('GetParameter')).toBe(3);
+  expect(server.count('PutParameter')).toBe(4);
   expect(sleeps).toHaveLength(3);
 });
 
 test('an SSM error that is not transient names the call, the parameter and the service\'s reason', async () => {
+  // The first PutParameter is the lease's.
   server.inject('PutParameter', faults.error(400, 'AccessDeniedException', 'not authorized to perform ssm:PutParameter'));
   await expect(route(createEvent(props(exportPatch)))).rejects.toThrow(
-    `ssm:PutParameter on ${PARAM} failed: AccessDeniedException: not authorized to perform ssm:PutParameter`);
+    `ssm:PutParameter on ${leaseLocation(ARN).name} failed: AccessDeniedException: not authorized to perform ssm:PutParameter`);
   expect(server.count('PutParameter')).toBe(1);
 });
 
@@ -142,11 +149,11 @@ test('a concurrent change by another writer survives our delete', async () => {
 test('a no-op update is one Get and no Update, no SSM write', async () => {
   const created = await route(createEvent(props(exportPatch)));
   const gets = server.count('GetDistributionConfiguration');
-  const puts = server.count('PutParameter');
+  const puts = baselineCalls('PutParameter');
   await route(updateEvent(created.PhysicalResourceId!, { ...props(exportPatch), BaseHash: 'h2' }, props(exportPatch)));
   expect(server.count('GetDistributionConfiguration')).toBe(gets + 1);
   expect(server.count('UpdateDistributionConfiguration')).toBe(1);
-  expect(server.count('PutParameter')).toBe(puts);
+  expect(baselineCalls('PutParameter')).toBe(puts);
 });
 
 test('the patch is applied again after the owner rewrote the configuration (BaseHash changed)', async () => {
@@ -174,7 +181,8 @@ test('throttling, 500s, ResourceInUse and slow answers are retried with growing 
 
   await route(createEvent(props(exportPatch)));
   expect(stored().distributions[0].s3ExportConfiguration).toEqual(S3_EXPORT);
-  expect(server.count('GetDistributionConfiguration')).toBe(4);
+  // Three answered with faults, one read, one read-back of the write.
+  expect(server.count('GetDistributionConfiguration')).toBe(5);
   expect(server.count('UpdateDistributionConfiguration')).toBe(3);
   expect(ib.applied).toBe(1);
   // One token for all attempts of the same write.
@@ -231,7 +239,7 @@ describe('the invocation\'s deadline (the Lambda context\'s remaining time)', ()
   test('AccessDenied from AssumeRole is not retried for 90 s when the invocation ends sooner', async () => {
     const ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/TestStack-PatchRole-Unknown';
     await expect(route(createEvent({ ...props(exportPatch), RoleArn: ROLE }), lambdaContext(DEADLINE_MARGIN_MS + 100))).rejects.toThrow(new RegExp(
-      `^GetDistributionConfiguration on ${ARN} failed: AccessDenied: AssumeRole of ${ROLE} was denied for 0 s \\(1 attempts; no time left for another `
+      `^ssm:PutParameter on ${leaseLocation(ARN).name} failed: AccessDenied: AssumeRole of ${ROLE} was denied for 0 s \\(1 attempts; no time left for another `
       + `before the invocation ends\\): User: .* is not authorized to perform: sts:AssumeRole on resource: ${ROLE}`));
     expect(server.count('AssumeRole')).toBe(1);
     expect(server.count('GetDistributionConfiguration')).toBe(0);
@@ -456,9 +464,12 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
     const update = updateEvent(created.PhysicalResourceId!, withRole(props(exportPatch), OTHER_ROLE), withRole(props(exportPatch), ROLE));
     const updated = await route(update);
     expect(updated).toEqual(created);
-    // The new role is assumed and reads the configuration and the baseline; nothing is written.
+    // The new role is assumed, takes the lease, reads the configuration and the baseline, releases the lease; nothing else is written.
     const [updateAssume, ...updateCalls] = server.calls.slice(beforeUpdate);
-    expect([updateAssume, ...updateCalls].map((c) => c.operation)).toEqual(['AssumeRole', 'GetDistributionConfiguration', 'GetParameter']);
+    expect([updateAssume, ...updateCalls].map((c) => c.operation))
+      .toEqual(['AssumeRole', 'PutParameter', 'GetDistributionConfiguration', 'GetParameter', 'GetParameter', 'DeleteParameter']);
+    expect(updateCalls.filter((c) => c.operation !== 'GetDistributionConfiguration' && c.body.Name !== PARAM).map((c) => c.body.Name))
+      .toEqual(Array(3).fill(leaseLocation(ARN).name));
     expect(roles.sessions.map((s) => s.roleArn)).toEqual([ROLE, OTHER_ROLE]);
     const [asRole, asOther] = roles.sessions;
     expectSignedBy(updateCalls, asOther.accessKeyId, asOther.sessionToken);
@@ -468,8 +479,8 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
     expect(stored().distributions[0].s3ExportConfiguration).toBeUndefined();
     // The Delete is another request: OTHER_ROLE is assumed again, in a session named after it.
     const [deleteAssume, ...deleteCalls] = server.calls.slice(beforeDelete);
-    expect([deleteAssume, ...deleteCalls].map((c) => c.operation))
-      .toEqual(['AssumeRole', 'GetParameter', 'GetDistributionConfiguration', 'UpdateDistributionConfiguration', 'DeleteParameter']);
+    expect([deleteAssume, ...deleteCalls].map((c) => c.operation)).toEqual(['AssumeRole', 'PutParameter', 'GetParameter',
+      'GetDistributionConfiguration', 'UpdateDistributionConfiguration', 'GetDistributionConfiguration', 'DeleteParameter', 'GetParameter', 'DeleteParameter']);
     const asOtherOnDelete = roles.sessions[2];
     expect(asOtherOnDelete).toMatchObject({ roleArn: OTHER_ROLE, sessionName: deleteAssume.body.RoleSessionName });
     expectSignedBy(deleteCalls, asOtherOnDelete.accessKeyId, asOtherOnDelete.sessionToken);
@@ -487,7 +498,7 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
     sleeps.length = 0;
     const calls = serviceCalls().length;
     await expect(route(createEvent(withRole(props(exportPatch), OTHER_ROLE)))).rejects.toThrow(new RegExp(
-      `^GetDistributionConfiguration on ${ARN} failed: AccessDenied: AssumeRole of ${OTHER_ROLE} was denied for 90 s \\(\\d+ attempts\\): `
+      `^ssm:PutParameter on ${leaseLocation(ARN).name} failed: AccessDenied: AssumeRole of ${OTHER_ROLE} was denied for 90 s \\(\\d+ attempts\\): `
       + `User: .* is not authorized to perform: sts:AssumeRole on resource: ${OTHER_ROLE}`));
     expect(serviceCalls()).toHaveLength(calls);
   });
