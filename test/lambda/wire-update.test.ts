@@ -538,7 +538,7 @@ describe('undoing a patch always sends what the API model accepts (the fake refu
   });
 });
 
-test('a configuration in another Region is read and written at that Region\'s endpoint; the baseline stays in the Lambda\'s Region', async () => {
+test('a configuration in another Region is read and written at that Region\'s endpoint, with its lease; the baseline stays in the Lambda\'s Region', async () => {
   const arn = 'arn:aws:imagebuilder:eu-west-1:123456789012:distribution-configuration/imported-dist';
   ib.put({ arn, name: 'imported-dist', distributions: [fullDistribution('eu-west-1')] });
   const start = ib.get(arn)!;
@@ -548,7 +548,14 @@ test('a configuration in another Region is read and written at that Region\'s en
   await route(deleteEvent(created.PhysicalResourceId!, p));
   expect(ib.get(arn)!.distributions).toEqual(start.distributions);
   const ibCalls = server.calls.filter((c) => !c.headers['x-amz-target']);
-  expect(ibCalls.map((c) => c.operation)).toEqual(['GetDistributionConfiguration', 'UpdateDistributionConfiguration', 'GetDistributionConfiguration', 'UpdateDistributionConfiguration']);
+  // Each write is read back (lease.ts).
+  const writeAndReadBack = ['GetDistributionConfiguration', 'UpdateDistributionConfiguration', 'GetDistributionConfiguration'];
+  expect(ibCalls.map((c) => c.operation)).toEqual([...writeAndReadBack, ...writeAndReadBack]);
   for (const c of ibCalls) expect(verifySigV4(c, 'imagebuilder').region).toBe('eu-west-1');
-  expect(new Set(ssm.regions)).toEqual(new Set(['us-east-1']));
+  const ssmCalls = server.calls.filter((c) => c.headers['x-amz-target']);
+  const baselineRegions = ssmCalls.filter((c) => c.body?.Name === PARAM).map((c) => verifySigV4(c, 'ssm').region);
+  const leaseRegions = ssmCalls.filter((c) => String(c.body?.Name).includes('/leases/')).map((c) => verifySigV4(c, 'ssm').region);
+  expect(new Set(baselineRegions)).toEqual(new Set(['us-east-1']));
+  expect(leaseRegions.length).toBeGreaterThan(0);
+  expect(new Set(leaseRegions)).toEqual(new Set(['eu-west-1']));
 });
