@@ -5,7 +5,7 @@ import {
 } from './distribution-configuration';
 import { renderApiDistribution, renderApiLaunchPermission, renderApiS3Export } from './private/distribution-render';
 import {
-  validateAmiDistribution, validateContainerDistribution, validateDistributionConfigurationArn, validateDistributionSet,
+  distributionContext, validateAmiDistribution, validateContainerDistribution, validateDistributionConfigurationArn, validateDistributionSet,
   validateLaunchPermission, validateS3Export,
 } from './private/distribution-validation';
 import { PatchDocument, RegionPatch } from './private/handler-contract';
@@ -167,11 +167,11 @@ export class DistributionConfigurationPatch extends Construct {
   private validate(errors: ValidationErrors): void {
     const amis = this.amiDistributions.map((value, i) => {
       const region = this.regionOf(value);
-      validateAmiDistribution(errors, `amiDistributions[${i}]`, value, { region });
+      validateAmiDistribution(errors, `amiDistributions[${i}]`, value, distributionContext(this, region));
       return { region, value };
     });
     const containers = this.containerDistributions.map((value, i) => {
-      validateContainerDistribution(errors, `containerDistributions[${i}]`, value);
+      validateContainerDistribution(errors, `containerDistributions[${i}]`, value, distributionContext(this, this.regionOf(value)));
       return { region: this.regionOf(value), value };
     });
     if (amis.length + containers.length > 0) validateDistributionSet(errors, amis, containers);
@@ -190,7 +190,7 @@ export class DistributionConfigurationPatch extends Construct {
       // Repeated addTargetAccounts calls may name an account twice; the patch sends it once.
       if (merge.targetAccountIds.length > 0) validateAccountIds(errors, `${path}.targetAccountIds`, [...new Set(merge.targetAccountIds)]);
       merge.launchPermissions.forEach((p, i) => validateLaunchPermission(errors, `${path}.launchPermissions[${i}]`, p));
-      if (merge.s3Export) validateS3Export(errors, `${path}.s3Export`, merge.s3Export);
+      if (merge.s3Export) validateS3Export(errors, `${path}.s3Export`, merge.s3Export, distributionContext(this, merge.region));
     }
   }
 }

@@ -9,6 +9,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ApiS3ExportConfiguration, renderApiDistribution, renderApiS3Export, renderCfnDistribution } from './private/distribution-render';
 import {
+  distributionContext,
   validateAmiDistribution,
   validateContainerDistribution,
   validateDistributionConfigurationArn,
@@ -523,9 +524,9 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       // After aspects: the tags of Tags.of(...) are merged in by now.
       validateRenderedTags(errors, 'tags', props.tags, this._resource.tags);
       this.amiDistributions.forEach((ami, i) =>
-        validateAmiDistribution(errors, `amiDistributions[${i}]`, ami, { region: this.regionOf(ami) }));
+        validateAmiDistribution(errors, `amiDistributions[${i}]`, ami, distributionContext(this, this.regionOf(ami))));
       this.containerDistributions.forEach((container, i) =>
-        validateContainerDistribution(errors, `containerDistributions[${i}]`, container));
+        validateContainerDistribution(errors, `containerDistributions[${i}]`, container, distributionContext(this, this.regionOf(container))));
       validateDistributionSet(errors,
         this.amiDistributions.map(ami => ({ region: this.regionOf(ami), value: ami })),
         this.containerDistributions.map(container => ({ region: this.regionOf(container), value: container })));

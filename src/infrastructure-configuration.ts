@@ -19,7 +19,10 @@ import {
   validatePlacement,
   validateSubnetCount,
   validateSubnetZone,
+  validateNotificationTopic,
 } from './private/infrastructure-render';
+import { validateRoleTrust } from './private/rules-environment';
+import { RULES, warnRule } from './private/rules';
 import { createDeferredInstanceRole, CUSTOMIZE_ROLES_CONTEXT_KEY, DeferredInstanceRole, materializeInstanceRole, PROFILE_ID } from './private/instance-role';
 import { acknowledgeWildcardResource } from './private/nag';
 import {
@@ -492,7 +495,12 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
       validateLength(errors, 'logging.s3KeyPrefix', props.logging?.s3KeyPrefix, 1, 1024);
       // After aspects: the tags of Tags.of(...) are merged in by now. resourceTags are not taggable: the prop only.
       validateRenderedTags(errors, 'tags', props.tags, resource.tags);
-      validateTags(errors, 'resourceTags', props.resourceTags, { maxTags: MAX_RESOURCE_TAGS });
+      validateTags(errors, 'resourceTags', props.resourceTags, { maxTags: MAX_RESOURCE_TAGS, ec2: true });
+      validateNotificationTopic(errors, 'notificationTopic', props.notificationTopic);
+      if (props.role) {
+        validateRoleTrust(errors, (rule, message) => warnRule(this, rule, message), 'role', props.role, 'ec2.amazonaws.com',
+          RULES.instanceRoleTrust, 'build and test instances run with it');
+      }
     });
   }
 
