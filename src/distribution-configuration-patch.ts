@@ -1,12 +1,12 @@
 import { Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  AmiDistribution, AmiLaunchPermission, ContainerDistribution, IDistributionConfiguration, S3ExportConfiguration,
+  AmiDistribution, AmiLaunchPermission, ContainerDistribution, DistributionConfiguration, IDistributionConfiguration, S3ExportConfiguration,
 } from './distribution-configuration';
 import { renderApiDistribution, renderApiLaunchPermission, renderApiS3Export } from './private/distribution-render';
 import {
   distributionContext, validateAmiDistribution, validateContainerDistribution, validateDistributionConfigurationArn, validateDistributionSet,
-  validateLaunchPermission, validateS3Export,
+  validateLaunchPermission, validatePatchTarget, validateS3Export,
 } from './private/distribution-validation';
 import { PatchDocument, RegionPatch } from './private/handler-contract';
 import { PatchResource } from './private/patch-resource';
@@ -19,7 +19,8 @@ import { addValidation, validateAccountIds, validateRegion, ValidationErrors } f
 export interface DistributionConfigurationPatchProps {
   /**
    * The distribution configuration to change, typically one another stack or team owns, imported with
-   * `DistributionConfiguration.fromDistributionConfigurationArn`. It must be in the stack's account and Region.
+   * `DistributionConfiguration.fromDistributionConfigurationArn`. It must be in the stack's account (an error at synth
+   * when its ARN names another); it may be in another Region, which the handler calls.
    */
   readonly distributionConfiguration: IDistributionConfiguration;
 
@@ -80,6 +81,9 @@ export class DistributionConfigurationPatch extends Construct {
 
     addValidation(this, (errors) => {
       validateDistributionConfigurationArn(errors, 'distributionConfiguration', configArn);
+      const target = props.distributionConfiguration;
+      validatePatchTarget(errors, this, target, DistributionConfiguration.isDistributionConfiguration(target)
+        ? { amiRegions: target._amiDistributionEntries().map(e => e.region) } : undefined, [...this.merges.keys()]);
       this.validate(errors);
     });
   }

@@ -596,6 +596,15 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
   }
 
   /**
+   * The AMI distributions with the Region each goes to, as they are now (validation runs after all were added).
+   *
+   * @internal
+   */
+  public _amiDistributionEntries(): Array<{ region: string; distribution: AmiDistribution }> {
+    return this.amiDistributions.map(distribution => ({ region: this.regionOf(distribution), distribution }));
+  }
+
+  /**
    * Calls `callback` for every AMI distribution, now and whenever one is added later, with the Region it goes to.
    *
    * @internal

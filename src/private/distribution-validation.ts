@@ -10,6 +10,7 @@
 import { Resource, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type {
+  IDistributionConfiguration,
   AmiDistribution,
   AmiLaunchPermission,
   ContainerDistribution,
@@ -376,4 +377,45 @@ function validateArnList(errors: ValidationErrors, path: string, arns: string[] 
   validateMaxItems(errors, path, arns, max);
   arns.forEach((arn, i) => validatePattern(errors, `${path}[${i}]`, arn, pattern, allowed));
   validateUnique(errors, path, arns);
+}
+
+/** What a patch validation knows of the configuration it targets, when it is a configuration of the app. */
+export interface KnownPatchTarget {
+  /** Regions with an AMI distribution. */
+  readonly amiRegions: readonly string[];
+}
+
+/**
+ * A patch calls Get/UpdateDistributionConfiguration with its handler's credentials, which are of the stack's account:
+ * the configuration must be of that account (Image Builder has no resource policies for it). Any Region is fine: the
+ * handler calls the Region of the configuration's ARN. Merges need an AMI distribution of their Region in the target,
+ * checked when the target is a configuration of the app.
+ */
+export function validatePatchTarget(
+  errors: ValidationErrors, scope: IConstruct, config: IDistributionConfiguration, known: KnownPatchTarget | undefined,
+  mergedRegions: readonly string[],
+): void {
+  const stack = Stack.of(scope);
+  const env = knownEnvironment(config, config.distributionConfigurationArn);
+  const account = env ? compare(env.account, stack.account) : 'unknown';
+  if (account === 'different') {
+    reportRule(errors, RULES.configurationEnvironment, 'distributionConfiguration', `${config.node.path} is in account ${env!.account}; `
+      + `a patch can only change a distribution configuration of the stack's account (${stack.account}): deploy it in that account`);
+  } else if (account === 'unknown') {
+    warnRule(scope, RULES.environmentUndecided, `distributionConfiguration: synth cannot compare the account of ${config.node.path} `
+      + `(${shown(config.distributionConfigurationArn, 'its ARN')}) with the stack's; the patch needs it in the stack's account. Checked at deploy time.`);
+  }
+  if (!known) return;
+  for (const region of mergedRegions) {
+    const comparisons = known.amiRegions.map(r => compare(r, region));
+    if (comparisons.includes('same')) continue;
+    if (comparisons.includes('unknown')) {
+      warnRule(scope, RULES.environmentUndecided, `regions.${region}: the Regions of ${config.node.path} are deploy-time values, so synth `
+        + 'cannot check that it has an AMI distribution to merge into. Checked at deploy time.');
+    } else {
+      reportRule(errors, RULES.patchTargetHasRegion, `regions.${region}`, `${config.node.path} has no AMI distribution to ${region} to merge `
+        + `target accounts, launch permissions or an S3 export into (it distributes AMIs to ${known.amiRegions.filter(r => !isUnresolved(r)).join(', ') || 'no Region'}); `
+        + 'add the Region with addAmiDistribution instead');
+    }
+  }
 }
