@@ -129,7 +129,8 @@ export function validateAmiDistribution(errors: ValidationErrors, path: string, 
 
   if (ami.kmsKey) {
     // EC2 CopyImage encrypts the copy with a key of the destination Region; keys of other accounts are allowed.
-    checkEnvironment(errors, context, `${path}.kmsKey`, 'the KMS key', knownEnvironment(ami.kmsKey, ami.kmsKey.keyArn),
+    checkEnvironment(errors, context, `${path}.kmsKey`, `the KMS key ${shown(ami.kmsKey.keyArn, ami.kmsKey.node.path)}`,
+      knownEnvironment(ami.kmsKey, ami.kmsKey.keyArn),
       undefined, RULES.kmsKeyInDistributionRegion);
   }
 
@@ -204,7 +205,7 @@ export function validateFastLaunch(errors: ValidationErrors, path: string, confi
     if (template.launchTemplateId === undefined) {
       validateLength(errors, `${path}.launchTemplate.launchTemplateName`, template.launchTemplateName, 1, MAX_STRING);
     }
-    checkEnvironment(errors, context, `${path}.launchTemplate`, 'the launch template', knownEnvironment(template),
+    checkEnvironment(errors, context, `${path}.launchTemplate`, `the launch template ${template.node.path}`, knownEnvironment(template),
       config.accountId ?? context.account, RULES.resourceInDistributionEnvironment);
   }
 }
@@ -225,10 +226,12 @@ export function validateSsmParameter(
   validateSsmOutputName(errors, namePath, name);
   validateEnum(errors, `${path}.dataType`, config.dataType, SSM_PARAMETER_DATA_TYPES, 'ssm.ParameterDataType');
   validateAccountId(errors, `${path}.accountId`, config.accountId);
-  if (config.parameter) {
-    checkEnvironment(errors, context, `${path}.parameter`, 'the SSM parameter',
-      knownEnvironment(config.parameter, config.parameter.parameterArn), config.accountId ?? context.account,
-      RULES.resourceInDistributionEnvironment);
+  // Only the name is sent: Image Builder writes the parameter of that name in the distribution Region and account. A
+  // parameter of the app is another one when it is elsewhere; an import stands for its name (and aws-cdk-lib only
+  // imports parameters of the stack's Region by ARN).
+  if (config.parameter && Resource.isOwnedResource(config.parameter)) {
+    warnElsewhere(context, `${path}.parameter`, `the SSM parameter ${config.parameter.node.path}`, knownEnvironment(config.parameter),
+      config.accountId ?? context.account, 'Image Builder writes the parameter of that name in');
   }
   // SsmParameterConfiguration.amiAccountId: "this account must be specified in distribution settings as a target
   // account for the Region".
@@ -316,10 +319,29 @@ export function validateContainerDistribution(
   const env = Resource.isOwnedResource(repository) || compare(repository.env.region, context.stackRegion) === 'different'
     || compare(repository.env.account, context.account) === 'different'
     ? { region: repository.env.region, account: repository.env.account } : undefined;
-  if (env) {
-    checkEnvironment(errors, context, `${path}.repository`, `the repository ${shown(repository.repositoryName, repository.node.path)}`,
-      env, context.account, RULES.resourceInDistributionEnvironment);
+  warnElsewhere(context, `${path}.repository`, `the repository ${repository.node.path}`, env, context.account,
+    'Image Builder pushes to the repository of that name in');
+}
+
+/**
+ * A resource that the distribution names only by name, created (or imported by ARN) elsewhere than where the name is
+ * used: a warning, since a resource of that name may exist there too.
+ */
+function warnElsewhere(
+  context: AmiDistributionContext, path: string, what: string, env: KnownEnvironment | undefined, account: string, uses: string,
+): void {
+  if (!env) return;
+  const region = compare(env.region, context.region);
+  const acct = compare(env.account, account);
+  if (region === 'same' && acct === 'same') return;
+  if (region === 'unknown' || acct === 'unknown') {
+    context.warn(RULES.environmentUndecided, `${path}: synth cannot compare where ${what} is (${shown(env.region, 'its Region')}, `
+      + `${shown(env.account, 'its account')}) with where the distribution uses its name (${shown(context.region, 'the distribution Region')}, `
+      + `${shown(account, 'the distributing account')}). Checked at deploy time.`);
+    return;
   }
+  context.warn(RULES.namedResourceElsewhere, `${path}: ${what} is in ${env.region} of account ${env.account}, but only its name is sent: `
+    + `${uses} ${context.region} of account ${account}, which is another one. Make sure it exists there, or use a resource of that Region and account.`);
 }
 
 /** A distribution with the Region it goes to (its own, or the stack's). */

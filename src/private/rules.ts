@@ -243,11 +243,22 @@ export const RULES = {
     id: 'resourceInDistributionEnvironment',
     severity: 'error',
     constructs: [DC, PATCH],
-    check: 'Launch templates (launchTemplates, Fast Launch), ECR repositories and SSM output parameters that are constructs '
-      + 'with a known environment are in the distribution Region and in the account the entry names (accountId, else the '
-      + 'distributing account).',
-    source: { kind: 'model', reference: 'imagebuilder-2019-12-02 LaunchTemplateConfiguration, FastLaunchConfiguration, TargetContainerRepository, SsmParameterConfiguration (referenced by ID or name in the distribution Region and account)' },
-    why: 'Image Builder looks the ID or name up in the distribution Region and account: it finds nothing, or another resource of the same name.',
+    check: 'Launch templates (launchTemplates, Fast Launch) that are constructs with a known environment are in the '
+      + 'distribution Region and in the account the entry names (accountId, else the distributing account).',
+    source: { kind: 'model', reference: 'imagebuilder-2019-12-02 LaunchTemplateConfiguration.launchTemplateId, FastLaunchLaunchTemplateSpecification '
+      + '(IDs are looked up in the distribution Region and account); EC2 launch template IDs are Regional' },
+    why: 'Image Builder cannot find the template and the distribution fails, minutes in.',
+  }),
+  namedResourceElsewhere: rule({
+    id: 'namedResourceElsewhere',
+    severity: 'warning',
+    constructs: [DC, PATCH],
+    check: 'An ECR repository or SSM output parameter created in the app (or imported by ARN) in another Region or account than '
+      + 'the distribution that names it.',
+    source: { kind: 'model', reference: 'imagebuilder-2019-12-02 TargetContainerRepository.repositoryName, SsmParameterConfiguration.parameterName '
+      + '(names, used in the distribution Region and account)' },
+    why: 'Only the name is sent: Image Builder uses the repository or parameter of that name where it distributes, which is '
+      + 'another one (it may exist there, for example through ECR replication, so this is not an error).',
   }),
   environmentUndecided: rule({
     id: 'environmentUndecided',
