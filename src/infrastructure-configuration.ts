@@ -496,7 +496,10 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
       // After aspects: the tags of Tags.of(...) are merged in by now. resourceTags are not taggable: the prop only.
       validateRenderedTags(errors, 'tags', props.tags, resource.tags);
       validateTags(errors, 'resourceTags', props.resourceTags, { maxTags: MAX_RESOURCE_TAGS, ec2: true });
-      validateNotificationTopic(errors, 'notificationTopic', props.notificationTopic);
+      const topic = props.notificationTopic;
+      validateNotificationTopic(errors, 'notificationTopic',
+        topic && { fifo: topic.fifo, topicName: topic.topicName, owned: Resource.isOwnedResource(topic) },
+        (rule, message) => warnRule(this, rule, message));
       if (props.role) {
         validateRoleTrust(errors, (rule, message) => warnRule(this, rule, message), 'role', props.role, 'ec2.amazonaws.com',
           RULES.instanceRoleTrust, 'build and test instances run with it');

@@ -278,6 +278,19 @@ export const CORPUS: CorpusCase[] = [
     valid: s => config(s, { ssmParameters: [{ parameterName: '/golden/ami' }] }),
   },
 
+  {
+    name: 'output parameter name known only at deploy time', construct: 'DistributionConfiguration', rule: 'deployTimeValue', source: DOC_SSM,
+    path: 'amiDistributions[0].ssmParameters[0].parameterName',
+    invalid: s => config(s, { ssmParameters: [{ parameterName: Fn.importValue('GoldenParameterName') }] }),
+    valid: s => config(s, { ssmParameters: [{ parameterName: '/golden/ami' }] }),
+  },
+  {
+    name: 'output parameter of the app: its literal name is checked (its attribute is a token)', construct: 'DistributionConfiguration',
+    rule: 'ssmOutputReservedName', source: DOC_SSM, path: 'amiDistributions[0].ssmParameters[0].parameter.parameterName',
+    invalid: s => config(s, { ssmParameters: [{ parameter: new ssm.StringParameter(s, 'P', { parameterName: '/aws/golden', stringValue: 'x' }) }] }),
+    valid: s => config(s, { ssmParameters: [{ parameter: new ssm.StringParameter(s, 'P', { parameterName: '/golden/ami', stringValue: 'x' }) }] }),
+  },
+
   // InfrastructureConfiguration
   {
     name: 'name of two characters', construct: 'InfrastructureConfiguration', rule: 'imageBuilderModel', source: `${DOC_MODEL}: ResourceName`,
@@ -343,6 +356,12 @@ export const CORPUS: CorpusCase[] = [
     name: 'imported FIFO topic', construct: 'InfrastructureConfiguration', rule: 'notificationTopicStandard', source: `${DOC_MODEL}: SnsTopicArn pattern`,
     path: 'notificationTopic',
     invalid: s => infra(s, { notificationTopic: sns.Topic.fromTopicArn(s, 'Topic', `arn:aws:sns:${REGION}:${ACCOUNT}:builds.fifo`) }),
+    valid: s => infra(s, { notificationTopic: sns.Topic.fromTopicArn(s, 'Topic', `arn:aws:sns:${REGION}:${ACCOUNT}:builds`) }),
+  },
+  {
+    name: 'notification topic imported by a deploy-time ARN', construct: 'InfrastructureConfiguration', rule: 'deployTimeValue',
+    source: `${DOC_MODEL}: SnsTopicArn pattern`, path: 'notificationTopic',
+    invalid: s => infra(s, { notificationTopic: sns.Topic.fromTopicArn(s, 'Topic', Fn.importValue('BuildTopicArn')) }),
     valid: s => infra(s, { notificationTopic: sns.Topic.fromTopicArn(s, 'Topic', `arn:aws:sns:${REGION}:${ACCOUNT}:builds`) }),
   },
   {
@@ -454,6 +473,12 @@ export const CORPUS: CorpusCase[] = [
     source: 'Image Builder User Guide, enhanced AMI distribution (SSM parameter source)', path: 'source',
     invalid: s => distribute(s, { source: DistributeImageSource.fromSsmParameterName(`arn:aws:ssm:${REGION}:${OTHER_ACCOUNT}:golden/ami`) }),
     valid: s => distribute(s, { source: DistributeImageSource.fromSsmParameterName(`arn:aws:ssm:${REGION}:${OTHER_ACCOUNT}:parameter/golden/ami`) }),
+  },
+  {
+    name: 'source AMI known only at deploy time', construct: 'DistributeImage', rule: 'deployTimeValue',
+    source: 'DistributeImage API Reference, sourceImage', path: 'source',
+    invalid: s => distribute(s, { source: DistributeImageSource.fromAmiId(Fn.importValue('GoldenAmiId')) }),
+    valid: s => distribute(s, { source: DistributeImageSource.fromAmiId('ami-12345678') }),
   },
   {
     name: 'AMI ID of three hex digits', construct: 'DistributeImage', rule: 'imageBuilderModel', source: 'DistributeImage API Reference, sourceImage',

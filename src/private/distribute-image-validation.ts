@@ -48,7 +48,7 @@ export function validateDistributeImage(errors: ValidationErrors, input: Distrib
   const stack = Stack.of(scope);
   const warn = (rule: Rule, message: string) => warnRule(scope, rule, message);
 
-  validateSource(errors, props);
+  validateSource(errors, props, warn);
 
   const config = props.distributionConfiguration;
   const configArn = config.distributionConfigurationArn;
@@ -107,8 +107,13 @@ export function validateDistributeImage(errors: ValidationErrors, input: Distrib
   }
 }
 
-function validateSource(errors: ValidationErrors, props: DistributeImageProps): void {
+function validateSource(errors: ValidationErrors, props: DistributeImageProps, warn: (rule: Rule, message: string) => void): void {
   const source = props.source;
+  if (isUnresolved(source.value)) {
+    warn(RULES.deployTimeValue, 'source: the image is a deploy-time value, so synth cannot check its form (AMI ID, SSM parameter '
+      + 'name or ARN, image ARN); DistributeImage checks it at deploy time.');
+    return;
+  }
   switch (source.type) {
     case 'AMI_ID':
       validatePattern(errors, 'source', source.value, AMI_ID_PATTERN, 'an AMI ID is "ami-" followed by 8 or 17 lowercase hex digits');

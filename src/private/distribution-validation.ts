@@ -8,6 +8,7 @@
  * Unresolved tokens are never rejected.
  */
 import { Resource, Stack } from 'aws-cdk-lib';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { IConstruct } from 'constructs';
 import type {
   IDistributionConfiguration,
@@ -223,7 +224,7 @@ export function validateSsmParameter(
     : [`${path}.parameter.parameterName`, config.parameter?.parameterName];
   validateLength(errors, namePath, name, 1, MAX_SSM_PARAMETER_NAME);
   validatePattern(errors, namePath, name, SSM_PARAMETER_NAME_PATTERN, 'must contain only letters, digits, "_", ".", "-" and "/"');
-  validateSsmOutputName(errors, namePath, name);
+  validateSsmOutputName(errors, namePath, ssmOutputNameForRules(config), context.warn);
   validateEnum(errors, `${path}.dataType`, config.dataType, SSM_PARAMETER_DATA_TYPES, 'ssm.ParameterDataType');
   validateAccountId(errors, `${path}.accountId`, config.accountId);
   // Only the name is sent: Image Builder writes the parameter of that name in the distribution Region and account. A
@@ -249,9 +250,26 @@ export function validateS3Export(errors: ValidationErrors, path: string, config:
     'VM Import/Export assumes it to write the disk image');
 }
 
+/**
+ * The output parameter's name as SSM will see it: for a parameter of the app, the name its CloudFormation resource is
+ * given (its `parameterName` attribute is a token even when the name is literal).
+ */
+function ssmOutputNameForRules(config: SsmParameterDistribution): string | undefined {
+  const cfn = config.parameter?.node.defaultChild;
+  if (config.parameterName === undefined && cfn instanceof ssm.CfnParameter) return cfn.name;
+  return config.parameterName ?? config.parameter?.parameterName;
+}
+
 /** SSM's own rules for the names Image Builder writes with PutParameter. */
-export function validateSsmOutputName(errors: ValidationErrors, path: string, name: string | undefined): void {
-  if (name === undefined || isUnresolved(name)) return;
+export function validateSsmOutputName(
+  errors: ValidationErrors, path: string, name: string | undefined, warn?: (rule: Rule, message: string) => void,
+): void {
+  if (name === undefined) return;
+  if (isUnresolved(name)) {
+    warn?.(RULES.deployTimeValue, `${path}: the name is a deploy-time value, so synth cannot check SSM's naming rules (no "aws" or `
+      + `"ssm" prefix, at most ${MAX_SSM_HIERARCHY_LEVELS} levels); PutParameter checks them when Image Builder writes the parameter.`);
+    return;
+  }
   if (SSM_RESERVED_PREFIX.test(name)) {
     reportRule(errors, RULES.ssmOutputReservedName, path, `${JSON.stringify(name)} is invalid; SSM reserves names that begin `
       + 'with "aws" or "ssm" in any case (also after a leading "/"), and PutParameter rejects them');

@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { reportRule, RULES } from './rules';
+import { reportRule, Rule, RULES } from './rules';
 import { isUnresolved, validateEnum, validateLength, validatePattern, validateRange, ValidationErrors } from './validation';
 
 /*
@@ -145,14 +145,23 @@ export function validateSubnetZone(errors: ValidationErrors, path: string, subne
 export interface TopicDescription {
   readonly topicName: string;
   readonly fifo: boolean;
+  /** Created in the app: `fifo` is then known even though the name is a token. */
+  readonly owned: boolean;
 }
 
 /**
  * Image Builder notifies standard topics only: its SnsTopicArn pattern has no "." and so no `.fifo` name, and it
  * publishes without the message group ID a FIFO topic requires.
  */
-export function validateNotificationTopic(errors: ValidationErrors, path: string, topic: TopicDescription | undefined): void {
+export function validateNotificationTopic(
+  errors: ValidationErrors, path: string, topic: TopicDescription | undefined, warn?: (rule: Rule, message: string) => void,
+): void {
   if (!topic) return;
+  if (!topic.owned && !topic.fifo && isUnresolved(topic.topicName)) {
+    warn?.(RULES.deployTimeValue, `${path}: the topic's name is a deploy-time value, so synth cannot check that it is a standard `
+      + 'topic (Image Builder does not notify FIFO topics); checked at deploy time.');
+    return;
+  }
   const fifoName = !isUnresolved(topic.topicName) && topic.topicName.endsWith('.fifo');
   if (topic.fifo || fifoName) {
     reportRule(errors, RULES.notificationTopicStandard, path, `${isUnresolved(topic.topicName) ? 'the topic' : JSON.stringify(topic.topicName)} `

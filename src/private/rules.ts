@@ -230,6 +230,16 @@ export const RULES = {
     why: 'Checked only at deploy time, when the service first assumes the role.',
   }),
 
+  deployTimeValue: rule({
+    id: 'deployTimeValue',
+    severity: 'warning',
+    constructs: [DC, PATCH, IC, DI],
+    check: 'A value that a rule of another service checks is a deploy-time value (token): SSM output parameter names, the '
+      + 'notification topic of an import, the DistributeImage source.',
+    source: { kind: 'docs', reference: 'as ssmOutputReservedName, ssmOutputHierarchy, notificationTopicStandard, distributeImageSource' },
+    why: 'Synth cannot check it; the service checks it at deploy time.',
+  }),
+
   // ---- consistency across constructs ------------------------------------------------------------------------------
   kmsKeyInDistributionRegion: rule({
     id: 'kmsKeyInDistributionRegion',
