@@ -5,11 +5,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { AmiDistribution, DistributionConfiguration, IDistributionConfiguration } from './distribution-configuration';
+import { AmiAttributeRequest, SSM_PARAMETER_ARN_PATTERN, validateDistributeImage } from './private/distribute-image-validation';
 import { ssmParameterName } from './private/distribution-render';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, DistributeImageAttributes, DistributeImageResourceProperties } from './private/handler-contract';
 import { acknowledgeNag, acknowledgeWildcardResource } from './private/nag';
 import { ImageBuilderProvider, MAX_TOTAL_TIMEOUT } from './private/provider';
-import { AmiAttributeRequest, SSM_PARAMETER_ARN_PATTERN, validateDistributeImage } from './private/distribute-image-validation';
 import { addValidation, isUnresolved } from './private/validation';
 
 /** The role name Image Builder assumes in each target account for cross-account distribution (documented name). */

@@ -21,10 +21,10 @@ import {
   validateSubnetZone,
   validateNotificationTopic,
 } from './private/infrastructure-render';
-import { validateRoleTrust } from './private/rules-environment';
-import { RULES, warnRule } from './private/rules';
 import { createDeferredInstanceRole, CUSTOMIZE_ROLES_CONTEXT_KEY, DeferredInstanceRole, materializeInstanceRole, PROFILE_ID } from './private/instance-role';
 import { acknowledgeWildcardResource } from './private/nag';
+import { RULES, warnRule } from './private/rules';
+import { validateRoleTrust } from './private/rules-environment';
 import {
   addValidation,
   arnResourceName,

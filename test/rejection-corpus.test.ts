@@ -9,14 +9,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { DistributeImage, DistributeImageSource, DistributionConfiguration } from '../src';
-import { allRules, renderRuleTable, RULES, WARNING_ID_PREFIX } from '../src/private/rules';
 import { caseStack, CORPUS, CorpusCase } from './rejection-corpus';
-
-/** Rules whose checks predate the rule table: their errors name the prop but carry no `[rule id]` suffix. */
-const UNTAGGED = new Set<string>([
-  'imageBuilderModel', 'regionName', 'imageBuilderTagKeys', 'oneDistributionPerRegion', 'launchTemplateById',
-  'fastLaunchParallelLaunches', 'ssmOutputAccountIsTarget', 'placementHost', 'vpcSubnet', 'containerHopLimit',
-]);
+import { allRules, renderRuleTable, Rule, RULES, WARNING_ID_PREFIX } from '../src/private/rules';
 
 /** The library's validation errors of a synth, as `<path>: <message>` lines; empty when the stack synthesized. */
 function synthErrors(stack: Stack): string[] {
@@ -39,10 +33,10 @@ function ruleWarnings(stack: Stack, rule: string): string[] {
 function checkInvalid(c: CorpusCase): string | undefined {
   const stack = caseStack(c);
   c.invalid(stack);
-  const rule = RULES[c.rule];
+  const rule: Rule = RULES[c.rule];
   const errors = synthErrors(stack);
   if (rule.severity === 'error') {
-    const hits = errors.filter(e => e.startsWith(c.path) && (UNTAGGED.has(rule.id) || e.endsWith(`[rule ${rule.id}]`)));
+    const hits = errors.filter(e => e.startsWith(c.path) && (rule.tagged === false || e.endsWith(`[rule ${rule.id}]`)));
     return hits.length > 0 ? undefined : `no ${rule.id} error at ${c.path}; errors: ${JSON.stringify(errors)}`;
   }
   if (errors.length > 0) return `the rule is a warning, but synth failed: ${JSON.stringify(errors)}`;

@@ -8,8 +8,8 @@ import type { IConstruct } from 'constructs';
 import type { DistributeImageProps } from '../distribute-image';
 import { AmiDistribution, DistributionConfiguration } from '../distribution-configuration';
 import { DISTRIBUTION_CONFIGURATION_ARN_PATTERN } from './distribution-validation';
-import { compare, knownEnvironment, shown, validateRoleTrust } from './rules-environment';
 import { reportRule, Rule, RULES, warnRule } from './rules';
+import { compare, knownEnvironment, shown, validateRoleTrust } from './rules-environment';
 import {
   isUnresolved, validateAccountIds, validateEnum, validateLength, validatePattern, validateTags, ValidationErrors,
 } from './validation';

@@ -21,8 +21,8 @@ import type {
   SsmParameterDistribution,
 } from '../distribution-configuration';
 import { renderApiDistribution } from './distribution-render';
-import { compare, KnownEnvironment, knownEnvironment, shown, validateRoleTrust } from './rules-environment';
 import { reportRule, Rule, RULES, warnRule } from './rules';
+import { compare, KnownEnvironment, knownEnvironment, shown, validateRoleTrust } from './rules-environment';
 import {
   validateEnum,
   ValidationErrors,

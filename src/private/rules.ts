@@ -32,6 +32,13 @@ export interface Rule {
   readonly source: RuleSource;
   /** Why synth checks it: what happens at deploy time otherwise. */
   readonly why: string;
+  /**
+   * False for the checks of single values that predate the rule table: their errors name the prop and what is allowed,
+   * without the `[rule <id>]` suffix.
+   *
+   * @default true
+   */
+  readonly tagged?: boolean;
 }
 
 export type RuleConstruct = 'DistributionConfiguration' | 'InfrastructureConfiguration' | 'DistributionConfigurationPatch' | 'DistributeImage';
@@ -53,12 +60,16 @@ export const RULES = {
   imageBuilderModel: rule({
     id: 'imageBuilderModel',
     severity: 'error',
+    tagged: false,
     constructs: [DC, IC, PATCH, DI],
     check: 'Every value sent to Image Builder against its shape: patterns, lengths, list and map sizes, required members '
       + '(names, descriptions, ARNs, account IDs, AMI names, launch template IDs, license and organization ARNs, host IDs, '
       + 'counts, hop limit, image ARNs, execution role, log group name).',
-    source: { kind: 'model', reference: 'imagebuilder-2019-12-02 shapes ResourceName, NonEmptyString, AccountId, AmiNameString, '
-      + 'LaunchTemplateId, LicenseConfigurationArn, OrganizationArn, ImageVersionArnOrBuildVersionArn, RoleNameOrArn, LogGroupName, ...' },
+    source: {
+      kind: 'model',
+      reference: 'imagebuilder-2019-12-02 shapes ResourceName, NonEmptyString, AccountId, AmiNameString, '
+      + 'LaunchTemplateId, LicenseConfigurationArn, OrganizationArn, ImageVersionArnOrBuildVersionArn, RoleNameOrArn, LogGroupName, ...',
+    },
     why: 'CloudFormation or the custom resource would fail the deployment with a ValidationException.',
   }),
   enumValue: rule({
@@ -73,6 +84,7 @@ export const RULES = {
   regionName: rule({
     id: 'regionName',
     severity: 'error',
+    tagged: false,
     constructs: [DC, PATCH],
     check: 'Region names have the form of AWS Region codes in every partition (us-east-1, us-gov-west-1, cn-north-1, '
       + 'eusc-de-east-1, us-isob-east-1).',
@@ -82,6 +94,7 @@ export const RULES = {
   imageBuilderTagKeys: rule({
     id: 'imageBuilderTagKeys',
     severity: 'error',
+    tagged: false,
     constructs: [DC, IC, DI],
     check: 'Tags of Image Builder resources (tags, DistributeImage tags): 1-50 tags, keys 1-128 characters of the TagKey '
       + 'pattern, not starting with "aws:" (case-sensitive, as the model), values at most 256 characters.',
@@ -100,6 +113,7 @@ export const RULES = {
   oneDistributionPerRegion: rule({
     id: 'oneDistributionPerRegion',
     severity: 'error',
+    tagged: false,
     constructs: [DC, PATCH],
     check: 'At most one AMI and one container distribution per Region; at least one distribution; every Region sets more than its name.',
     source: { kind: 'docs', reference: 'Image Builder API Reference, CreateDistributionConfiguration (Distribution: one per Region)' },
@@ -108,6 +122,7 @@ export const RULES = {
   launchTemplateById: rule({
     id: 'launchTemplateById',
     severity: 'error',
+    tagged: false,
     constructs: [DC, PATCH],
     check: 'launchTemplates reference their template by ID (an import by name alone has none).',
     source: { kind: 'model', reference: 'imagebuilder-2019-12-02 LaunchTemplateConfiguration.launchTemplateId (required)' },
@@ -116,6 +131,7 @@ export const RULES = {
   fastLaunchParallelLaunches: rule({
     id: 'fastLaunchParallelLaunches',
     severity: 'error',
+    tagged: false,
     constructs: [DC, PATCH],
     check: 'fastLaunchConfigurations[].maxParallelLaunches is at least 6.',
     source: { kind: 'docs', reference: 'EC2 API Reference, EnableFastLaunch MaxParallelLaunches ("Value must be 6 or greater")' },
@@ -124,6 +140,7 @@ export const RULES = {
   ssmOutputAccountIsTarget: rule({
     id: 'ssmOutputAccountIsTarget',
     severity: 'error',
+    tagged: false,
     constructs: [DC, PATCH],
     check: 'ssmParameters[].accountId is one of the distribution\'s targetAccountIds when those are given.',
     source: { kind: 'model', reference: 'imagebuilder-2019-12-02 SsmParameterConfiguration.amiAccountId documentation' },
@@ -132,6 +149,7 @@ export const RULES = {
   placementHost: rule({
     id: 'placementHost',
     severity: 'error',
+    tagged: false,
     constructs: [IC],
     check: 'placement: hostId and hostResourceGroupArn exclude each other and need Tenancy.HOST; host resource group ARNs are '
       + 'resource-groups ARNs (group/<name> or group/<name>/<id>).',
@@ -141,6 +159,7 @@ export const RULES = {
   vpcSubnet: rule({
     id: 'vpcSubnet',
     severity: 'error',
+    tagged: false,
     constructs: [IC],
     check: 'subnetSelection selects exactly one subnet of vpc, in placement.availabilityZone; security groups created in the app need their vpc.',
     source: { kind: 'model', reference: 'imagebuilder-2019-12-02 InfrastructureConfiguration.subnetId (one subnet)' },
@@ -149,6 +168,7 @@ export const RULES = {
   containerHopLimit: rule({
     id: 'containerHopLimit',
     severity: 'error',
+    tagged: false,
     constructs: [IC],
     check: 'containerBuilds with httpTokens "required" need httpPutResponseHopLimit >= 2.',
     source: { kind: 'docs', reference: 'Image Builder User Guide, container image recipes with IMDSv2 (hop limit 2)' },
@@ -255,8 +275,11 @@ export const RULES = {
     constructs: [DC, PATCH],
     check: 'Launch templates (launchTemplates, Fast Launch) that are constructs with a known environment are in the '
       + 'distribution Region and in the account the entry names (accountId, else the distributing account).',
-    source: { kind: 'model', reference: 'imagebuilder-2019-12-02 LaunchTemplateConfiguration.launchTemplateId, FastLaunchLaunchTemplateSpecification '
-      + '(IDs are looked up in the distribution Region and account); EC2 launch template IDs are Regional' },
+    source: {
+      kind: 'model',
+      reference: 'imagebuilder-2019-12-02 LaunchTemplateConfiguration.launchTemplateId, FastLaunchLaunchTemplateSpecification '
+      + '(IDs are looked up in the distribution Region and account); EC2 launch template IDs are Regional',
+    },
     why: 'Image Builder cannot find the template and the distribution fails, minutes in.',
   }),
   namedResourceElsewhere: rule({
@@ -265,8 +288,11 @@ export const RULES = {
     constructs: [DC, PATCH],
     check: 'An ECR repository or SSM output parameter created in the app (or imported by ARN) in another Region or account than '
       + 'the distribution that names it.',
-    source: { kind: 'model', reference: 'imagebuilder-2019-12-02 TargetContainerRepository.repositoryName, SsmParameterConfiguration.parameterName '
-      + '(names, used in the distribution Region and account)' },
+    source: {
+      kind: 'model',
+      reference: 'imagebuilder-2019-12-02 TargetContainerRepository.repositoryName, SsmParameterConfiguration.parameterName '
+      + '(names, used in the distribution Region and account)',
+    },
     why: 'Only the name is sent: Image Builder uses the repository or parameter of that name where it distributes, which is '
       + 'another one (it may exist there, for example through ECR replication, so this is not an error).',
   }),
@@ -285,8 +311,11 @@ export const RULES = {
     constructs: [DI, PATCH],
     check: 'DistributeImage acts on a configuration in the stack\'s account and Region; a patch on one in the stack\'s account '
       + '(in any Region: the handler calls the Region of the configuration\'s ARN).',
-    source: { kind: 'docs', reference: 'Image Builder API Reference, DistributeImage ("must be in the same Region"); '
-      + 'UpdateDistributionConfiguration (no resource-based policies: the caller\'s account only)' },
+    source: {
+      kind: 'docs',
+      reference: 'Image Builder API Reference, DistributeImage ("must be in the same Region"); '
+      + 'UpdateDistributionConfiguration (no resource-based policies: the caller\'s account only)',
+    },
     why: 'The call fails with ResourceNotFound or AccessDenied at deploy time.',
   }),
   patchTargetHasRegion: rule({
@@ -322,8 +351,11 @@ export const RULES = {
     severity: 'warning',
     constructs: [DI],
     check: 'DistributeImage with a configuration whose launch template or Fast Launch settings name another account.',
-    source: { kind: 'docs', reference: 'Image Builder User Guide, workflow step actions, ApplyImageConfigurations ("Configurations '
-      + 'apply to distributed images only in the source account, except for SSM parameter configs")' },
+    source: {
+      kind: 'docs',
+      reference: 'Image Builder User Guide, workflow step actions, ApplyImageConfigurations ("Configurations '
+      + 'apply to distributed images only in the source account, except for SSM parameter configs")',
+    },
     why: 'DistributeImage runs the managed distribute-image workflow, which does not apply them in other accounts.',
   }),
 
@@ -403,7 +435,7 @@ export function renderRuleTable(): string {
   const lines = [
     '| Rule | Severity | Constructs | Checks | Source | Why |',
     '| --- | --- | --- | --- | --- | --- |',
-    ...allRules().map(r => `| \`${r.id}\` | ${r.severity} | ${r.constructs.join(', ')} | ${cell(r.check)} | `
+    ...allRules().map(r => `| \`${r.id}\` | ${r.severity}${r.tagged === false ? ' (untagged)' : ''} | ${r.constructs.join(', ')} | ${cell(r.check)} | `
       + `${r.source.kind}: ${cell(r.source.reference)} | ${cell(r.why)} |`),
   ];
   return lines.join('\n');
