@@ -328,6 +328,12 @@ export const CORPUS: CorpusCase[] = [
     valid: s => config(s, { region: REGION, ssmParameters: [{ parameter: new ssm.StringParameter(s, 'P', { parameterName: '/golden/ami', stringValue: 'x' }) }] }),
   },
   {
+    name: 'S3 export role of another account, sent by name', construct: 'DistributionConfiguration', rule: 'namedResourceElsewhere',
+    source: `${DOC_MODEL}: S3ExportConfiguration.roleName`, path: 'amiDistributions[0].s3Export.role',
+    invalid: s => config(s, { s3Export: s3Export(s, { role: iam.Role.fromRoleArn(s, 'R', `arn:aws:iam::${OTHER_ACCOUNT}:role/vmimport`) }) }),
+    valid: s => config(s, { s3Export: s3Export(s, { role: iam.Role.fromRoleArn(s, 'R', `arn:aws:iam::${ACCOUNT}:role/vmimport`) }) }),
+  },
+  {
     name: 'KMS key Region against the deploy-time Region of an environment-agnostic stack',
     construct: 'DistributionConfiguration',
     rule: 'environmentUndecided',
@@ -722,6 +728,12 @@ export const CORPUS: CorpusCase[] = [
     path: 'executionRole',
     invalid: s => distribute(s, { executionRole: new iam.Role(s, 'Exec', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') }) }),
     valid: s => distribute(s, { executionRole: new iam.Role(s, 'Exec', { assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com') }) }),
+  },
+  {
+    name: 'execution role of another account', construct: 'DistributeImage', rule: 'executionRoleAccount',
+    source: 'IAM User Guide, passing a role to a service (same account)', path: 'executionRole',
+    invalid: s => distribute(s, { executionRole: iam.Role.fromRoleArn(s, 'Exec', `arn:aws:iam::${OTHER_ACCOUNT}:role/distribution`) }),
+    valid: s => distribute(s, { executionRole: iam.Role.fromRoleArn(s, 'Exec', `arn:aws:iam::${ACCOUNT}:role/distribution`) }),
   },
   {
     name: 'imported execution role: trust checked at deploy',

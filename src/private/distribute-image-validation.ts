@@ -9,7 +9,7 @@ import type { DistributeImageProps } from '../distribute-image';
 import { AmiDistribution, DistributionConfiguration } from '../distribution-configuration';
 import { DISTRIBUTION_CONFIGURATION_ARN_PATTERN } from './distribution-validation';
 import { reportRule, Rule, RULES, warnRule } from './rules';
-import { compare, knownEnvironment, shown, validateRoleTrust } from './rules-environment';
+import { compare, environmentOfArn, knownEnvironment, shown, validateRoleTrust } from './rules-environment';
 import {
   isUnresolved, validateAccountIds, validateEnum, validateLength, validatePattern, validateTags, ValidationErrors,
 } from './validation';
@@ -76,6 +76,11 @@ export function validateDistributeImage(errors: ValidationErrors, input: Distrib
     validatePattern(errors, 'executionRole', role, EXECUTION_ROLE_PATTERN, 'must be an IAM role name or role ARN');
     validateRoleTrust(errors, warn, 'executionRole', props.executionRole, 'imagebuilder.amazonaws.com', RULES.executionRoleTrust,
       'Image Builder assumes it to distribute the image');
+    const roleAccount = environmentOfArn(role)?.account;
+    if (roleAccount !== undefined && compare(roleAccount, stack.account) === 'different') {
+      reportRule(errors, RULES.executionRoleAccount, 'executionRole', `${role} is a role of account ${roleAccount}; DistributeImage `
+        + `passes the execution role with iam:PassRole, which passes roles of the caller's account (${stack.account}) only`);
+    }
   }
 
   if (props.logGroup) {

@@ -22,7 +22,7 @@ import type {
 } from '../distribution-configuration';
 import { renderApiDistribution } from './distribution-render';
 import { reportRule, Rule, RULES, warnRule } from './rules';
-import { compare, KnownEnvironment, knownEnvironment, shown, validateRoleTrust } from './rules-environment';
+import { compare, environmentOfArn, KnownEnvironment, knownEnvironment, shown, validateRoleTrust } from './rules-environment';
 import {
   validateEnum,
   ValidationErrors,
@@ -248,6 +248,11 @@ export function validateS3Export(errors: ValidationErrors, path: string, config:
   validateEnum(errors, `${path}.diskImageFormat`, config.diskImageFormat, DISK_IMAGE_FORMATS, 'DiskImageFormat');
   validateRoleTrust(errors, context.warn, `${path}.role`, config.role, VM_IMPORT_EXPORT_SERVICE, RULES.s3ExportRoleTrust,
     'VM Import/Export assumes it to write the disk image');
+  // Only the role's name is sent: the exporting account's role of that name is used. IAM is global: no Region.
+  const roleEnv = Resource.isOwnedResource(config.role) ? { region: context.region, account: config.role.env.account }
+    : environmentOfArn(config.role.roleArn);
+  warnElsewhere(context, `${path}.role`, `the role ${config.role.node.path}`, roleEnv && { ...roleEnv, region: context.region },
+    context.account, 'VM Import/Export assumes the role of that name in');
 }
 
 /**

@@ -287,7 +287,7 @@ export const RULES = {
     severity: 'warning',
     constructs: [DC, PATCH],
     check: 'An ECR repository or SSM output parameter created in the app (or imported by ARN) in another Region or account than '
-      + 'the distribution that names it.',
+      + 'the distribution that names it; an S3 export role of another account (the API takes its name).',
     source: {
       kind: 'model',
       reference: 'imagebuilder-2019-12-02 TargetContainerRepository.repositoryName, SsmParameterConfiguration.parameterName '
@@ -317,6 +317,14 @@ export const RULES = {
       + 'UpdateDistributionConfiguration (no resource-based policies: the caller\'s account only)',
     },
     why: 'The call fails with ResourceNotFound or AccessDenied at deploy time.',
+  }),
+  executionRoleAccount: rule({
+    id: 'executionRoleAccount',
+    severity: 'error',
+    constructs: [DI],
+    check: 'executionRole is a role of the stack\'s account.',
+    source: { kind: 'docs', reference: 'IAM User Guide, Granting a user permissions to pass a role to an AWS service (roles of the same account only)' },
+    why: 'iam:PassRole cannot pass a role of another account, so DistributeImage is denied.',
   }),
   patchTargetHasRegion: rule({
     id: 'patchTargetHasRegion',
