@@ -310,6 +310,15 @@ export const CORPUS: CorpusCase[] = [
     valid: s => config(s, { region: REGION, fastLaunchConfigurations: [{ launchTemplate: ownTemplate(s) }] }),
   },
   {
+    name: 'Fast Launch for a target account',
+    construct: 'DistributionConfiguration',
+    rule: 'crossAccountFastLaunch',
+    source: 'Image Builder User Guide, cross-account distribution role (no ec2:EnableFastLaunch)',
+    path: 'amiDistributions[0].fastLaunchConfigurations[0].accountId',
+    invalid: s => config(s, { targetAccountIds: [OTHER_ACCOUNT], fastLaunchConfigurations: [{ accountId: OTHER_ACCOUNT }] }),
+    valid: s => config(s, { targetAccountIds: [OTHER_ACCOUNT], fastLaunchConfigurations: [{ accountId: ACCOUNT }] }),
+  },
+  {
     name: 'ECR repository of the app used by name in another Region',
     construct: 'DistributionConfiguration',
     rule: 'namedResourceElsewhere',

@@ -196,6 +196,11 @@ export function validateFastLaunch(errors: ValidationErrors, path: string, confi
   }
   validateRange(errors, `${path}.targetSnapshotCount`, config.targetSnapshotCount, 1, MAX_TARGET_RESOURCE_COUNT);
   validateAccountId(errors, `${path}.accountId`, config.accountId);
+  if (config.accountId !== undefined && compare(config.accountId, context.account) !== 'same') {
+    context.warn(RULES.crossAccountFastLaunch, `${path}.accountId: Fast Launch for account ${config.accountId} is enabled through `
+      + 'that account\'s EC2ImageBuilderDistributionCrossAccountRole, whose documented policies grant no ec2:EnableFastLaunch; '
+      + 'add it there (or enable Fast Launch in that account yourself).');
+  }
   const template = config.launchTemplate;
   if (template) {
     if (template.launchTemplateId === undefined && template.launchTemplateName === undefined) {

@@ -367,6 +367,21 @@ export const RULES = {
     why: 'DistributeImage runs the managed distribute-image workflow, which does not apply them in other accounts.',
   }),
 
+  crossAccountFastLaunch: rule({
+    id: 'crossAccountFastLaunch',
+    severity: 'warning',
+    constructs: [DC, PATCH],
+    check: 'fastLaunchConfigurations[].accountId names another account than the distributing one.',
+    source: {
+      kind: 'docs',
+      reference: 'Image Builder User Guide, Set up cross-account AMI distribution (the cross-account role and its '
+      + 'managed policy Ec2ImageBuilderCrossAccountDistributionAccess grant no ec2:EnableFastLaunch; extra policies are documented '
+      + 'only for launch templates and SSM parameters)',
+    },
+    why: 'Enabling Fast Launch in the target account fails unless its EC2ImageBuilderDistributionCrossAccountRole was given '
+      + 'ec2:EnableFastLaunch (and what Fast Launch needs) beyond the documented setup.',
+  }),
+
   // ---- warnings of single constructs --------------------------------------------------------------------------------
   publicAmi: rule({
     id: 'publicAmi',
