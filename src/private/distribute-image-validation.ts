@@ -2,7 +2,7 @@
  * Synth-time validation of DistributeImage: the DistributeImage API's patterns (API reference and Image Builder model),
  * the rules of the services its values reach, and its consistency with the configuration it distributes with.
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import type { DistributeImageProps } from '../distribute-image';
@@ -115,6 +115,8 @@ export function validateDistributeImage(errors: ValidationErrors, input: Distrib
 function validateSource(errors: ValidationErrors, props: DistributeImageProps, warn: (rule: Rule, message: string) => void): void {
   const source = props.source;
   if (isUnresolved(source.value)) {
+    // A parameter of the app: aws-cdk-lib's StringParameter checks its name, and its attribute is always a token.
+    if (source.parameter && Resource.isOwnedResource(source.parameter)) return;
     warn(RULES.deployTimeValue, 'source: the image is a deploy-time value, so synth cannot check its form (AMI ID, SSM parameter '
       + 'name or ARN, image ARN); DistributeImage checks it at deploy time.');
     return;
