@@ -1,24 +1,17 @@
-import { Arn, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { AmiDistribution, DistributionConfiguration, IDistributionConfiguration } from './distribution-configuration';
+import { AmiAttributeRequest, SSM_PARAMETER_ARN_PATTERN, validateDistributeImage } from './private/distribute-image-validation';
 import { ssmParameterName } from './private/distribution-render';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, DistributeImageAttributes, DistributeImageResourceProperties } from './private/handler-contract';
 import { acknowledgeNag, acknowledgeWildcardResource } from './private/nag';
 import { ImageBuilderProvider, MAX_TOTAL_TIMEOUT } from './private/provider';
-import {
-  addValidation, isUnresolved, validateAccountIds, validateLength, validatePattern, validateTags, ValidationErrors,
-} from './private/validation';
-
-// Patterns from the DistributeImage API reference.
-const AMI_ID_PATTERN = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
-const SSM_PARAMETER_NAME_PATTERN = /^\/?[a-zA-Z0-9_.\-/]+$/;
-const IMAGE_ARN_PATTERN = /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):image\/[a-z0-9-_]+\/(?:[0-9]+|x)\.(?:[0-9]+|x)\.(?:[0-9]+|x)(?:\/[0-9]+)?$/;
-const EXECUTION_ROLE_PATTERN = /^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role\/)?[a-zA-Z_0-9+=,.@\-_/]+$/;
-const DISTRIBUTION_CONFIGURATION_ARN_PATTERN = /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration\/[a-z0-9-_]+$/;
+import { addValidation, isUnresolved } from './private/validation';
+import { RULES, warnRule } from './private/rules';
 
 /** The role name Image Builder assumes in each target account for cross-account distribution (documented name). */
 export const CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME = 'EC2ImageBuilderDistributionCrossAccountRole';
@@ -46,13 +39,20 @@ export class DistributeImageSource {
 
   /**
    * An SSM parameter whose value is an AMI ID. The custom resource's handler role may read it.
+   *
+   * A parameter imported by ARN (`StringParameter.fromStringParameterArn`) is sent by its ARN: aws-cdk-lib's
+   * `parameterName` of such an import keeps only the last segment of a hierarchical name, and the ARN also names the
+   * parameter's account.
    */
   public static fromSsmParameter(parameter: ssm.IParameter): DistributeImageSource {
-    return new DistributeImageSource(DistributeImageSourceType.SSM_PARAMETER, parameter.parameterName, parameter);
+    const arn = parameter.parameterArn;
+    const byArn = !Token.isUnresolved(arn) && SSM_PARAMETER_ARN_PATTERN.test(arn);
+    return new DistributeImageSource(DistributeImageSourceType.SSM_PARAMETER, byArn ? arn : parameter.parameterName, parameter);
   }
 
   /**
-   * An SSM parameter, by name or path (for example `/golden/ami/latest`), whose value is an AMI ID.
+   * An SSM parameter, by name or path (for example `/golden/ami/latest`) or by ARN
+   * (`arn:aws:ssm:<region>:<account>:parameter/golden/ami/latest`), whose value is an AMI ID.
    */
   public static fromSsmParameterName(parameterName: string): DistributeImageSource {
     return new DistributeImageSource(DistributeImageSourceType.SSM_PARAMETER, parameterName);
@@ -176,6 +176,8 @@ export class DistributeImage extends Construct {
   public readonly executionRole: iam.IRole;
 
   private readonly resource: CustomResource;
+  /** The AMI ID attributes asked for, checked at synth against the configuration. */
+  private readonly amiAttributes: AmiAttributeRequest[] = [];
   /** The role the custom-resource handler assumes for this distribution's calls. */
   private readonly handlerRole: iam.Role;
 
@@ -218,7 +220,9 @@ export class DistributeImage extends Construct {
     this.imageBuildVersionArn = this.resource.getAttString(DistributeImageAttributes.IMAGE_BUILD_VERSION_ARN);
     this.amis = this.resource.getAttString(DistributeImageAttributes.AMIS);
 
-    addValidation(this, (errors) => validateDistributeImage(errors, props, stack.region, timeout));
+    addValidation(this, (errors) => validateDistributeImage(errors, {
+      scope: this, props, timeout, maxTimeout: MAX_TOTAL_TIMEOUT, amiAttributes: this.amiAttributes,
+    }));
   }
 
   /**
@@ -226,6 +230,7 @@ export class DistributeImage extends Construct {
    */
   public amiIdInRegion(region: string): string {
     literalAttributePart('amiIdInRegion', 'region', region);
+    this.amiAttributes.push({ method: 'amiIdInRegion', region });
     return this.resource.getAttString(DistributeImageAttributes.amiIdInRegion(region));
   }
 
@@ -235,6 +240,7 @@ export class DistributeImage extends Construct {
   public amiId(region: string, accountId: string): string {
     literalAttributePart('amiId', 'region', region);
     literalAttributePart('amiId', 'accountId', accountId);
+    this.amiAttributes.push({ method: 'amiId', region, account: accountId });
     return this.resource.getAttString(DistributeImageAttributes.amiIdInRegionAndAccount(region, accountId));
   }
 
@@ -335,7 +341,7 @@ export class DistributeImage extends Construct {
       const name = props.source.value;
       role.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: ['ssm:GetParameter', 'ssm:GetParameters'],
-        resources: [stack.formatArn({
+        resources: [!Token.isUnresolved(name) && SSM_PARAMETER_ARN_PATTERN.test(name) ? name : stack.formatArn({
           service: 'ssm', resource: 'parameter', resourceName: Token.isUnresolved(name) || !name.startsWith('/') ? name : name.slice(1),
         })],
       }));
@@ -379,7 +385,7 @@ function warnUngrantedFeatures(scope: Construct, distribution: AmiDistribution, 
   if (features.length === 0) return;
   const where = !Token.isUnresolved(region) ? region
     : distribution.region === undefined ? 'the stack\'s Region' : 'a Region given as a token';
-  Validations.of(scope).addWarning('cdk-imagebuilder-distribution:executionRoleNotGranted',
+  warnRule(scope, RULES.executionRoleNotGranted,
     `executionRole: the AMI distribution to ${where} uses ${features.join(', ')}, which Image Builder performs with the `
     + 'execution role; the role this construct creates is not granted them. Give an executionRole that allows them.');
 }
@@ -393,50 +399,5 @@ function literalAttributePart(method: string, name: string, value: string): void
     throw new Error(`${method}: ${name} must be a literal value such as ${name === 'region' ? '"eu-west-1"' : '"111111111111"'}, `
       + `not a token (${value}): it becomes part of the Fn::GetAtt attribute name, which CloudFormation needs literally. `
       + 'In an environment-agnostic stack, name the Region and account explicitly, or read the AMIs from the `amis` attribute.');
-  }
-}
-
-/** Checks a DistributeImage's props against the DistributeImage API's patterns and limits. */
-export function validateDistributeImage(
-  errors: ValidationErrors, props: DistributeImageProps, stackRegion: string, timeout: Duration,
-): void {
-  const source = props.source;
-  switch (source.type) {
-    case DistributeImageSourceType.AMI_ID:
-      validatePattern(errors, 'source', source.value, AMI_ID_PATTERN, 'an AMI ID is "ami-" followed by 8 or 17 lowercase hex digits');
-      break;
-    case DistributeImageSourceType.SSM_PARAMETER:
-      validateLength(errors, 'source', source.value, 1, 1019);
-      validatePattern(errors, 'source', source.value, SSM_PARAMETER_NAME_PATTERN, 'an SSM parameter name may contain only letters, digits, _ . - and /');
-      break;
-    case DistributeImageSourceType.IMAGE_ARN:
-      validateLength(errors, 'source', source.value, 1, 1024);
-      validatePattern(errors, 'source', source.value, IMAGE_ARN_PATTERN,
-        'an Image Builder image ARN looks like arn:aws:imagebuilder:<region>:<account>:image/<name>/<x.y.z>[/<build>]');
-      break;
-  }
-
-  const configArn = props.distributionConfiguration.distributionConfigurationArn;
-  validatePattern(errors, 'distributionConfiguration', configArn, DISTRIBUTION_CONFIGURATION_ARN_PATTERN,
-    'must be a distribution configuration ARN (arn:aws:imagebuilder:<region>:<account>:distribution-configuration/<name>)');
-  if (!isUnresolved(configArn) && !isUnresolved(stackRegion) && DISTRIBUTION_CONFIGURATION_ARN_PATTERN.test(configArn)) {
-    const configRegion = Arn.split(configArn, ArnFormat.SLASH_RESOURCE_NAME).region;
-    if (configRegion !== stackRegion) {
-      errors.add('distributionConfiguration', configArn,
-        `DistributeImage needs the distribution configuration in the same Region as the stack (${stackRegion}), not ${configRegion}`);
-    }
-  }
-
-  if (props.executionRole) {
-    const role = props.executionRole.roleArn;
-    validateLength(errors, 'executionRole', role, 1, 2048);
-    validatePattern(errors, 'executionRole', role, EXECUTION_ROLE_PATTERN, 'must be an IAM role name or role ARN');
-  }
-
-  validateTags(errors, 'tags', props.tags);
-  // Accounts taken from this library's configuration are validated by the configuration itself.
-  validateAccountIds(errors, 'targetAccountIds', props.targetAccountIds);
-  if (!isUnresolved(timeout.toSeconds()) && (timeout.toSeconds() < 60 || timeout.toSeconds() > MAX_TOTAL_TIMEOUT.toSeconds())) {
-    errors.add('timeout', `${timeout.toSeconds()} seconds`, 'must be from 1 minute to 2 hours (the Provider framework\'s limit)');
   }
 }

@@ -1,17 +1,18 @@
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
   AmiDistribution, AmiLaunchPermission, ContainerDistribution, DistributionConfiguration, IDistributionConfiguration, S3ExportConfiguration,
 } from './distribution-configuration';
 import { renderApiDistribution, renderApiLaunchPermission, renderApiS3Export } from './private/distribution-render';
 import {
-  validateAmiDistribution, validateContainerDistribution, validateDistributionConfigurationArn, validateDistributionSet,
-  validateLaunchPermission, validateS3Export,
+  distributionContext, validateAmiDistribution, validateContainerDistribution, validateDistributionConfigurationArn, validateDistributionSet,
+  validateLaunchPermission, validatePatchTarget, validateS3Export,
 } from './private/distribution-validation';
 import { PatchDocument, RegionPatch } from './private/handler-contract';
 import { PatchResource } from './private/patch-resource';
 import { warnDeployTimeSsmParameters } from './private/ssm-parameter-import';
 import { addValidation, validateAccountIds, validateRegion, ValidationErrors } from './private/validation';
+import { RULES, warnRule } from './private/rules';
 
 /**
  * Properties of a `DistributionConfigurationPatch`.
@@ -19,7 +20,8 @@ import { addValidation, validateAccountIds, validateRegion, ValidationErrors } f
 export interface DistributionConfigurationPatchProps {
   /**
    * The distribution configuration to change, typically one another stack or team owns, imported with
-   * `DistributionConfiguration.fromDistributionConfigurationArn`. It must be in the stack's account and Region.
+   * `DistributionConfiguration.fromDistributionConfigurationArn`. It must be in the stack's account (an error at synth
+   * when its ARN names another); it may be in another Region, which the handler calls.
    */
   readonly distributionConfiguration: IDistributionConfiguration;
 
@@ -94,6 +96,9 @@ export class DistributionConfigurationPatch extends Construct {
 
     addValidation(this, (errors) => {
       validateDistributionConfigurationArn(errors, 'distributionConfiguration', configArn);
+      const target = props.distributionConfiguration;
+      validatePatchTarget(errors, this, target, DistributionConfiguration.isDistributionConfiguration(target)
+        ? { amiRegions: target._amiDistributionEntries().map(e => e.region) } : undefined, [...this.merges.keys()]);
       this.validate(errors);
     });
   }
@@ -185,11 +190,11 @@ export class DistributionConfigurationPatch extends Construct {
   private validate(errors: ValidationErrors): void {
     const amis = this.amiDistributions.map((value, i) => {
       const region = this.regionOf(value);
-      validateAmiDistribution(errors, `amiDistributions[${i}]`, value, { region });
+      validateAmiDistribution(errors, `amiDistributions[${i}]`, value, distributionContext(this, region));
       return { region, value };
     });
     const containers = this.containerDistributions.map((value, i) => {
-      validateContainerDistribution(errors, `containerDistributions[${i}]`, value);
+      validateContainerDistribution(errors, `containerDistributions[${i}]`, value, distributionContext(this, this.regionOf(value)));
       return { region: this.regionOf(value), value };
     });
     if (amis.length + containers.length > 0) validateDistributionSet(errors, amis, containers);
@@ -208,14 +213,14 @@ export class DistributionConfigurationPatch extends Construct {
       // Repeated addTargetAccounts calls may name an account twice; the patch sends it once.
       if (merge.targetAccountIds.length > 0) validateAccountIds(errors, `${path}.targetAccountIds`, [...new Set(merge.targetAccountIds)]);
       merge.launchPermissions.forEach((p, i) => validateLaunchPermission(errors, `${path}.launchPermissions[${i}]`, p));
-      if (merge.s3Export) validateS3Export(errors, `${path}.s3Export`, merge.s3Export);
+      if (merge.s3Export) validateS3Export(errors, `${path}.s3Export`, merge.s3Export, distributionContext(this, merge.region));
     }
   }
 }
 
 /** The warning DistributionConfiguration gives for the same setting (same ID, so one acknowledgement covers both). */
 function warnPublicAmi(scope: Construct, path: string): void {
-  Annotations.of(scope).addWarningV2('cdk-imagebuilder-distribution:publicAmi',
+  warnRule(scope, RULES.publicAmi,
     `${path}.isPublicUserGroup makes the AMIs of the configuration public: every AWS account can launch them. `
     + 'Make sure they contain no credentials, secrets or proprietary data.');
 }

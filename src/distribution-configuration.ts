@@ -1,4 +1,4 @@
-import { IResource, Lazy, Names, Resource, Stack, Validations } from 'aws-cdk-lib';
+import { IResource, Lazy, Names, Resource, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ApiS3ExportConfiguration, renderApiDistribution, renderApiS3Export, renderCfnDistribution } from './private/distribution-render';
 import {
+  distributionContext,
   validateAmiDistribution,
   validateContainerDistribution,
   validateDistributionConfigurationArn,
@@ -19,6 +20,7 @@ import { acknowledgeWildcardResource } from './private/nag';
 import { PatchResource } from './private/patch-resource';
 import { warnDeployTimeSsmParameters } from './private/ssm-parameter-import';
 import { addValidation, arnResourceName, splitImportedArn, validateLength, validateRenderedTags } from './private/validation';
+import { RULES, warnRule } from './private/rules';
 
 /**
  * An EC2 Image Builder distribution configuration.
@@ -523,9 +525,9 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
       // After aspects: the tags of Tags.of(...) are merged in by now.
       validateRenderedTags(errors, 'tags', props.tags, this._resource.tags);
       this.amiDistributions.forEach((ami, i) =>
-        validateAmiDistribution(errors, `amiDistributions[${i}]`, ami, { region: this.regionOf(ami) }));
+        validateAmiDistribution(errors, `amiDistributions[${i}]`, ami, distributionContext(this, this.regionOf(ami))));
       this.containerDistributions.forEach((container, i) =>
-        validateContainerDistribution(errors, `containerDistributions[${i}]`, container));
+        validateContainerDistribution(errors, `containerDistributions[${i}]`, container, distributionContext(this, this.regionOf(container))));
       validateDistributionSet(errors,
         this.amiDistributions.map(ami => ({ region: this.regionOf(ami), value: ami })),
         this.containerDistributions.map(container => ({ region: this.regionOf(container), value: container })));
@@ -564,7 +566,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     this.amiDistributions.push(distribution);
     this.amiDistributionListeners.forEach(listener => listener(distribution, this.regionOf(distribution)));
     if (distribution.launchPermission?.isPublicUserGroup) {
-      Validations.of(this).addWarning('cdk-imagebuilder-distribution:publicAmi',
+      warnRule(this, RULES.publicAmi,
         `amiDistributions[${this.amiDistributions.length - 1}].launchPermission.isPublicUserGroup makes the AMI ` +
         'public: every AWS account can launch it. Make sure it contains no credentials, secrets or proprietary data.');
     }
@@ -592,6 +594,15 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     return this.amiDistributions
       .filter(ami => ami.s3Export !== undefined)
       .map(ami => ({ region: this.regionOf(ami), s3ExportConfiguration: renderApiS3Export(ami.s3Export!) }));
+  }
+
+  /**
+   * The AMI distributions with the Region each goes to, as they are now (validation runs after all were added).
+   *
+   * @internal
+   */
+  public _amiDistributionEntries(): Array<{ region: string; distribution: AmiDistribution }> {
+    return this.amiDistributions.map(distribution => ({ region: this.regionOf(distribution), distribution }));
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Lazy, Names, Resource, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Lazy, Names, Resource, Stack, Token } from 'aws-cdk-lib';
 import type { IResource } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -19,9 +19,12 @@ import {
   validatePlacement,
   validateSubnetCount,
   validateSubnetZone,
+  validateNotificationTopic,
 } from './private/infrastructure-render';
 import { createDeferredInstanceRole, CUSTOMIZE_ROLES_CONTEXT_KEY, DeferredInstanceRole, materializeInstanceRole, PROFILE_ID } from './private/instance-role';
 import { acknowledgeWildcardResource } from './private/nag';
+import { RULES, warnRule } from './private/rules';
+import { validateRoleTrust } from './private/rules-environment';
 import {
   addValidation,
   arnResourceName,
@@ -443,14 +446,14 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
         }
         props.logging.s3Bucket.encryptionKey?.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
       } else {
-        Validations.of(this).addWarning('cdk-imagebuilder-distribution:infrastructureLoggingNoRole',
+        warnRule(this, RULES.infrastructureLoggingNoRole,
           'logging: the role of the given instanceProfile is unknown, so s3:PutObject on the log bucket could not be granted; '
           + 'grant it to the role yourself or import the profile with InstanceProfile.fromInstanceProfileAttributes({ role })');
       }
     }
 
     if (props.notificationTopic?.masterKey) {
-      Validations.of(this).addWarning('cdk-imagebuilder-distribution:infrastructureEncryptedTopic',
+      warnRule(this, RULES.infrastructureEncryptedTopic,
         'notificationTopic is encrypted with a KMS key: it must be a customer managed key of this account whose key policy allows '
         + 'the role AWSServiceRoleForImageBuilder kms:GenerateDataKey* and kms:Decrypt, or Image Builder cannot publish');
     }
@@ -493,7 +496,15 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
       validateLength(errors, 'logging.s3KeyPrefix', props.logging?.s3KeyPrefix, 1, 1024);
       // After aspects: the tags of Tags.of(...) are merged in by now. resourceTags are not taggable: the prop only.
       validateRenderedTags(errors, 'tags', props.tags, resource.tags);
-      validateTags(errors, 'resourceTags', props.resourceTags, { maxTags: MAX_RESOURCE_TAGS });
+      validateTags(errors, 'resourceTags', props.resourceTags, { maxTags: MAX_RESOURCE_TAGS, ec2: true });
+      const topic = props.notificationTopic;
+      validateNotificationTopic(errors, 'notificationTopic',
+        topic && { fifo: topic.fifo, topicName: topic.topicName, owned: Resource.isOwnedResource(topic) },
+        (rule, message) => warnRule(this, rule, message));
+      if (props.role) {
+        validateRoleTrust(errors, (rule, message) => warnRule(this, rule, message), 'role', props.role, 'ec2.amazonaws.com',
+          RULES.instanceRoleTrust, 'build and test instances run with it');
+      }
     });
   }
 
@@ -606,7 +617,7 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     if (matched.length > 0) {
       return { explicit: true, subnets: matched, selected: matched.length === 1 ? matched[0] : undefined };
     }
-    Validations.of(this).addWarning('cdk-imagebuilder-distribution:infrastructureSubnetUnknown',
+    warnRule(this, RULES.infrastructureSubnetUnknown,
       'subnetSelection: its availabilityZones (or zone filters) or the zones of the VPC\'s subnets are deploy-time values that cannot be '
       + 'compared at synth, so no subnet was selected and SubnetId is left out (Image Builder then uses the default VPC, '
       + 'which does not match security groups of this VPC); select the subnet with `subnets: [subnet]` instead');

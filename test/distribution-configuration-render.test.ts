@@ -84,8 +84,9 @@ test('renderCfnDistribution writes PascalCase keys where the L1 is untyped and d
 
 test('per-entry validators are usable on their own', () => {
   const errors = new ValidationErrors();
-  validateAmiDistribution(errors, 'amiDistributions[0]', { ...ami, targetAccountIds: ['1'] }, { region: 'us-east-1' });
-  validateContainerDistribution(errors, 'containerDistributions[0]', { repository, description: '' });
+  const context = { region: 'us-east-1', stackRegion: 'us-east-1', account: '111111111111', warn: () => undefined };
+  validateAmiDistribution(errors, 'amiDistributions[0]', { ...ami, targetAccountIds: ['1'] }, context);
+  validateContainerDistribution(errors, 'containerDistributions[0]', { repository, description: '' }, context);
   expect(errors.messages).toEqual([
     'amiDistributions[0].targetAccountIds[0]: "1" is invalid; must be a 12-digit AWS account ID',
     'amiDistributions[0].ssmParameters[0].accountId: "222222222222" is invalid; must be one of the distribution\'s targetAccountIds (1)',

@@ -618,7 +618,7 @@ describe('validation', () => {
     expectErrors({ amiDistributions: [{ amiName: 'img-a', amiTags: { 'bad#key': 'v' } }] },
       'amiDistributions[0].amiTags.bad#key: "bad#key" is invalid; tag keys may contain only letters, digits, spaces and _ . : / = + - @');
     expectErrors({ amiDistributions: [{ amiName: 'img-a', amiTags: { 'AWS:x': 'y' } }] },
-      'amiDistributions[0].amiTags.AWS:x: "AWS:x" is invalid; tag keys must not start with the reserved prefix "aws:"');
+      'amiDistributions[0].amiTags.AWS:x: "AWS:x" is invalid; EC2 applies these tags and reserves the prefix "aws:" in any case (AWS:, Aws:) [rule ec2TagKeys]');
     expectErrors({ amiDistributions: [{ amiName: 'img-a', amiTags: { k: 'v'.repeat(257) } }] },
       'amiDistributions[0].amiTags.k: ', 'tag values must be at most 256 characters long (got 257)');
   });
@@ -628,8 +628,8 @@ describe('validation', () => {
     const key = kms.Key.fromKeyArn(stack, 'Key', `arn:aws:kms:us-west-2:${ACCOUNT}:key/${KEY_ID}`);
     new DistributionConfiguration(stack, 'Dist', { amiDistributions: [{ region: 'eu-west-1', amiName: 'img-a', kmsKey: key }] });
     expect(errorsOf(stack)).toContain(
-      `amiDistributions[0].kmsKey: "arn:aws:kms:us-west-2:${ACCOUNT}:key/${KEY_ID}" is invalid; `
-      + 'must be a KMS key in the distribution Region eu-west-1 (it is in us-west-2)');
+      `amiDistributions[0].kmsKey: the KMS key arn:aws:kms:us-west-2:${ACCOUNT}:key/${KEY_ID} is in us-west-2, but the distribution `
+      + 'goes to eu-west-1, where Image Builder looks it up: use one of eu-west-1 [rule kmsKeyInDistributionRegion]');
   });
 
   test('KMS key of the stack is fine for the default Region', () => {

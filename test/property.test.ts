@@ -21,14 +21,17 @@ const ENV = { account: '111111111111', region: 'us-east-1' };
 // ---- shared arbitraries --------------------------------------------------------------------------------------------
 // Each value has a valid and an invalid side. The mixed generators draw from both; the single-fault properties below
 // build props from valid sides only and then put one invalid value at a known path.
-const validRegion = fc.constantFrom('us-east-1', 'eu-west-1', 'ap-southeast-2', 'us-gov-west-1', 'cn-north-1', 'eu-central-2');
+const validRegion = fc.constantFrom('us-east-1', 'eu-west-1', 'ap-southeast-2', 'us-gov-west-1', 'cn-north-1', 'eu-central-2', 'eusc-de-east-1');
 const invalidRegion = fc.constantFrom('US-EAST-1', 'mars-1', '', 'us-east', 'us_east_1', 'eu-west-100');
 const region = fc.oneof({ weight: 4, arbitrary: validRegion }, { weight: 1, arbitrary: invalidRegion });
 const validAccount = fc.stringMatching(/^[0-9]{12}$/);
 const invalidAccount = fc.constantFrom('12345', '1234567890123', 'abcdefghijkl', '');
 const account = fc.oneof({ weight: 4, arbitrary: validAccount }, { weight: 1, arbitrary: invalidAccount });
 const validTagKey = fc.stringMatching(/^[a-zA-Z0-9_.:/=+@-]{1,20}$/).filter(k => !/^aws:/i.test(k));
-const invalidTagKey = fc.constantFrom('aws:reserved', 'AWS:x', 'a'.repeat(129), 'bad#key');
+// Image Builder's TagKey pattern reserves "aws:" case-sensitively: "AWS:x" is a valid key of Image Builder resources.
+const invalidTagKey = fc.constantFrom('aws:reserved', 'a'.repeat(129), 'bad#key');
+// EC2 (amiTags, resourceTags) reserves "aws:" in any case.
+const invalidEc2TagKey = fc.constantFrom('aws:reserved', 'AWS:x', 'Aws:y', 'a'.repeat(129), 'bad#key');
 const tagKey = fc.oneof(
   { weight: 6, arbitrary: fc.stringMatching(/^[a-zA-Z0-9_.:/=+@-]{1,20}$/) },
   { weight: 1, arbitrary: fc.oneof(invalidTagKey, fc.constant('ok key')) },
@@ -54,8 +57,10 @@ const resourceName = fc.oneof({ weight: 4, arbitrary: validResourceName }, { wei
 const validOrgArn = fc.stringMatching(/^[a-z0-9]{10}$/).map(o => `arn:aws:organizations::111111111111:organization/o-${o}`);
 const invalidOrgArn = fc.constantFrom('arn:aws:organizations::111111111111:organization/not-an-org', 'o-abcdefghij');
 const orgArn = fc.oneof({ weight: 3, arbitrary: validOrgArn }, { weight: 1, arbitrary: invalidOrgArn });
-const validSsmParameterName = fc.stringMatching(/^(\/[a-zA-Z0-9_.-]{1,12}){1,3}$/);
-const invalidSsmParameterName = fc.constantFrom('', 'bad name', '/p'.repeat(506), 'x#y');
+// SSM reserves names beginning with "aws" or "ssm" in any case.
+const validSsmParameterName = fc.stringMatching(/^(\/[a-zA-Z0-9_.-]{1,12}){1,3}$/).filter(n => !/^\/?(aws|ssm)/i.test(n));
+const invalidSsmParameterName = fc.constantFrom('', 'bad name', '/p'.repeat(506), 'x#y', '/aws/reserved', 'SSM-param', 'a/b', '/a//b',
+  '/l'.repeat(16));
 
 function optional<T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
   return fc.option(arb, { nil: undefined, freq: 2 });
@@ -114,6 +119,7 @@ const placement = fc.record({
   hostId: optional(fc.oneof(fc.constant('h-0123456789abcdef0'), fc.constant('host-1'))),
   hostResourceGroupArn: optional(fc.oneof(
     fc.constant('arn:aws:resource-groups:us-east-1:111111111111:group/hosts'),
+    fc.constant('arn:aws:resource-groups:us-east-1:111111111111:group/hosts/0123456789abcdef0123456789abcdef'),
     fc.constant('arn:aws:ec2:us-east-1:111111111111:host/h-1'),
   )),
 }, { requiredKeys: [] });
@@ -284,7 +290,7 @@ const distributionFaults: Array<Fault<ValidDistributionProps>> = [
     value: invalidAccount,
     inject: (p, v) => withFirstAmi(p, a => ({ targetAccountIds: [...a.targetAccountIds ?? [], v] })),
   },
-  { path: 'amiDistributions[0].amiTags', value: invalidTagKey, inject: (p, v) => withFirstAmi(p, a => ({ amiTags: { ...a.amiTags, [v]: 'v' } })) },
+  { path: 'amiDistributions[0].amiTags', value: invalidEc2TagKey, inject: (p, v) => withFirstAmi(p, a => ({ amiTags: { ...a.amiTags, [v]: 'v' } })) },
   {
     path: 'amiDistributions[0].launchPermission.organizationArns',
     value: invalidOrgArn,
@@ -301,6 +307,12 @@ const distributionFaults: Array<Fault<ValidDistributionProps>> = [
     path: 'amiDistributions[0].ssmParameters',
     value: invalidSsmParameterName,
     inject: (p, v) => withFirstAmi(p, a => ({ ssmParameters: [...a.ssmParameters ?? [], { parameterName: v }] })),
+  },
+  {
+    // A jsii caller can pass any string where TypeScript sees ssm.ParameterDataType.
+    path: 'amiDistributions[0].ssmParameters',
+    value: fc.constantFrom('String', 'aws:ec2:Image', ''),
+    inject: (p, v) => withFirstAmi(p, a => ({ ssmParameters: [...a.ssmParameters ?? [], { parameterName: '/golden/ami', dataType: v }] })),
   },
 ];
 
@@ -326,7 +338,10 @@ const infrastructureFaults: Array<Fault<ValidInfrastructureProps>> = [
     value: fc.oneof(fc.integer({ min: -1, max: 0 }), fc.integer({ min: 65, max: 70 }), fc.constant(1.5)),
     inject: (p, v) => ({ ...p, httpPutResponseHopLimit: v }),
   },
-  { path: 'resourceTags', value: invalidTagKey, inject: (p, v) => ({ ...p, resourceTags: { ...p.resourceTags, [v]: 'v' } }) },
+  { path: 'resourceTags', value: invalidEc2TagKey, inject: (p, v) => ({ ...p, resourceTags: { ...p.resourceTags, [v]: 'v' } }) },
+  // Enum values a jsii caller can get wrong.
+  { path: 'httpTokens', value: fc.constantFrom('REQUIRED', 'maybe', ''), inject: (p, v) => ({ ...p, httpTokens: v }) },
+  { path: 'placement.tenancy', value: fc.constantFrom('shared', 'HOST', ''), inject: (p, v) => ({ ...p, placement: { tenancy: v } }) as ValidInfrastructureProps },
   { path: 'tags', value: invalidTagKey, inject: (p, v) => ({ ...p, tags: { ...p.tags, [v]: 'v' } }) },
 ];
 

@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
-import { isUnresolved, validateLength, validatePattern, validateRange, ValidationErrors } from './validation';
+import { reportRule, Rule, RULES } from './rules';
+import { isUnresolved, validateEnum, validateLength, validatePattern, validateRange, ValidationErrors } from './validation';
 
 /*
  * Pure functions that turn the typed props of InfrastructureConfiguration into CloudFormation properties and check
@@ -12,8 +13,11 @@ export const INFRASTRUCTURE_NAME_PATTERN = /^[-_A-Za-z0-9][-_A-Za-z0-9 ]{1,126}[
 export const INFRASTRUCTURE_CONFIGURATION_ARN_PATTERN = /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):infrastructure-configuration\/[a-z0-9-_]+$/;
 /** Dedicated Host IDs, for example `h-0123456789abcdef0`. */
 export const HOST_ID_PATTERN = /^h-[0-9a-f]{8,17}$/;
-/** Host resource groups are AWS Resource Groups groups. */
-export const HOST_RESOURCE_GROUP_ARN_PATTERN = /^arn:aws[a-z-]*:resource-groups:[a-z0-9-]+:[0-9]{12}:group\/[A-Za-z0-9_.-]+$/;
+/** Host resource groups are AWS Resource Groups groups: `group/<name>`, or `group/<name>/<id>` as Resource Groups returns them. */
+export const HOST_RESOURCE_GROUP_ARN_PATTERN = /^arn:aws[a-z-]*:resource-groups:[a-z0-9-]+:[0-9]{12}:group\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9]+)?$/;
+/** Image Builder's TenancyType enum and HttpTokens pattern. */
+export const TENANCY_TYPES = ['default', 'dedicated', 'host'] as const;
+export const HTTP_TOKENS = ['optional', 'required'] as const;
 /** Image Builder limits the tags of build instances (resourceTags) to 30, not the 50 of its own resources. */
 export const MAX_RESOURCE_TAGS = 30;
 /** Container builds with IMDSv2 need two hops: the container is one hop away from the instance. */
@@ -76,6 +80,7 @@ export function validateMetadataOptions(
   options: { httpTokens: string; hopLimit: number; containerBuilds: boolean },
 ): void {
   validateRange(errors, 'httpPutResponseHopLimit', options.hopLimit, 1, 64);
+  validateEnum(errors, 'httpTokens', options.httpTokens, HTTP_TOKENS, 'ec2.HttpTokens');
   if (options.containerBuilds && !isUnresolved(options.hopLimit) && !isUnresolved(options.httpTokens)
     && options.httpTokens === 'required' && options.hopLimit < MIN_CONTAINER_HOP_LIMIT) {
     errors.add('httpPutResponseHopLimit', options.hopLimit,
@@ -93,7 +98,8 @@ export function validatePlacement(errors: ValidationErrors, path: string, placem
   validateLength(errors, `${path}.availabilityZone`, availabilityZone, 1, 1024);
   validatePattern(errors, `${path}.hostId`, hostId, HOST_ID_PATTERN, 'must be a Dedicated Host ID such as "h-0123456789abcdef0"');
   validatePattern(errors, `${path}.hostResourceGroupArn`, hostResourceGroupArn, HOST_RESOURCE_GROUP_ARN_PATTERN,
-    'must be the ARN of a resource group, arn:<partition>:resource-groups:<region>:<account>:group/<name>');
+    'must be the ARN of a resource group, arn:<partition>:resource-groups:<region>:<account>:group/<name>[/<id>]');
+  validateEnum(errors, `${path}.tenancy`, tenancy, TENANCY_TYPES, 'Tenancy');
   if (hostId !== undefined && hostResourceGroupArn !== undefined) {
     errors.addMessage(path, 'hostId and hostResourceGroupArn exclude each other; give at most one placement target');
   }
@@ -132,5 +138,33 @@ export function validateSubnetZone(errors: ValidationErrors, path: string, subne
   if (!subnet || subnet.availabilityZone === undefined || zone === undefined || isUnresolved(zone) || isUnresolved(subnet.availabilityZone)) return;
   if (subnet.availabilityZone !== zone) {
     errors.add(path, zone, `must be the Availability Zone of the selected subnet ${describeSubnet(subnet)} (${subnet.availabilityZone})`);
+  }
+}
+
+/** What synth knows of the notification topic. */
+export interface TopicDescription {
+  readonly topicName: string;
+  readonly fifo: boolean;
+  /** Created in the app: `fifo` is then known even though the name is a token. */
+  readonly owned: boolean;
+}
+
+/**
+ * Image Builder notifies standard topics only: its SnsTopicArn pattern has no "." and so no `.fifo` name, and it
+ * publishes without the message group ID a FIFO topic requires.
+ */
+export function validateNotificationTopic(
+  errors: ValidationErrors, path: string, topic: TopicDescription | undefined, warn?: (rule: Rule, message: string) => void,
+): void {
+  if (!topic) return;
+  if (!topic.owned && !topic.fifo && isUnresolved(topic.topicName)) {
+    warn?.(RULES.deployTimeValue, `${path}: the topic's name is a deploy-time value, so synth cannot check that it is a standard `
+      + 'topic (Image Builder does not notify FIFO topics); checked at deploy time.');
+    return;
+  }
+  const fifoName = !isUnresolved(topic.topicName) && topic.topicName.endsWith('.fifo');
+  if (topic.fifo || fifoName) {
+    reportRule(errors, RULES.notificationTopicStandard, path, `${isUnresolved(topic.topicName) ? 'the topic' : JSON.stringify(topic.topicName)} `
+      + 'is a FIFO topic; Image Builder publishes build notifications to standard SNS topics only');
   }
 }

@@ -1,7 +1,8 @@
-import { CfnParameter, Token, Validations } from 'aws-cdk-lib';
+import { CfnParameter, Token } from 'aws-cdk-lib';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { IConstruct } from 'constructs';
 import type { AmiDistribution } from '../distribution-configuration';
+import { RULES, warnRule } from './rules';
 
 const SSM_PARAMETER_TYPE = 'AWS::SSM::Parameter::Value<';
 
@@ -31,7 +32,7 @@ export function warnDeployTimeSsmParameters(scope: IConstruct, path: string, dis
     const shown = Token.isUnresolved(imported) ? 'its name' : JSON.stringify(imported);
     const renders = imported !== name && !Token.isUnresolved(name)
       ? ` (the import's parameterName, which would be written, is ${JSON.stringify(name)})` : '';
-    Validations.of(scope).addWarning('cdk-imagebuilder-distribution:ssmParameterResolvedAtDeployment',
+    warnRule(scope, RULES.ssmParameterResolvedAtDeployment,
       `${path}.ssmParameters[${i}].parameter: the import of ${Token.isUnresolved(imported) ? 'this parameter' : shown} added `
       + `the CloudFormation parameter ${cfnParameter.node.path}, which CloudFormation resolves on every deployment in this `
       + 'stack\'s account and Region: the deployment fails while the SSM parameter does not exist there. Image Builder '

@@ -1,5 +1,6 @@
 import { ArnFormat, Stack, TagManager, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { reportRule, RULES } from './rules';
 
 /**
  * Collects every validation problem of a construct with the path of the prop that caused it, so that a user sees
@@ -46,8 +47,8 @@ export function isUnresolved(value: unknown): boolean {
 }
 
 export const ACCOUNT_ID_PATTERN = /^[0-9]{12}$/;
-// Partition-agnostic: us-east-1, us-gov-west-1, cn-north-1, eu-central-2, us-isob-east-1 ...
-export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$/;
+// Partition-agnostic: us-east-1, us-gov-west-1, cn-north-1, eu-central-2, us-isob-east-1, eusc-de-east-1 ...
+export const REGION_PATTERN = /^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$/;
 // Image Builder's tag rules (TagResource / DistributeImage): at most 50, key 1-128, value 0-256.
 export const TAG_KEY_PATTERN = /^(?!aws:)[a-zA-Z0-9\s_.:/=+\-@]*$/;
 export const MAX_TAGS = 50;
@@ -82,6 +83,17 @@ export function validateAccountIds(errors: ValidationErrors, path: string, accou
   validateNotEmpty(errors, path, accountIds);
   accountIds.forEach((id, i) => validateAccountId(errors, `${path}[${i}]`, id));
   validateUnique(errors, path, accountIds);
+}
+
+/**
+ * An enum or enum-like value must be one of `allowed`. TypeScript checks enums at compile time, but jsii callers in
+ * Python, Java, .NET, Go and plain JavaScript can pass any string.
+ */
+export function validateEnum(errors: ValidationErrors, path: string, value: unknown, allowed: readonly string[], type: string): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (typeof value !== 'string' || !allowed.includes(value)) {
+    reportRule(errors, RULES.enumValue, path, `${describe(value)} is not a ${type}; use one of ${allowed.map(a => JSON.stringify(a)).join(', ')}`);
+  }
 }
 
 export function validateRegion(errors: ValidationErrors, path: string, region: string | undefined): void {
@@ -120,6 +132,14 @@ export interface TagRules {
   readonly maxTags?: number;
 
   /**
+   * Whether EC2 applies the tags too (amiTags, the tags of build instances): EC2 reserves "aws:" in any case, where
+   * Image Builder's model reserves only the lowercase prefix.
+   *
+   * @default false
+   */
+  readonly ec2?: boolean;
+
+  /**
    * Whether an empty map is fine. A map given as a prop must not be empty (omit it instead), but the merged tag set
    * of a resource may be: it then simply has no tags.
    *
@@ -130,7 +150,8 @@ export interface TagRules {
 
 /**
  * Image Builder's tag rules: at least one tag (unless `rules.allowEmpty`) and at most 50; keys 1-128 characters of
- * letters, digits, spaces and `_.:/=+-@`, not starting with `aws:`; values at most 256 characters.
+ * letters, digits, spaces and `_.:/=+-@`, not starting with `aws:` (the model's pattern is case-sensitive, so `AWS:x`
+ * is accepted unless `rules.ec2`); values at most 256 characters.
  */
 export function validateTags(errors: ValidationErrors, path: string, tags: Record<string, string> | undefined, rules: TagRules = {}): void {
   if (tags === undefined || isUnresolved(tags)) return;
@@ -146,8 +167,11 @@ export function validateTags(errors: ValidationErrors, path: string, tags: Recor
     if (isUnresolved(key)) continue;
     if (key.length < 1 || key.length > 128) {
       errors.add(`${path}.${key}`, key, `tag keys must be 1 to 128 characters long (got ${key.length})`);
-    } else if (key.toLowerCase().startsWith('aws:')) {
+    } else if (key.startsWith('aws:')) {
       errors.add(`${path}.${key}`, key, 'tag keys must not start with the reserved prefix "aws:"');
+    } else if (rules.ec2 && key.toLowerCase().startsWith('aws:')) {
+      reportRule(errors, RULES.ec2TagKeys, `${path}.${key}`,
+        `${JSON.stringify(key)} is invalid; EC2 applies these tags and reserves the prefix "aws:" in any case (AWS:, Aws:)`);
     } else if (!TAG_KEY_PATTERN.test(key)) {
       errors.add(`${path}.${key}`, key, 'tag keys may contain only letters, digits, spaces and _ . : / = + - @');
     }
