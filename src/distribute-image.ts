@@ -10,8 +10,8 @@ import { ssmParameterName } from './private/distribution-render';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, DistributeImageAttributes, DistributeImageResourceProperties } from './private/handler-contract';
 import { acknowledgeNag, acknowledgeWildcardResource } from './private/nag';
 import { ImageBuilderProvider, MAX_TOTAL_TIMEOUT } from './private/provider';
-import { addValidation, isUnresolved } from './private/validation';
 import { RULES, warnRule } from './private/rules';
+import { addValidation, isUnresolved } from './private/validation';
 
 /** The role name Image Builder assumes in each target account for cross-account distribution (documented name). */
 export const CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME = 'EC2ImageBuilderDistributionCrossAccountRole';

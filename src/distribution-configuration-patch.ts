@@ -10,9 +10,9 @@ import {
 } from './private/distribution-validation';
 import { PatchDocument, RegionPatch } from './private/handler-contract';
 import { PatchResource } from './private/patch-resource';
+import { RULES, warnRule } from './private/rules';
 import { warnDeployTimeSsmParameters } from './private/ssm-parameter-import';
 import { addValidation, validateAccountIds, validateRegion, ValidationErrors } from './private/validation';
-import { RULES, warnRule } from './private/rules';
 
 /**
  * Properties of a `DistributionConfigurationPatch`.

@@ -18,9 +18,9 @@ import {
 } from './private/distribution-validation';
 import { acknowledgeWildcardResource } from './private/nag';
 import { PatchResource } from './private/patch-resource';
+import { RULES, warnRule } from './private/rules';
 import { warnDeployTimeSsmParameters } from './private/ssm-parameter-import';
 import { addValidation, arnResourceName, splitImportedArn, validateLength, validateRenderedTags } from './private/validation';
-import { RULES, warnRule } from './private/rules';
 
 /**
  * An EC2 Image Builder distribution configuration.
