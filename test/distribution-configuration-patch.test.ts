@@ -197,7 +197,7 @@ test('a patch that makes AMIs public warns as the configuration construct does',
   patch.addLaunchPermission('us-west-2', { isPublicUserGroup: true });
   const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('public'));
   expect(warnings.map((w) => [w.id, String(w.entry.data)])).toEqual([
-    ['/Stack/Patch', expect.stringMatching(/^amiDistributions\[0\]\.launchPermission\.isPublicUserGroup makes the AMIs .* public.*\[ack: cdk-imagebuilder-distribution:publicAmi\]$/)],
+    ['/Stack/Patch', expect.stringMatching(/^amiDistributions\[0\]\.launchPermission\.isPublicUserGroup makes the AMIs .* public.*\[ack: Annotation::cdk-imagebuilder-distribution:publicAmi\]$/)],
     ['/Stack/Patch', expect.stringMatching(/^regions\.us-west-2\.launchPermissions\[0\]\.isPublicUserGroup makes the AMIs .* public/)],
   ]);
 });

@@ -1,15 +1,19 @@
 /**
- * Every warning the library emits: found in src/, documented in the README, and acknowledged by the ID the CDK CLI
- * prints for it ("Acknowledge with 'Annotation::cdk-imagebuilder-distribution:...'"), through
- * `Annotations.acknowledgeWarning` and `Validations.acknowledge`, before or after the construct that warns.
+ * Every warning the library emits is a warning rule of src/private/rules.ts, emitted through warnRule only; each is
+ * documented in the README and in docs/validation.md, and acknowledged by the ID the CDK CLI prints for it
+ * ("Acknowledge with 'Annotation::cdk-imagebuilder-distribution:...'"), through `Annotations.acknowledgeWarning` and
+ * `Validations.acknowledge`, before or after the construct that warns. The input that makes each warning is the
+ * rule's first case in the rejection corpus (test/rejection-corpus.ts).
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Annotations as CoreAnnotations, App, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations as CoreAnnotations, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { WARNING_TRIGGERS } from './util/warning-triggers';
+import { caseStack, CorpusCase } from './rejection-corpus';
+import { WARNINGS } from './util/warning-cases';
+import { WARNING_ID_PREFIX } from '../src/private/rules';
 
 const root = path.join(__dirname, '..');
 
@@ -17,9 +21,9 @@ function sources(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => e.isDirectory()
     ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []);
 }
-const src = sources(path.join(root, 'src')).map((file) => fs.readFileSync(file, 'utf8')).join('\n');
-/** The IDs given to any warning call in src/ (Annotations.addWarning(V2), Validations.addWarning). */
-const EMITTED = [...new Set([...src.matchAll(/\.addWarning(?:V2)?\(\s*'([^']+)'/g)].map((m) => m[1]))].sort();
+const srcFiles = sources(path.join(root, 'src'));
+
+const IDS = WARNINGS.map(([id]) => id).sort();
 
 /** What the CLI prints after "Acknowledge with": the ID in the message's `[ack: ...]` tag, prefixed as the CLI does. */
 function printedId(message: string): string {
@@ -28,37 +32,41 @@ function printedId(message: string): string {
   return ack.includes('::') ? ack.replace(/^(annotation|Construct-Annotations)::/, 'Annotation::') : `Annotation::${ack}`;
 }
 
-function warningsOf(stack: Stack): string[] {
-  return Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data));
+/** The warnings of `id` left in the stack. */
+function warningsOf(stack: Stack, id: string): string[] {
+  return Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data))
+    .filter((m) => m.includes(`${id}]`));
 }
 
-function build(id: string, before?: (stack: Stack) => void, after?: (stack: Stack) => void): Stack {
-  const stack = new Stack(new App(), 'Stack');
+function build(c: CorpusCase, before?: (stack: Stack) => void, after?: (stack: Stack) => void): Stack {
+  const stack = caseStack(c);
   before?.(stack);
-  WARNING_TRIGGERS[id](stack);
+  c.invalid(stack);
   after?.(stack);
   return stack;
 }
 
-test('every warning ID in src/ has a trigger here, and the library emits none with addWarningV2', () => {
-  expect(EMITTED.length).toBeGreaterThanOrEqual(6);
-  expect(Object.keys(WARNING_TRIGGERS).sort()).toEqual(EMITTED);
+test('warnings are emitted only through warnRule (one ID scheme, acknowledgeable as the CLI prints it)', () => {
+  expect(IDS.length).toBeGreaterThanOrEqual(6);
+  const direct = srcFiles.filter((f) => !f.endsWith(path.join('private', 'rules.ts')))
+    .filter((f) => /\.addWarning(V2)?\(/.test(fs.readFileSync(f, 'utf8')));
+  expect(direct).toEqual([]);
   // addWarningV2 tags the bare ID, which the CLI prints as Annotation::<id> and acknowledgeWarning does not accept.
-  expect(src).not.toMatch(/addWarningV2\(/);
+  expect(fs.readFileSync(path.join(root, 'src', 'private', 'rules.ts'), 'utf8')).not.toMatch(/addWarningV2\(/);
 });
 
-test('every warning ID is documented in the README, with what it means', () => {
+test('every warning ID is documented in the README, with what it means and what to do, and in docs/validation.md', () => {
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-  const undocumented = EMITTED.filter((id) => !readme.includes(`| \`${id}\` |`));
-  expect(undocumented).toEqual([]);
+  const rulesTable = fs.readFileSync(path.join(root, 'docs', 'validation.md'), 'utf8');
+  expect(IDS.filter((id) => !readme.includes(`| \`${id}\` |`))).toEqual([]);
+  expect(IDS.filter((id) => !rulesTable.includes(`| \`${id.slice(WARNING_ID_PREFIX.length)}\` | warning`))).toEqual([]);
 });
 
-describe.each(Object.keys(WARNING_TRIGGERS))('%s', (id) => {
-  test('is emitted once, on the construct it is about, with an ID the CLI prints as Annotation::<id>', () => {
-    const stack = build(id);
-    const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue());
-    expect(warnings.map((w) => printedId(String(w.entry.data)))).toEqual([`Annotation::${id}`]);
-    expect(warnings[0].id).toMatch(/^\/Stack\/Subject/);
+describe.each(WARNINGS)('%s', (id, c) => {
+  test('is emitted on the construct it is about, with an ID the CLI prints as Annotation::<id>', () => {
+    const warnings = warningsOf(build(c), id);
+    expect(warnings.length).toBeGreaterThan(0);
+    expect([...new Set(warnings.map(printedId))]).toEqual([`Annotation::${id}`]);
   });
 
   test.each([
@@ -68,12 +76,12 @@ describe.each(Object.keys(WARNING_TRIGGERS))('%s', (id) => {
     ['Validations.acknowledge, bare ID, after', undefined, (s: Stack) => Validations.of(s).acknowledge({ id, reason: 'checked' })],
     ['Validations.acknowledge, bare ID, before (on the stack)', (s: Stack) => Validations.of(s).acknowledge({ id, reason: 'checked' }), undefined],
   ] as const)('is acknowledged by %s', (_name, before, after) => {
-    expect(warningsOf(build(id, before, after))).toEqual([]);
+    expect(warningsOf(build(c, before, after), id)).toEqual([]);
   });
 
   test('acknowledging another ID leaves it', () => {
-    const stack = build(id, undefined, (s) => CoreAnnotations.of(s).acknowledgeWarning('Annotation::cdk-imagebuilder-distribution:other'));
-    expect(warningsOf(stack)).toHaveLength(1);
+    const stack = build(c, undefined, (s) => CoreAnnotations.of(s).acknowledgeWarning('Annotation::cdk-imagebuilder-distribution:other'));
+    expect(warningsOf(stack, id).length).toBeGreaterThan(0);
   });
 });
 
@@ -88,8 +96,8 @@ test('the real CDK CLI prints exactly these acknowledgement IDs', () => {
       env: { ...process.env, CDK: path.join(root, 'node_modules', '.bin', 'cdk'), APP: app, OUT: out, FORCE_COLOR: '0', CI: 'true' },
       encoding: 'utf8',
     });
-    const ids = [...printed.matchAll(/Acknowledge with '([^']+)'/g)].map((m) => m[1]).sort();
-    expect(ids).toEqual(EMITTED.map((id) => `Annotation::${id}`));
+    const ids = [...printed.matchAll(/Acknowledge with '([^']+)'/g)].map((m) => m[1]).filter((id) => id.startsWith(`Annotation::${WARNING_ID_PREFIX}`));
+    expect([...new Set(ids)].sort()).toEqual(IDS.map((id) => `Annotation::${id}`));
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }

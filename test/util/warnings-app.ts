@@ -1,8 +1,8 @@
-// An app with every warning of the library, one stack each: test/warnings.test.ts runs it through the real CDK CLI
-// to read the acknowledgement IDs the CLI prints.
+// An app with every warning of the library, one stack each (the rule's first rejection-corpus case): test/warnings.test.ts
+// runs it through the real CDK CLI to read the acknowledgement IDs the CLI prints.
 import { App, Stack } from 'aws-cdk-lib';
-import { WARNING_TRIGGERS } from './warning-triggers';
+import { WARNINGS } from './warning-cases';
 
 const app = new App();
-Object.values(WARNING_TRIGGERS).forEach((build, i) => build(new Stack(app, `Warning${i}`)));
+WARNINGS.forEach(([, c], i) => c.invalid(new Stack(app, `Warning${i}`, c.agnostic ? {} : { env: { account: '111111111111', region: 'us-east-1' } })));
 app.synth();
