@@ -50,24 +50,41 @@ export interface PatchOptions {
 }
 
 export async function onEvent(event: CdkCustomResourceEvent, options: PatchOptions = {}): Promise<CdkCustomResourceResponse> {
-  const props = readProps(event.ResourceProperties);
   // Every call is made as the resource's own role (RoleArn; on Delete too: the resource depends on the role, so
   // CloudFormation deletes the role afterwards). RoleArn is not part of Props: changing it alone changes nothing else.
-  const context = clients.callContext(event, { ...assumeRoleOptions, deadline: options.deadline });
   switch (event.RequestType) {
-    case 'Create':
-      return reconcile(context, event, props, props.BaselineParameterName);
-    case 'Update': {
-      const old = readProps(event.OldResourceProperties);
-      // A new configuration is patched like on create; CloudFormation then deletes the old physical ID, which reverts the old one.
-      if (old.DistributionConfigurationArn !== props.DistributionConfigurationArn) {
-        return reconcile(context, event, props, props.BaselineParameterName);
-      }
-      return reconcile(context, event, props, old.BaselineParameterName, old.Patch);
+    case 'Create': {
+      const props = readProps(event.ResourceProperties);
+      const context = clients.callContext(event, { ...assumeRoleOptions, deadline: options.deadline });
+      // After a failed Create the Provider framework answers CloudFormation's rollback Delete itself (marker physical
+      // ID), so this is the last chance to undo what the Create wrote.
+      return undoIfFails(context, event, props, () => reconcile(context, event, props, props.BaselineParameterName));
     }
-    case 'Delete':
+    case 'Update': {
+      const props = readProps(event.ResourceProperties);
+      const context = clients.callContext(event, { ...assumeRoleOptions, deadline: options.deadline });
+      // Read as leniently as possible: in CloudFormation's rollback Update these are the properties of the update that
+      // failed, possibly because they were malformed (then nothing was written under them).
+      const old = readOldProps(event.OldResourceProperties, props);
+      if (old.DistributionConfigurationArn === props.DistributionConfigurationArn) {
+        return reconcile(context, event, props, old.BaselineParameterName, old.Patch);
+      }
+      // Another configuration. Patched like on create; if this fails after writing, nobody else would undo it.
+      const result = await undoIfFails(context, event, props, () => reconcile(context, event, props, props.BaselineParameterName));
+      await revertLeftBehind(context, event, old);
+      return result;
+    }
+    case 'Delete': {
+      const props = tryReadProps(event.ResourceProperties);
+      if (!props) {
+        // Nothing can have been written under unreadable properties; failing would only block the stack's delete.
+        console.warn(`Delete of ${event.PhysicalResourceId}: properties unreadable (${describeProps(event.ResourceProperties)}); nothing to revert`);
+        return { PhysicalResourceId: event.PhysicalResourceId };
+      }
+      const context = clients.callContext(event, { ...assumeRoleOptions, deadline: options.deadline });
       await revert(context, event, props);
       return { PhysicalResourceId: event.PhysicalResourceId };
+    }
   }
 }
 
@@ -77,12 +94,76 @@ interface Props {
   readonly Patch: string;
 }
 
-function readProps(raw: Record<string, any>): Props {
-  const p = raw as Partial<PatchResourceProperties>;
-  for (const key of ['DistributionConfigurationArn', 'BaselineParameterName', 'Patch'] as const) {
-    if (typeof p[key] !== 'string' || p[key] === '') throw new Error(`Property ${key} is required`);
+const PROP_KEYS = ['DistributionConfigurationArn', 'BaselineParameterName', 'Patch'] as const satisfies readonly (keyof PatchResourceProperties)[];
+
+/** What is wrong with one property ("is required", "must be a string..."), or undefined. */
+function propProblem(raw: Record<string, any> | undefined, key: keyof Props): string | undefined {
+  const v = raw?.[key];
+  if (v === undefined || v === null || v === '') return 'is required';
+  if (typeof v !== 'string') return `must be a string (got ${Array.isArray(v) ? 'a list' : typeof v})`;
+  return undefined;
+}
+
+function readProps(raw: Record<string, any> | undefined): Props {
+  for (const key of PROP_KEYS) {
+    const problem = propProblem(raw, key);
+    if (problem) throw new Error(`Property ${key} ${problem}`);
   }
-  return p as Props;
+  return raw as Props;
+}
+
+function tryReadProps(raw: Record<string, any> | undefined): Props | undefined {
+  return PROP_KEYS.every((key) => !propProblem(raw, key)) ? raw as Props : undefined;
+}
+
+/** The old properties, each one that is unreadable taken from the new ones (Patch: none). */
+function readOldProps(raw: Record<string, any> | undefined, props: Props): { DistributionConfigurationArn: string; BaselineParameterName: string; Patch?: string } {
+  const pick = (key: keyof Props) => (propProblem(raw, key) ? undefined : raw![key] as string);
+  return {
+    DistributionConfigurationArn: pick('DistributionConfigurationArn') ?? props.DistributionConfigurationArn,
+    BaselineParameterName: pick('BaselineParameterName') ?? props.BaselineParameterName,
+    Patch: pick('Patch'),
+  };
+}
+
+function describeProps(raw: unknown): string {
+  return PROP_KEYS.map((key) => `${key} ${propProblem(raw as Record<string, any>, key) ?? 'ok'}`).join(', ');
+}
+
+/**
+ * `apply` (a reconcile of `props`), and when it fails after it wrote a baseline entry for the configuration that
+ * did not exist before, the configuration restored and the entry removed before the failure is reported.
+ */
+async function undoIfFails(
+  context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, apply: () => Promise<CdkCustomResourceResponse>,
+): Promise<CdkCustomResourceResponse> {
+  const arn = props.DistributionConfigurationArn;
+  const hadEntry = (await readBaseline(context, props.BaselineParameterName)).entries[arn] !== undefined;
+  try {
+    return await apply();
+  } catch (err) {
+    if (hadEntry) throw err;
+    try {
+      await revert(context, event, props);
+    } catch (undoErr) {
+      throw new Error(`${(err as Error).message}. Undoing the patch failed too, so ${arn} may keep it (its earlier `
+        + `state is in SSM parameter ${props.BaselineParameterName}): ${(undoErr as Error).message}`, { cause: err });
+    }
+    console.warn(`Undid the patch of ${arn} after the failure`);
+    throw err;
+  }
+}
+
+/**
+ * After an Update that moved the patch from `old`'s configuration: when CloudFormation will not delete the old physical
+ * ID (it is not the one it holds, as in the rollback of an update that failed after patching the other configuration),
+ * the old configuration's patch is reverted here, since no Delete will come for it.
+ */
+async function revertLeftBehind(
+  context: clients.CallContext, event: CdkCustomResourceEvent, old: { DistributionConfigurationArn: string; BaselineParameterName: string; Patch?: string },
+): Promise<void> {
+  if (event.RequestType !== 'Update' || physicalResourceId(old.DistributionConfigurationArn, event) === event.PhysicalResourceId) return;
+  await revert(context, event, { ...old, Patch: old.Patch ?? '' });
 }
 
 function parse(arn: string, json: string): PatchDocument {
@@ -169,16 +250,30 @@ function undo(entry: BaselineEntry, now: Distribution[], candidates: PatchDocume
   return revertDistributions(entry.before, ours ?? entry.before, now);
 }
 
+/**
+ * The read-modify-write of one configuration: read it and the baseline, write the baseline, write the configuration.
+ * Everything between the read and the last write belongs to one patch event; nothing else here reads or writes the
+ * configuration for the same event in between (undoIfFails and revertLeftBehind run before or after it).
+ */
 async function reconcile(
   context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, previousParameter: string, previousPatch?: string,
 ): Promise<CdkCustomResourceResponse> {
   const arn = props.DistributionConfigurationArn;
   const patch = parse(arn, props.Patch);
   const config = await getConfiguration(context, arn);
-  if (!config) throw new Error(`Distribution configuration ${arn} not found: GetDistributionConfiguration answered ResourceNotFoundException`);
+  const oldDoc = await readBaseline(context, previousParameter);
+  if (!config) {
+    if (event.RequestType === 'Create') {
+      throw new Error(`Distribution configuration ${arn} not found: GetDistributionConfiguration answered ResourceNotFoundException`);
+    }
+    // Deleted since the patch was applied: there is nothing to patch or to restore any more. Failing would fail this
+    // update and its rollback alike (UPDATE_ROLLBACK_FAILED).
+    console.warn(`Distribution configuration ${arn} no longer exists; nothing to patch, its baseline is dropped`);
+    if (oldDoc.entries[arn]) await writeBaseline(context, previousParameter, withEntry(oldDoc, arn, undefined));
+    return { PhysicalResourceId: physicalResourceId(arn, event), Data: { DistributionConfigurationArn: arn } };
+  }
   const now = (config.distributions ?? []) as Distribution[];
 
-  const oldDoc = await readBaseline(context, previousParameter);
   const entry = oldDoc.entries[arn];
   const candidates = [patch, ...(previousPatch ? [tryParse(previousPatch)].filter((p): p is PatchDocument => !!p) : [])];
   const state0 = entry ? undo(entry, now, candidates) : now;

@@ -8,7 +8,7 @@ import { AmiDistribution, DistributionConfiguration, IDistributionConfiguration 
 import { ssmParameterName } from './private/distribution-render';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, DistributeImageAttributes, DistributeImageResourceProperties } from './private/handler-contract';
 import { acknowledgeNag, acknowledgeWildcardResource } from './private/nag';
-import { ImageBuilderProvider, MAX_TOTAL_TIMEOUT } from './private/provider';
+import { DISTRIBUTE_SERVICE_TIMEOUT, ImageBuilderProvider, MAX_DISTRIBUTION_WAIT } from './private/provider';
 import {
   addValidation, isUnresolved, validateAccountIds, validateLength, validatePattern, validateTags, ValidationErrors,
 } from './private/validation';
@@ -148,12 +148,16 @@ export interface DistributeImageProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * How long to wait for the distribution to become AVAILABLE before failing the deployment.
-   * At most 2 hours (the custom-resource Provider framework's limit). The status is checked every 30 seconds, or at
-   * the interval the stack's context sets: `cdk-imagebuilder-distribution:pollIntervalSeconds` (5 to 1800), one
-   * interval for every resource of the stack, whose custom-resource provider is shared.
+   * How long to wait for the distribution to become AVAILABLE before failing the deployment: 1 to 50 minutes.
    *
-   * @default Duration.hours(2)
+   * CloudFormation waits at most an hour for a custom resource; the rest of that hour is left for the provider's
+   * waiter and its answer. A distribution that takes longer keeps running in Image Builder after the resource failed;
+   * the rollback then deletes it when `removalPolicy` is `DESTROY` (cancelling it if it still runs), and keeps it
+   * otherwise. See docs/lifecycle.md. The status is checked every 30 seconds, or at the interval the stack's context
+   * sets: `cdk-imagebuilder-distribution:pollIntervalSeconds` (5 to 1800), one interval for every resource of the
+   * stack, whose custom-resource provider is shared.
+   *
+   * @default Duration.minutes(50)
    */
   readonly timeout?: Duration;
 }
@@ -186,7 +190,7 @@ export class DistributeImage extends Construct {
     this.executionRole = props.executionRole ?? this.createExecutionRole(props);
 
     const removal = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const timeout = props.timeout ?? MAX_TOTAL_TIMEOUT;
+    const timeout = props.timeout ?? MAX_DISTRIBUTION_WAIT;
     this.handlerRole = provider.newHandlerRole(this, 'HandlerRole',
       'cdk-imagebuilder-distribution: assumed by the custom-resource handler to run one DistributeImage');
 
@@ -201,8 +205,10 @@ export class DistributeImage extends Construct {
       RoleArn: this.handlerRole.roleArn,
     };
     this.resource = new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
+      serviceToken: provider.distributeServiceToken,
       resourceType: DISTRIBUTE_IMAGE_RESOURCE_TYPE,
+      // The most CloudFormation waits; `timeout` and the provider's waiter end before it.
+      serviceTimeout: DISTRIBUTE_SERVICE_TIMEOUT,
       properties: { ...properties },
       // The handler decides what DESTROY removes; CloudFormation must always send the Delete.
       removalPolicy: RemovalPolicy.DESTROY,
@@ -339,7 +345,8 @@ export class DistributeImage extends Construct {
       }));
     }
     if (removal === RemovalPolicy.DESTROY) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['imagebuilder:DeleteImage'], resources: [images] }));
+      // A distribution still running when its Delete arrives is cancelled first (then its AMIs and image deleted).
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['imagebuilder:CancelImageCreation', 'imagebuilder:DeleteImage'], resources: [images] }));
       role.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: ['ec2:DeregisterImage'],
         resources: [stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'image', resourceName: '*' })],
@@ -434,7 +441,9 @@ export function validateDistributeImage(
   validateTags(errors, 'tags', props.tags);
   // Accounts taken from this library's configuration are validated by the configuration itself.
   validateAccountIds(errors, 'targetAccountIds', props.targetAccountIds);
-  if (!isUnresolved(timeout.toSeconds()) && (timeout.toSeconds() < 60 || timeout.toSeconds() > MAX_TOTAL_TIMEOUT.toSeconds())) {
-    errors.add('timeout', `${timeout.toSeconds()} seconds`, 'must be from 1 minute to 2 hours (the Provider framework\'s limit)');
+  // An unresolved timeout is bounded by the handler instead (it waits at most MAX_DISTRIBUTION_WAIT).
+  if (!isUnresolved(timeout.toSeconds()) && (timeout.toSeconds() < 60 || timeout.toSeconds() > MAX_DISTRIBUTION_WAIT.toSeconds())) {
+    errors.add('timeout', `${timeout.toSeconds()} seconds`, `must be from 1 minute to ${MAX_DISTRIBUTION_WAIT.toMinutes()} minutes `
+      + '(CloudFormation waits at most an hour for a custom resource, and the provider\'s waiter needs the rest)');
   }
 }

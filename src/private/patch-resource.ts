@@ -3,7 +3,7 @@ import { CfnResource, CustomResource, Lazy, RemovalPolicy, Stack } from 'aws-cdk
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { PATCH_RESOURCE_TYPE, PatchDocument, PatchResourceProperties } from './handler-contract';
-import { ImageBuilderProvider } from './provider';
+import { ImageBuilderProvider, PATCH_SERVICE_TIMEOUT } from './provider';
 
 /** SSM parameters that keep patch baselines live under this path, one per patch resource. */
 export const BASELINE_PARAMETER_PREFIX = '/cdk-imagebuilder-distribution/baselines';
@@ -60,8 +60,9 @@ export class PatchResource extends Construct {
       RoleArn: this.handlerRole.roleArn,
     };
     this.resource = new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
+      serviceToken: provider.patchServiceToken,
       resourceType: PATCH_RESOURCE_TYPE,
+      serviceTimeout: PATCH_SERVICE_TIMEOUT,
       properties: { ...properties },
       // The Delete is what reverts the patch; retaining would leave our changes behind.
       removalPolicy: RemovalPolicy.DESTROY,

@@ -275,18 +275,32 @@ export class Lambdas {
     const pending = this.faults.get(def.logicalId) ?? 0;
     if (pending > 0) {
       this.faults.set(def.logicalId, pending - 1);
-      return { status: 429, body: { Type: 'User', message: 'Rate Exceeded.' }, headers: { 'x-amzn-errortype': 'TooManyRequestsException' } };
+      return { status: 429, body: { Type: 'User', message: 'Rate Exceeded.' }, headers: { 'x-amzn-errortype': 'TooManyRequestsException' } as Record<string, string> };
     }
     if (req.headers['x-amz-invocation-type'] && req.headers['x-amz-invocation-type'] !== 'RequestResponse') {
       throw new Error(`unexpected invocation type ${req.headers['x-amz-invocation-type']}`);
     }
     const out = await this.invoke(def.arn, req.body);
-    if ('error' in out) return { status: 200, body: out.error, headers: { 'x-amz-function-error': 'Unhandled' } };
+    if ('error' in out) return { status: 200, body: out.error, headers: { 'x-amz-function-error': 'Unhandled' } as Record<string, string> };
     return { status: 200, body: out.result ?? null };
   }
 
+  private readonly running = new Set<Promise<unknown>>();
+
+  /** Resolves when no invocation is running (at the end of a test, before the servers close). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+
   /** Runs the function with its own environment; resolves to its result or its error payload. */
-  async invoke(arn: string, payload: Json): Promise<{ result: Json } | { error: FunctionError }> {
+  invoke(arn: string, payload: Json): Promise<{ result: Json } | { error: FunctionError }> {
+    const p = this.run(arn, payload);
+    this.running.add(p);
+    void p.finally(() => this.running.delete(p));
+    return p;
+  }
+
+  private async run(arn: string, payload: Json): Promise<{ result: Json } | { error: FunctionError }> {
     const def = this.functions.get(arn);
     if (!def) throw new Error(`no function ${arn}`);
     this.invocations.push({ logicalId: def.logicalId, requestType: payload?.RequestType });
@@ -427,7 +441,7 @@ export class ResponseEndpoint {
     });
     // cfn-response.js calls https.request({ hostname, path, method, headers }) without a port or agent: the global
     // agent supplies both the port (defaultPort) and the trust of our certificate (its options reach every connection).
-    r.saved = { defaultPort: https.globalAgent.defaultPort, ca: https.globalAgent.options.ca };
+    r.saved = { defaultPort: (https.globalAgent as any).defaultPort, ca: https.globalAgent.options.ca };
     (https.globalAgent as any).defaultPort = r.port;
     https.globalAgent.options.ca = fs.readFileSync(path.join(TLS_DIR, 'cert.pem'));
     return r;
@@ -512,6 +526,11 @@ export interface SendInput {
   readonly properties: Record<string, Json>;
   readonly oldProperties?: Record<string, Json>;
   readonly physicalResourceId?: string;
+  /**
+   * Deliver the event this many times (Lambda retries an asynchronous invocation whose function failed, so the
+   * framework may see one event more than once): one after the other, each run to its end.
+   */
+  readonly deliveries?: number;
 }
 
 /**
@@ -519,8 +538,10 @@ export interface SendInput {
  * asynchronous invocation of the ServiceToken function, then a wait for the ResponseURL (bounded by the resource's
  * ServiceTimeout, else one hour, on the simulated clock).
  */
+/** Request IDs are unique in the test process, so that no answer can be taken for another test's. */
+let requests = 0;
+
 export class CloudFormation {
-  private requests = 0;
 
   constructor(
     readonly template: DeployedTemplate,
@@ -531,7 +552,7 @@ export class CloudFormation {
 
   async send(requestType: RequestType, logicalId: string, input: SendInput): Promise<Outcome> {
     const resource = this.template.resources[logicalId];
-    const requestId = `00000000-0000-4000-8000-${String(++this.requests).padStart(12, '0')}`;
+    const requestId = `00000000-0000-4000-8000-${String(++requests).padStart(12, '0')}`;
     const event: Json = {
       RequestType: requestType,
       ServiceToken: input.properties.ServiceToken,
@@ -546,26 +567,35 @@ export class CloudFormation {
     };
     const serviceTimeout = Number(input.properties.ServiceTimeout ?? DEFAULT_SERVICE_TIMEOUT_SECONDS);
     const started = clock.now();
-    const executionsBefore = this.stepFunctions.executions.length;
-    // CloudFormation invokes the service token asynchronously and does not look at the function's result.
-    const invocation = this.lambdas.invoke(input.properties.ServiceToken, event);
-    const received = this.responses.whenReceived(requestId);
-    await Promise.race([received, (async () => {
-      await invocation;
+    const deliver = async () => {
+      const executionsBefore = this.stepFunctions.executions.length;
+      // CloudFormation invokes the service token asynchronously and does not look at the function's result.
+      await this.lambdas.invoke(input.properties.ServiceToken, event);
       // The framework's onEvent may have started a waiter; wait for every execution started since.
-      let seen = executionsBefore;
-      while (seen < this.stepFunctions.executions.length) {
+      for (let seen = executionsBefore; seen < this.stepFunctions.executions.length; seen++) {
         await this.stepFunctions.executions[seen].done;
-        seen++;
       }
-    })()]);
+    };
+    const deliveries = input.deliveries ?? 1;
+    if (deliveries === 1) {
+      await Promise.race([this.responses.whenReceived(requestId), deliver()]);
+    } else {
+      for (let i = 0; i < deliveries; i++) await deliver();
+    }
     await new Promise((r) => setImmediate(r));
-    const bodies = this.responses.received.get(this.responses.pathFor(requestId)) ?? [];
+    const all = this.responses.received.get(this.responses.pathFor(requestId)) ?? [];
+    if (deliveries > 1) {
+      // CloudFormation acts on the first answer; a later one must not contradict it.
+      const statuses = new Set(all.map((b) => JSON.parse(b.body).Status));
+      const ids = new Set(all.map((b) => JSON.parse(b.body).PhysicalResourceId));
+      if (statuses.size > 1 || ids.size > 1) throw new Error(`redelivered event answered differently: ${all.map((b) => b.body).join(' / ')}`);
+    }
+    const bodies = all.slice(0, 1);
     const seconds = (clock.now() - started) / 1000;
     if (bodies.length === 0 || (bodies[0].at - started) / 1000 > serviceTimeout) {
       return { status: 'FAILED', reason: `CloudFormation did not receive a response within ServiceTimeout (${serviceTimeout} s)`, seconds };
     }
-    if (bodies.length > 1) throw new Error(`${bodies.length} responses to one request`);
+    if (all.length > deliveries) throw new Error(`${all.length} responses to ${deliveries} deliveries of one request`);
     const body = bodies[0].body;
     const bytes = Buffer.byteLength(body);
     const response = JSON.parse(body) as CfnResponse;
@@ -597,14 +627,13 @@ export class ResourceUnderTest {
 
   constructor(readonly cfn: CloudFormation, readonly logicalId: string) {}
 
-  async create(properties: Record<string, Json>): Promise<Outcome> {
-    const outcome = await this.record('Create', this.cfn.send('Create', this.logicalId, { properties }));
+  async create(properties: Record<string, Json>, deliveries = 1): Promise<Outcome> {
+    // A failed Create's rollback Delete carries the properties of the attempt.
+    this.properties = properties;
+    const outcome = await this.record('Create', this.cfn.send('Create', this.logicalId, { properties, deliveries }));
     // Created or not, CloudFormation keeps the physical ID it got (the framework's marker after a failure).
     this.physicalResourceId = outcome.physicalResourceId;
-    if (outcome.status === 'SUCCESS') {
-      this.properties = properties;
-      this.data = outcome.data;
-    }
+    if (outcome.status === 'SUCCESS') this.data = outcome.data;
     return outcome;
   }
 
@@ -708,6 +737,7 @@ export async function startHarness(template: DeployedTemplate, extraEnv: Record<
     resource: (logicalId) => new ResourceUnderTest(cfn, logicalId),
     close: async () => {
       await Promise.all(stepFunctions.executions.map((e) => e.done));
+      await lambdas.idle();
       await Promise.all([aws.close(), lambdaServer.close(), sfnServer.close(), responses.close()]);
       Object.assign(outer.console, savedConsole);
       for (const [k, v] of Object.entries(saved)) {
