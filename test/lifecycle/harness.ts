@@ -92,6 +92,14 @@ function loadFresh(file: string): any {
   return nativeRequire(file);
 }
 
+/**
+ * The Date header of an answer, on the simulated clock: the SDK corrects its clock by a server's Date header that is
+ * far off, and retries an error once after such a correction.
+ */
+function dateHeader(): Record<string, string> {
+  return { date: new Date(clock.now()).toUTCString() };
+}
+
 // ---------------------------------------------------------------------------------------------------------------------
 // The template: intrinsics resolved as CloudFormation would for a stack in ACCOUNT/REGION.
 
@@ -275,14 +283,14 @@ export class Lambdas {
     const pending = this.faults.get(def.logicalId) ?? 0;
     if (pending > 0) {
       this.faults.set(def.logicalId, pending - 1);
-      return { status: 429, body: { Type: 'User', message: 'Rate Exceeded.' }, headers: { 'x-amzn-errortype': 'TooManyRequestsException' } as Record<string, string> };
+      return { status: 429, body: { Type: 'User', message: 'Rate Exceeded.' }, headers: { 'x-amzn-errortype': 'TooManyRequestsException', ...dateHeader() } };
     }
     if (req.headers['x-amz-invocation-type'] && req.headers['x-amz-invocation-type'] !== 'RequestResponse') {
       throw new Error(`unexpected invocation type ${req.headers['x-amz-invocation-type']}`);
     }
     const out = await this.invoke(def.arn, req.body);
-    if ('error' in out) return { status: 200, body: out.error, headers: { 'x-amz-function-error': 'Unhandled' } as Record<string, string> };
-    return { status: 200, body: out.result ?? null };
+    if ('error' in out) return { status: 200, body: out.error, headers: { 'x-amz-function-error': 'Unhandled', ...dateHeader() } };
+    return { status: 200, body: out.result ?? null, headers: dateHeader() };
   }
 
   private readonly running = new Set<Promise<unknown>>();
@@ -369,7 +377,7 @@ export class StepFunctions {
     if (this.failNext) {
       const { status, type, message } = this.failNext;
       this.failNext = undefined;
-      return { status, body: { __type: type, message }, headers: { 'x-amzn-errortype': type } };
+      return { status, body: { __type: type, message }, headers: { 'x-amzn-errortype': type, ...dateHeader() } };
     }
     const { stateMachineArn, input } = req.body ?? {};
     const definition = this.machines.get(stateMachineArn);
@@ -381,7 +389,7 @@ export class StepFunctions {
     const execution: Execution = { arn, input: JSON.parse(input), attempts: 0, status: 'RUNNING', done: Promise.resolve() };
     execution.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.run(definition, execution));
     this.executions.push(execution);
-    return { body: { executionArn: arn, startDate: clock.now() / 1000 } };
+    return { body: { executionArn: arn, startDate: clock.now() / 1000 }, headers: dateHeader() };
   }
 
   /** Task states with Retry and Catch, as the waiter uses them. */
@@ -576,13 +584,11 @@ export class CloudFormation {
         await this.stepFunctions.executions[seen].done;
       }
     };
+    // Each delivery is run to its end (the framework has nothing left to do once it answered), so that no two
+    // functions run at once: they share this process's environment.
     const deliveries = input.deliveries ?? 1;
-    if (deliveries === 1) {
-      await Promise.race([this.responses.whenReceived(requestId), deliver()]);
-    } else {
-      for (let i = 0; i < deliveries; i++) await deliver();
-    }
-    await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < deliveries; i++) await deliver();
+    await this.lambdas.idle();
     const all = this.responses.received.get(this.responses.pathFor(requestId)) ?? [];
     if (deliveries > 1) {
       // CloudFormation acts on the first answer; a later one must not contradict it.
