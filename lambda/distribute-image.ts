@@ -140,8 +140,7 @@ async function distribute(event: CdkCustomResourceEvent, props: ParsedProps, opt
   // same image (a re-delivered event; the rollback of a replacement, which must return to the old image rather than
   // distribute it again). An image of these properties that has since failed or gone is not given back: then the
   // request's own token starts a new distribution.
-  const byProperties = clientToken({ StackId: event.StackId, LogicalResourceId: event.LogicalResourceId, RequestId: '' },
-    'DistributeImage', digest(distributionRequest(props)));
+  const byProperties = propertiesToken(event, props);
   let arn = await startDistribution(context, name, props, byProperties, options);
   if (!(await usable(context, arn, options))) {
     log(options, `${name}: ${arn}, the earlier distribution of these properties, has failed or is gone; distributing again`);
@@ -152,6 +151,17 @@ async function distribute(event: CdkCustomResourceEvent, props: ParsedProps, opt
     Data: { [DistributeImageAttributes.IMAGE_BUILD_VERSION_ARN]: arn },
     [STARTED_AT_KEY]: startedAt,
   };
+}
+
+/** The client token of the distribution of `props` by the event's resource (any request of it). */
+function propertiesToken(event: Pick<CdkCustomResourceEvent, 'StackId' | 'LogicalResourceId'>, props: ParsedProps): string {
+  return clientToken({ StackId: event.StackId, LogicalResourceId: event.LogicalResourceId, RequestId: '' },
+    'DistributeImage', digest(distributionRequest(props)));
+}
+
+/** The token the first DistributeImage of an event that distributes is sent with (tests check it). */
+export function distributionClientToken(event: CdkCustomResourceEvent): string {
+  return propertiesToken(event, parseProps(event.ResourceProperties as any, describeResource(event)));
 }
 
 /** The DistributeImage request of `props`, without the client token. */

@@ -58,7 +58,7 @@ export async function onEvent(event: CdkCustomResourceEvent, options: PatchOptio
       const context = clients.callContext(event, { ...assumeRoleOptions, deadline: options.deadline });
       // After a failed Create the Provider framework answers CloudFormation's rollback Delete itself (marker physical
       // ID), so this is the last chance to undo what the Create wrote.
-      return undoIfFails(context, event, props, () => reconcile(context, event, props, props.BaselineParameterName));
+      return undoIfFails(context, event, props, (progress) => reconcile(context, event, props, props.BaselineParameterName, undefined, progress));
     }
     case 'Update': {
       const props = readProps(event.ResourceProperties);
@@ -70,7 +70,8 @@ export async function onEvent(event: CdkCustomResourceEvent, options: PatchOptio
         return reconcile(context, event, props, old.BaselineParameterName, old.Patch);
       }
       // Another configuration. Patched like on create; if this fails after writing, nobody else would undo it.
-      const result = await undoIfFails(context, event, props, () => reconcile(context, event, props, props.BaselineParameterName));
+      const result = await undoIfFails(context, event, props,
+        (progress) => reconcile(context, event, props, props.BaselineParameterName, undefined, progress));
       await revertLeftBehind(context, event, old);
       return result;
     }
@@ -130,19 +131,26 @@ function describeProps(raw: unknown): string {
   return PROP_KEYS.map((key) => `${key} ${propProblem(raw as Record<string, any>, key) ?? 'ok'}`).join(', ');
 }
 
+/** What a reconcile had found when it stopped, for undoIfFails. */
+interface Progress {
+  /** Whether the baseline held an entry for the configuration before (undefined: not read yet, nothing written). */
+  hadEntry?: boolean;
+}
+
 /**
- * `apply` (a reconcile of `props`), and when it fails after it wrote a baseline entry for the configuration that
- * did not exist before, the configuration restored and the entry removed before the failure is reported.
+ * `apply` (a reconcile of `props`), and when it fails after it could have written (the baseline had no entry for the
+ * configuration, so this event made it), the configuration restored and the entry removed before the failure is
+ * reported.
  */
 async function undoIfFails(
-  context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, apply: () => Promise<CdkCustomResourceResponse>,
+  context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, apply: (progress: Progress) => Promise<CdkCustomResourceResponse>,
 ): Promise<CdkCustomResourceResponse> {
   const arn = props.DistributionConfigurationArn;
-  const hadEntry = (await readBaseline(context, props.BaselineParameterName)).entries[arn] !== undefined;
+  const progress: Progress = {};
   try {
-    return await apply();
+    return await apply(progress);
   } catch (err) {
-    if (hadEntry) throw err;
+    if (progress.hadEntry !== false) throw err;
     try {
       await revert(context, event, props);
     } catch (undoErr) {
@@ -257,11 +265,13 @@ function undo(entry: BaselineEntry, now: Distribution[], candidates: PatchDocume
  */
 async function reconcile(
   context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, previousParameter: string, previousPatch?: string,
+  progress: Progress = {},
 ): Promise<CdkCustomResourceResponse> {
   const arn = props.DistributionConfigurationArn;
   const patch = parse(arn, props.Patch);
   const config = await getConfiguration(context, arn);
   const oldDoc = await readBaseline(context, previousParameter);
+  progress.hadEntry = oldDoc.entries[arn] !== undefined;
   if (!config) {
     if (event.RequestType === 'Create') {
       throw new Error(`Distribution configuration ${arn} not found: GetDistributionConfiguration answered ResourceNotFoundException`);
