@@ -3,7 +3,6 @@ import type { CdkCustomResourceEvent, CdkCustomResourceIsCompleteEvent } from 'a
 import { mockClient } from 'aws-sdk-client-mock';
 import * as clients from '../../lambda/clients';
 import { distributionClientToken, DistributeImageOptions, isComplete, KEPT_IMAGE_KEY, onEvent, STARTED_AT_KEY, stackAccount } from '../../lambda/distribute-image';
-import { clientToken } from '../../lambda/tokens';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE } from '../../src/private/handler-contract';
 
 const ib = mockClient(ImagebuilderClient);
