@@ -118,7 +118,10 @@ function tryReadProps(raw: Record<string, any> | undefined): Props | undefined {
 }
 
 /** The old properties, each one that is unreadable taken from the new ones (Patch: none). */
-function readOldProps(raw: Record<string, any> | undefined, props: Props): { DistributionConfigurationArn: string; BaselineParameterName: string; Patch?: string } {
+/** Old properties as far as they are readable (Patch may be missing). */
+type OldProps = Omit<Props, 'Patch'> & { readonly Patch?: string };
+
+function readOldProps(raw: Record<string, any> | undefined, props: Props): OldProps {
   const pick = (key: keyof Props) => (propProblem(raw, key) ? undefined : raw![key] as string);
   return {
     DistributionConfigurationArn: pick('DistributionConfigurationArn') ?? props.DistributionConfigurationArn,
@@ -168,7 +171,7 @@ async function undoIfFails(
  * the old configuration's patch is reverted here, since no Delete will come for it.
  */
 async function revertLeftBehind(
-  context: clients.CallContext, event: CdkCustomResourceEvent, old: { DistributionConfigurationArn: string; BaselineParameterName: string; Patch?: string },
+  context: clients.CallContext, event: CdkCustomResourceEvent, old: OldProps,
 ): Promise<void> {
   if (event.RequestType !== 'Update' || physicalResourceId(old.DistributionConfigurationArn, event) === event.PhysicalResourceId) return;
   await revert(context, event, { ...old, Patch: old.Patch ?? '' });

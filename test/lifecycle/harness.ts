@@ -247,6 +247,7 @@ export class Lambdas {
   /** Every invocation: function logical ID and request type of its payload. */
   readonly invocations: { logicalId: string; requestType?: string }[] = [];
   private readonly faults = new Map<string, number>();
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(readonly template: DeployedTemplate, readonly server: LocalServer) {
     for (const id of template.logicalIdsOfType('AWS::Lambda::Function')) {
@@ -292,8 +293,6 @@ export class Lambdas {
     if ('error' in out) return { status: 200, body: out.error, headers: { 'x-amz-function-error': 'Unhandled', ...dateHeader() } };
     return { status: 200, body: out.result ?? null, headers: dateHeader() };
   }
-
-  private readonly running = new Set<Promise<unknown>>();
 
   /** Resolves when no invocation is running (at the end of a test, before the servers close). */
   async idle(): Promise<void> {
@@ -739,7 +738,14 @@ export async function startHarness(template: DeployedTemplate, extraEnv: Record<
   const stepFunctions = new StepFunctions(template, sfnServer, lambdas);
   const cfn = new CloudFormation(template, lambdas, stepFunctions, responses);
   return {
-    template, aws, lambdaServer, sfnServer, lambdas, stepFunctions, responses, cfn,
+    template,
+    aws,
+    lambdaServer,
+    sfnServer,
+    lambdas,
+    stepFunctions,
+    responses,
+    cfn,
     resource: (logicalId) => new ResourceUnderTest(cfn, logicalId),
     close: async () => {
       await Promise.all(stepFunctions.executions.map((e) => e.done));
