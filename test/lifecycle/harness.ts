@@ -239,8 +239,12 @@ interface FunctionError {
   readonly trace: string[];
 }
 
-/** Environment variables the template sets on functions: cleared while another function runs. */
-const FUNCTION_ENV_KEYS = new Set<string>(['AWS_LAMBDA_FUNCTION_NAME']);
+/**
+ * Environment variables the template sets on functions: cleared while another function runs. The framework's are
+ * listed from the start, so that a function never sees another provider's (e.g. the waiter's, in a patch provider).
+ */
+const FUNCTION_ENV_KEYS = new Set<string>(['AWS_LAMBDA_FUNCTION_NAME', 'USER_ON_EVENT_FUNCTION_ARN', 'USER_IS_COMPLETE_FUNCTION_ARN',
+  'WAITER_STATE_MACHINE_ARN']);
 
 export class Lambdas {
   readonly functions = new Map<string, FunctionDef>();
@@ -386,7 +390,9 @@ export class StepFunctions {
     }
     const arn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${this.executions.length + 1}`;
     const execution: Execution = { arn, input: JSON.parse(input), attempts: 0, status: 'RUNNING', done: Promise.resolve() };
-    execution.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.run(definition, execution));
+    // The execution starts once the function that started it has returned: functions run one at a time here, as they
+    // share the process's environment.
+    execution.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.lambdas.idle()).then(() => this.run(definition, execution));
     this.executions.push(execution);
     return { body: { executionArn: arn, startDate: clock.now() / 1000 }, headers: dateHeader() };
   }
