@@ -11,9 +11,14 @@ function frameworkBody(err: Error, event: Record<string, any>): string {
   const message = [err.message, '', `Logs: /aws/lambda/${FUNCTION}`, ''].join('\n');
   const reason = [message, ...trace.slice(1)].join('\n');
   return JSON.stringify({
-    Status: 'FAILED', Reason: reason, StackId: event.StackId, RequestId: event.RequestId,
+    Status: 'FAILED',
+    Reason: reason,
+    StackId: event.StackId,
+    RequestId: event.RequestId,
     PhysicalResourceId: event.PhysicalResourceId || 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED',
-    LogicalResourceId: event.LogicalResourceId, NoEcho: undefined, Data: event.Data,
+    LogicalResourceId: event.LogicalResourceId,
+    NoEcho: undefined,
+    Data: event.Data,
   });
 }
 

@@ -392,7 +392,9 @@ export class StepFunctions {
     const execution: Execution = { arn, input: JSON.parse(input), attempts: 0, status: 'RUNNING', done: Promise.resolve() };
     // The execution starts once the function that started it has returned: functions run one at a time here, as they
     // share the process's environment.
-    execution.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.lambdas.idle()).then(() => this.run(definition, execution));
+    execution.done = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.lambdas.idle())
+      .then(() => this.run(definition, execution));
     this.executions.push(execution);
     return { body: { executionArn: arn, startDate: clock.now() / 1000 }, headers: dateHeader() };
   }
