@@ -110,6 +110,10 @@ test('create whose distribution started but whose waiter could not: the framewor
   expect(await res.delete()).toMatchObject({ status: 'SUCCESS' });
   // The one case the handler never hears of (docs/lifecycle.md): the distribution it started is not cleaned up.
   expect(live()).toHaveLength(1);
+  // Deploying the same properties again (the stack still exists) takes that image back instead of distributing again.
+  const again = await h.resource(v1.logicalId).create(P1);
+  expect(again).toMatchObject({ status: 'SUCCESS', physicalResourceId: live()[0] });
+  expect(images.started).toBe(1);
 });
 
 test('a distribution that outlasts its timeout fails the resource before CloudFormation\'s hour, and the rollback cancels and deletes it', async () => {
