@@ -67,7 +67,7 @@ export async function onEvent(event: CdkCustomResourceEvent, options: PatchOptio
       // failed, possibly because they were malformed (then nothing was written under them).
       const old = readOldProps(event.OldResourceProperties, props);
       if (old.DistributionConfigurationArn === props.DistributionConfigurationArn) {
-        return reconcile(context, event, props, old.BaselineParameterName, old.Patch);
+        return reconcile(context, event, props, old.BaselineParameterName, old.Patch, { mustExist: false });
       }
       // Another configuration. Patched like on create; if this fails after writing, nobody else would undo it.
       const result = await undoIfFails(context, event, props,
@@ -117,10 +117,10 @@ function tryReadProps(raw: Record<string, any> | undefined): Props | undefined {
   return PROP_KEYS.every((key) => !propProblem(raw, key)) ? raw as Props : undefined;
 }
 
-/** The old properties, each one that is unreadable taken from the new ones (Patch: none). */
 /** Old properties as far as they are readable (Patch may be missing). */
 type OldProps = Omit<Props, 'Patch'> & { readonly Patch?: string };
 
+/** The old properties, each one that is unreadable taken from the new ones (Patch: none). */
 function readOldProps(raw: Record<string, any> | undefined, props: Props): OldProps {
   const pick = (key: keyof Props) => (propProblem(raw, key) ? undefined : raw![key] as string);
   return {
@@ -134,8 +134,13 @@ function describeProps(raw: unknown): string {
   return PROP_KEYS.map((key) => `${key} ${propProblem(raw as Record<string, any>, key) ?? 'ok'}`).join(', ');
 }
 
-/** What a reconcile had found when it stopped, for undoIfFails. */
+/** How a reconcile runs, and what it had found when it stopped (for undoIfFails). */
 interface Progress {
+  /**
+   * The configuration must exist: on Create, and when an Update moves the patch to it. Otherwise (an Update of the
+   * patch of the same configuration, or its rollback) a configuration deleted meanwhile leaves nothing to do.
+   */
+  readonly mustExist: boolean;
   /** Whether the baseline held an entry for the configuration before (undefined: not read yet, nothing written). */
   hadEntry?: boolean;
 }
@@ -149,7 +154,7 @@ async function undoIfFails(
   context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, apply: (progress: Progress) => Promise<CdkCustomResourceResponse>,
 ): Promise<CdkCustomResourceResponse> {
   const arn = props.DistributionConfigurationArn;
-  const progress: Progress = {};
+  const progress: Progress = { mustExist: true };
   try {
     return await apply(progress);
   } catch (err) {
@@ -267,8 +272,8 @@ function undo(entry: BaselineEntry, now: Distribution[], candidates: PatchDocume
  * configuration for the same event in between (undoIfFails and revertLeftBehind run before or after it).
  */
 async function reconcile(
-  context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, previousParameter: string, previousPatch?: string,
-  progress: Progress = {},
+  context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, previousParameter: string, previousPatch: string | undefined,
+  progress: Progress,
 ): Promise<CdkCustomResourceResponse> {
   const arn = props.DistributionConfigurationArn;
   const patch = parse(arn, props.Patch);
@@ -276,7 +281,7 @@ async function reconcile(
   const oldDoc = await readBaseline(context, previousParameter);
   progress.hadEntry = oldDoc.entries[arn] !== undefined;
   if (!config) {
-    if (event.RequestType === 'Create') {
+    if (progress.mustExist) {
       throw new Error(`Distribution configuration ${arn} not found: GetDistributionConfiguration answered ResourceNotFoundException`);
     }
     // Deleted since the patch was applied: there is nothing to patch or to restore any more. Failing would fail this

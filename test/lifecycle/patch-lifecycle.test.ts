@@ -242,6 +242,16 @@ describe('update that moves the patch to another configuration', () => {
     expect(baseline()).toBeUndefined();
   });
 
+  test('to a configuration that does not exist: FAILED naming it, and the rollback keeps the first one patched', async () => {
+    await res.create(P1);
+    ib.configs.delete(OTHER_CONFIG_ARN);
+    const failed = await res.update(P3);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.reason).toMatch(/distribution-configuration\/other not found/);
+    expect(await res.rollbackUpdate(P1, P3)).toMatchObject({ status: 'SUCCESS', physicalResourceId: res.outcomes[0].outcome.physicalResourceId });
+    expect(distributionsOf()).toEqual(patchedV1());
+  });
+
   test('succeeds, then the stack rolls back: the rollback Update returns, CloudFormation deletes the new physical ID', async () => {
     await res.create(P1);
     const moved = await res.update(P3);
