@@ -1,8 +1,11 @@
 // Custom::ImageBuilderDistributeImage through aws-cdk-lib's Provider framework and its waiter, as CloudFormation drives
 // it (harness.ts), with the fake Image Builder and EC2 checked after every step.
+import * as fs from 'fs';
+import * as path from 'path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
-  ACCOUNT, clock, CREATE_FAILED_MARKER, Harness, MAX_RESPONSE_BYTES, ResourceUnderTest, startHarness, useRealClock, useSimulatedClock,
+  ACCOUNT, clock, CREATE_FAILED_MARKER, FRAMEWORK_DIR, HANDLER_FILE, Harness, MAX_RESPONSE_BYTES, ResourceUnderTest, stagedAssetDirs, startHarness,
+  useRealClock, useSimulatedClock,
 } from './harness';
 import { CONFIG_ARN, distributeStack } from './stacks';
 import { faults } from '../lambda/local-server';
@@ -52,6 +55,17 @@ function registerAmis(arn: string): string[] {
 }
 
 const live = () => [...images.images.values()].filter((i) => !i.deleted).map((i) => i.arn);
+
+test('the functions run are the ones the template deploys (framework runtime and handler bundle, unmodified)', () => {
+  const dirs = stagedAssetDirs(v1.stack, v1.template);
+  const handlers = [...dirs.keys()].map((id) => String(v1.template.resources[id].Properties.Handler));
+  expect(handlers.sort()).toEqual(['framework.isComplete', 'framework.onEvent', 'framework.onTimeout', 'index.isComplete', 'index.onEvent']);
+  for (const [id, dir] of dirs) {
+    const [file] = String(v1.template.resources[id].Properties.Handler).split('.');
+    const shipped = file === 'framework' ? path.join(FRAMEWORK_DIR, 'framework.js') : HANDLER_FILE;
+    expect(fs.readFileSync(path.join(dir, `${file}.js`))).toEqual(fs.readFileSync(shipped));
+  }
+});
 
 test('the waiter runs as synthesized: interval, attempts and timeouts nest inside CloudFormation\'s hour', () => {
   const retry = h.stepFunctions.definition.States['framework-isComplete-task'].Retry[0];

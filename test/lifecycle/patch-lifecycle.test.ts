@@ -131,6 +131,17 @@ test('create whose write was applied but whose answer was lost: the Create undoe
   expect(distributionsOf()).toEqual(ORIGINAL);
 });
 
+test('a throttled Invoke of the handler: the framework waits for the function and invokes it again', async () => {
+  const handler = v1.template.logicalIdsOfType('AWS::Lambda::Function').find((id) => v1.template.resources[id].Properties.Handler === 'index.onEvent')!;
+  h.lambdas.throttle(handler, 3); // the SDK's own three attempts
+  expect(await res.create(P1)).toMatchObject({ status: 'SUCCESS' });
+  const fn = `2015-03-31/functions/${encodeURIComponent(h.lambdas.byLogicalId(handler).arn)}`;
+  expect(h.lambdaServer.count(`${fn}/invocations`)).toBe(4); // three throttled, then the one after the wait
+  expect(h.lambdaServer.count(fn)).toBeGreaterThanOrEqual(1); // GetFunction: waitUntilFunctionActiveV2
+  expect(ib.applied).toBe(1);
+  expect(distributionsOf()).toEqual(patchedV1());
+});
+
 test('create that fails before writing leaves nothing behind', async () => {
   h.aws.inject('PutParameter', faults.error(400, 'AccessDeniedException', 'not authorized to perform ssm:PutParameter'));
   expect(await res.create(P1)).toMatchObject({ status: 'FAILED', physicalResourceId: CREATE_FAILED_MARKER });
