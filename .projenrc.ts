@@ -42,6 +42,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/aws-lambda',
     'esbuild',
     'aws-sdk-client-mock',
+    // The clients aws-cdk-lib's Provider framework runtime requires (Lambda provides them there): the lifecycle tests
+    // run that runtime unmodified, pointed at local servers.
+    '@aws-sdk/client-lambda',
+    '@aws-sdk/client-sfn',
     'fast-check',
     'ajv',
     'ajv-formats',

@@ -1,6 +1,6 @@
 // Custom::ImageBuilderDistributeImage: runs Image Builder's DistributeImage for an existing image and waits, through
 // the Provider framework's isComplete, until the distributed image is AVAILABLE.
-import { DeleteImageCommand, DistributeImageCommand, GetImageCommand, Image } from '@aws-sdk/client-imagebuilder';
+import { CancelImageCreationCommand, DeleteImageCommand, DistributeImageCommand, GetImageCommand, Image } from '@aws-sdk/client-imagebuilder';
 import type {
   CdkCustomResourceEvent,
   CdkCustomResourceIsCompleteEvent,
@@ -11,7 +11,7 @@ import * as clients from './clients';
 import { DistributeImageOptions, errorText, log } from './distribute-common';
 import { deleteAmi } from './distribute-ec2';
 import { isRetryable, RetryOptions, withRetries } from './retry';
-import { clientToken } from './tokens';
+import { clientToken, digest } from './tokens';
 import { DistributeImageAttributes, DistributeImageResourceProperties } from '../src/private/handler-contract';
 
 
@@ -23,6 +23,17 @@ import { DistributeImageAttributes, DistributeImageResourceProperties } from '..
 export type { DistributeImageOptions } from './distribute-common';
 
 export const STARTED_AT_KEY = 'DistributionStartedAt';
+/**
+ * Extra top-level key of onEvent's response, like STARTED_AT_KEY: set when an Update kept the resource's image (no new
+ * distribution), so that isComplete does not fail the update for an image deleted since.
+ */
+export const KEPT_IMAGE_KEY = 'KeptExistingImage';
+
+/**
+ * The longest wait for AVAILABLE (src/private/provider.ts MAX_DISTRIBUTION_WAIT): CloudFormation waits an hour at most,
+ * and the waiter needs the rest. Also the wait when TimeoutSeconds is absent.
+ */
+export const MAX_WAIT_SECONDS = 3000;
 
 // Statuses in which the distribution has ended and its AMIs exist. DEPRECATED/DISABLED come from lifecycle policies
 // after AVAILABLE; failing a no-op Update for them would block unrelated stack changes.
@@ -43,7 +54,8 @@ interface ParsedProps {
   readonly logGroupName?: string;
   readonly tags?: Record<string, string>;
   readonly removalPolicy: 'retain' | 'destroy';
-  readonly timeoutSeconds?: number;
+  /** Within MAX_WAIT_SECONDS. */
+  readonly timeoutSeconds: number;
 }
 
 export async function onEvent(event: CdkCustomResourceEvent, options: DistributeImageOptions = {}): Promise<CdkCustomResourceResponse> {
@@ -53,15 +65,20 @@ export async function onEvent(event: CdkCustomResourceEvent, options: Distribute
       return distribute(event, parseProps(event.ResourceProperties as any, name), options);
     case 'Update': {
       const props = parseProps(event.ResourceProperties as any, name);
-      const old = parseProps(event.OldResourceProperties as any, `${name} (old properties)`);
-      if (needsNewDistribution(props, old)) {
-        // New physical id: CloudFormation then deletes the old image per the old properties' RemovalPolicy.
+      // In CloudFormation's rollback Update the old properties are those of the update that failed, maybe because they
+      // were malformed: then no distribution was started under them, and the resource's image is still the one of
+      // `props`.
+      const old = tryParseProps(event.OldResourceProperties as any, `${name} (old properties)`);
+      if (old && needsNewDistribution(props, old)) {
+        // New physical id: CloudFormation then deletes the old image per the old properties' RemovalPolicy. In the
+        // rollback of a replacement, the client token (by properties) gives back the image of these properties.
         return distribute(event, props, options);
       }
-      log(options, `${name}: no change to SourceImage, DistributionConfigurationArn or Tags; keeping ${event.PhysicalResourceId}`);
+      log(options, `${name}: ${old ? 'no change to SourceImage, DistributionConfigurationArn or Tags' : 'old properties unreadable'}; keeping ${event.PhysicalResourceId}`);
       return {
         PhysicalResourceId: event.PhysicalResourceId,
         Data: { [DistributeImageAttributes.IMAGE_BUILD_VERSION_ARN]: event.PhysicalResourceId },
+        [KEPT_IMAGE_KEY]: true,
       };
     }
     case 'Delete':
@@ -82,13 +99,19 @@ export async function isComplete(
   const context = callContext(event, options);
   const now = options.now ?? Date.now;
   const startedAt = typeof event[STARTED_AT_KEY] === 'number' ? event[STARTED_AT_KEY] as number : undefined;
-  const timedOut = (): boolean =>
-    props.timeoutSeconds !== undefined && startedAt !== undefined && now() - startedAt > props.timeoutSeconds * 1000;
+  const timedOut = (): boolean => startedAt !== undefined && now() - startedAt > props.timeoutSeconds * 1000;
+  const kept = event[KEPT_IMAGE_KEY] === true;
 
   let image: Image | undefined;
   try {
     image = (await getImage(context, arn, options)).image;
   } catch (err: any) {
+    if (kept && err?.name === 'ResourceNotFoundException') {
+      // The image was deleted outside the stack. Nothing this update asked for needs it, and failing would fail the
+      // rollback alike; the AMI ID attributes cannot be read any more (change SourceImage or Tags to distribute again).
+      log(options, `${name}: ${arn} no longer exists; keeping the resource without its AMI ID attributes`);
+      return { IsComplete: true, Data: { [DistributeImageAttributes.IMAGE_BUILD_VERSION_ARN]: arn } };
+    }
     // A throttled poll is not a failed distribution: poll again next time, within the timeout.
     if (!isRetryable(err)) throw new Error(`${name}: GetImage ${arn} failed: ${errorText(err)}`);
     if (timedOut()) throw timeoutError(name, arn, props, 'unknown: GetImage kept failing');
@@ -97,7 +120,8 @@ export async function isComplete(
   }
 
   const status = image?.state?.status ?? 'UNKNOWN';
-  if (SUCCEEDED.has(status)) {
+  if (SUCCEEDED.has(status) || (kept && FAILED.has(status))) {
+    if (!SUCCEEDED.has(status)) log(options, `${name}: ${arn} is ${status} (changed outside the stack); keeping the resource`);
     return { IsComplete: true, Data: outputData(arn, image!, stackAccount(event.StackId), options) };
   }
   if (FAILED.has(status)) {
@@ -110,17 +134,54 @@ export async function isComplete(
 async function distribute(event: CdkCustomResourceEvent, props: ParsedProps, options: DistributeImageOptions): Promise<CdkCustomResourceResponse> {
   const name = describeResource(event);
   const now = options.now ?? Date.now;
-  const token = clientToken(event, 'DistributeImage');
   const context = callContext(event, options);
   const startedAt = now();
+  // The token names the distribution these properties ask for, not the request: the same properties give back the
+  // same image (a re-delivered event; the rollback of a replacement, which must return to the old image rather than
+  // distribute it again). An image of these properties that has since failed or gone is not given back: then the
+  // request's own token starts a new distribution.
+  const byProperties = propertiesToken(event, props);
+  let arn = await startDistribution(context, name, props, byProperties, options);
+  if (!(await usable(context, arn, options))) {
+    log(options, `${name}: ${arn}, the earlier distribution of these properties, has failed or is gone; distributing again`);
+    arn = await startDistribution(context, name, props, clientToken(event, 'DistributeImage', digest(distributionRequest(props))), options);
+  }
+  return {
+    PhysicalResourceId: arn,
+    Data: { [DistributeImageAttributes.IMAGE_BUILD_VERSION_ARN]: arn },
+    [STARTED_AT_KEY]: startedAt,
+  };
+}
+
+/** The client token of the distribution of `props` by the event's resource (any request of it). */
+function propertiesToken(event: Pick<CdkCustomResourceEvent, 'StackId' | 'LogicalResourceId'>, props: ParsedProps): string {
+  return clientToken({ StackId: event.StackId, LogicalResourceId: event.LogicalResourceId, RequestId: '' },
+    'DistributeImage', digest(distributionRequest(props)));
+}
+
+/** The token the first DistributeImage of an event that distributes is sent with (tests check it). */
+export function distributionClientToken(event: CdkCustomResourceEvent): string {
+  return propertiesToken(event, parseProps(event.ResourceProperties as any, describeResource(event)));
+}
+
+/** The DistributeImage request of `props`, without the client token. */
+function distributionRequest(props: ParsedProps) {
+  return {
+    sourceImage: props.sourceImage,
+    distributionConfigurationArn: props.distributionConfigurationArn,
+    executionRole: props.executionRole,
+    ...(props.logGroupName ? { loggingConfiguration: { logGroupName: props.logGroupName } } : {}),
+    ...(props.tags ? { tags: props.tags } : {}),
+  };
+}
+
+async function startDistribution(
+  context: clients.CallContext, name: string, props: ParsedProps, token: string, options: DistributeImageOptions,
+): Promise<string> {
   let arn: string | undefined;
   try {
     const res = await withRetries(() => clients.imagebuilder(context).send(new DistributeImageCommand({
-      sourceImage: props.sourceImage,
-      distributionConfigurationArn: props.distributionConfigurationArn,
-      executionRole: props.executionRole,
-      ...(props.logGroupName ? { loggingConfiguration: { logGroupName: props.logGroupName } } : {}),
-      ...(props.tags ? { tags: props.tags } : {}),
+      ...distributionRequest(props),
       clientToken: token,
     })), retryOptions(context, options));
     arn = res.imageBuildVersionArn;
@@ -128,12 +189,20 @@ async function distribute(event: CdkCustomResourceEvent, props: ParsedProps, opt
     throw new Error(`${name}: DistributeImage of ${props.sourceImage} with ${props.distributionConfigurationArn} failed: ${errorText(err)}`);
   }
   if (!arn) throw new Error(`${name}: DistributeImage of ${props.sourceImage} returned no imageBuildVersionArn`);
-  log(options, `${name}: DistributeImage started ${arn} (client token ${token})`);
-  return {
-    PhysicalResourceId: arn,
-    Data: { [DistributeImageAttributes.IMAGE_BUILD_VERSION_ARN]: arn },
-    [STARTED_AT_KEY]: startedAt,
-  };
+  log(options, `${name}: DistributeImage answered ${arn} (client token ${token})`);
+  return arn;
+}
+
+/** Whether the image exists and has not failed (running or done). */
+async function usable(context: clients.CallContext, arn: string, options: DistributeImageOptions): Promise<boolean> {
+  try {
+    const status = (await getImage(context, arn, options)).image?.state?.status;
+    return !status || !FAILED.has(status);
+  } catch (err: any) {
+    if (err?.name === 'ResourceNotFoundException') return false;
+    // Unknown for now: isComplete polls it, and reports what keeps failing.
+    return true;
+  }
 }
 
 async function deleteIfDestroy(
@@ -171,8 +240,10 @@ async function deleteIfDestroy(
     return { IsComplete: true };
   }
   if (!SUCCEEDED.has(status) && !FAILED.has(status)) {
-    // Deregistering now would race AMIs the running distribution is still creating.
-    log(options, `${name}: ${arn} is ${status}; waiting for the distribution to end before deleting`);
+    // Deregistering now would race AMIs the running distribution is still creating: cancel it, and delete once it
+    // has stopped (a distribution can run longer than CloudFormation waits for this Delete).
+    await cancel(context, name, arn, event, options);
+    log(options, `${name}: ${arn} is ${status}; cancelled, waiting for the distribution to stop before deleting`);
     return { IsComplete: false };
   }
 
@@ -195,6 +266,22 @@ async function deleteIfDestroy(
   }
   log(options, `${name}: deleted ${arn}`);
   return { IsComplete: true };
+}
+
+async function cancel(
+  context: clients.CallContext, name: string, arn: string, event: CdkCustomResourceIsCompleteEvent, options: DistributeImageOptions,
+): Promise<void> {
+  try {
+    const command = new CancelImageCreationCommand({ imageBuildVersionArn: arn, clientToken: clientToken(event as any, 'CancelImageCreation') });
+    await withRetries(() => clients.imagebuilder(context).send(command), retryOptions(context, options));
+  } catch (err: any) {
+    // Ended meanwhile (the next poll sees how), or cancelled already.
+    if (err?.name === 'InvalidRequestException' || err?.name === 'ResourceNotFoundException') {
+      log(options, `${name}: CancelImageCreation ${arn}: ${errorText(err)}`);
+      return;
+    }
+    throw new Error(`${name}: CancelImageCreation ${arn} failed: ${errorText(err)}`);
+  }
 }
 
 function outputData(arn: string, image: Image, account: string | undefined, options: DistributeImageOptions): Record<string, string> {
@@ -250,29 +337,54 @@ function parseProps(raw: Partial<Record<keyof Props, unknown>> | undefined, name
   const p = raw ?? {};
   const required = (key: keyof Props): string => {
     const v = p[key];
-    if (typeof v !== 'string' || v.length === 0) throw new Error(`${name}: property ${key} is required (got ${JSON.stringify(v)})`);
+    if (v === undefined || v === null || v === '') throw new Error(`${name}: property ${key} is required`);
+    if (typeof v !== 'string') throw new Error(`${name}: property ${key} must be a string (got ${preview(v)})`);
     return v;
   };
-  const removalPolicy = p.RemovalPolicy ?? 'retain';
+  const optional = (key: keyof Props): string | undefined => {
+    const v = p[key];
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v !== 'string') throw new Error(`${name}: property ${key} must be a string (got ${preview(v)})`);
+    return v;
+  };
+  const removalPolicy = optional('RemovalPolicy') ?? 'retain';
   if (removalPolicy !== 'retain' && removalPolicy !== 'destroy') {
-    throw new Error(`${name}: property RemovalPolicy must be "retain" or "destroy" (got ${JSON.stringify(removalPolicy)})`);
+    throw new Error(`${name}: property RemovalPolicy must be "retain" or "destroy" (got ${preview(removalPolicy)})`);
   }
-  let timeoutSeconds: number | undefined;
-  if (p.TimeoutSeconds !== undefined && p.TimeoutSeconds !== '') {
-    timeoutSeconds = Number(p.TimeoutSeconds);
-    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds <= 0) {
-      throw new Error(`${name}: property TimeoutSeconds must be a positive whole number (got ${JSON.stringify(p.TimeoutSeconds)})`);
+  let timeoutSeconds = MAX_WAIT_SECONDS;
+  const timeout = optional('TimeoutSeconds');
+  if (timeout !== undefined) {
+    const seconds = Number(timeout);
+    if (!Number.isInteger(seconds) || seconds <= 0) {
+      throw new Error(`${name}: property TimeoutSeconds must be a positive whole number (got ${preview(timeout)})`);
     }
+    // A larger value (from a deploy-time token, or an older version of the construct) cannot be honoured: CloudFormation
+    // stops waiting after an hour.
+    timeoutSeconds = Math.min(seconds, MAX_WAIT_SECONDS);
   }
   return {
     sourceImage: required('SourceImage'),
     distributionConfigurationArn: required('DistributionConfigurationArn'),
     executionRole: required('ExecutionRole'),
-    logGroupName: typeof p.LogGroupName === 'string' && p.LogGroupName !== '' ? p.LogGroupName : undefined,
+    logGroupName: optional('LogGroupName'),
     tags: parseTags(p.Tags, name),
     removalPolicy,
     timeoutSeconds,
   };
+}
+
+function tryParseProps(raw: Partial<Record<keyof Props, unknown>> | undefined, name: string): ParsedProps | undefined {
+  try {
+    return parseProps(raw, name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A value in an error message: its JSON, cut short. */
+function preview(v: unknown): string {
+  const json = JSON.stringify(v) ?? String(v);
+  return json.length > 200 ? `${json.slice(0, 200)}... (${json.length} characters)` : json;
 }
 
 function parseTags(raw: unknown, name: string): Record<string, string> | undefined {
@@ -284,14 +396,14 @@ function parseTags(raw: unknown, name: string): Record<string, string> | undefin
     throw new Error(`${name}: property Tags is not valid JSON: ${err.message}`);
   }
   if (!tags || typeof tags !== 'object' || Array.isArray(tags) || Object.values(tags).some((v) => typeof v !== 'string')) {
-    throw new Error(`${name}: property Tags must be a JSON object of string values (got ${JSON.stringify(raw)})`);
+    throw new Error(`${name}: property Tags must be a JSON object of string values (got ${preview(raw)})`);
   }
   const entries = Object.entries(tags as Record<string, string>);
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
 function timeoutError(name: string, arn: string, props: ParsedProps, status: string): Error {
-  return new Error(`${name}: distribution ${arn} of ${props.sourceImage} did not become AVAILABLE within TimeoutSeconds=${props.timeoutSeconds} (last status ${status}); it keeps running in Image Builder`);
+  return new Error(`${name}: distribution ${arn} of ${props.sourceImage} did not become AVAILABLE within TimeoutSeconds=${props.timeoutSeconds} (last status ${status}); Image Builder goes on with it: the rollback cancels and deletes it with RemovalPolicy destroy, and leaves it otherwise`);
 }
 
 

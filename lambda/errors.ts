@@ -36,3 +36,60 @@ export async function call<T>(
     throw describeFailure(operation, target, err);
   }
 }
+
+/** CloudFormation rejects a custom-resource response body larger than this. */
+export const RESPONSE_LIMIT_BYTES = 4096;
+/** The physical ID aws-cdk-lib's Provider framework answers a failed Create with (cfn-response.js). */
+const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
+/** Room for what this code cannot see: a framework that adds a little more to the body. */
+const RESPONSE_MARGIN_BYTES = 128;
+
+/** The parts of an event that the Provider framework copies into its FAILED response. */
+export interface ResponseFields {
+  readonly StackId?: string;
+  readonly RequestId?: string;
+  readonly LogicalResourceId?: string;
+  readonly PhysicalResourceId?: string;
+  readonly Data?: unknown;
+}
+
+/**
+ * `err` as the handler's entry points throw it: a message on one line, cut so that the FAILED response the Provider
+ * framework builds from it fits CloudFormation's limit, and a stack of that line only. The framework's Reason is the
+ * error's stack: the message, "Logs: /aws/lambda/<function>", then the stack lines after the first (as Lambda reports
+ * them), so a stack trace, or a message on several lines, would be sent twice. The whole error goes to the log first.
+ */
+export function forCloudFormation(err: unknown, event: ResponseFields): Error {
+  const e = (err ?? {}) as Error;
+  const name = e.name && e.name !== 'Error' ? e.name : 'Error';
+  const full = (e.message || String(err)).replace(/\s*\n\s*/g, ' ');
+  const suffix = `\n\nLogs: /aws/lambda/${process.env.AWS_LAMBDA_FUNCTION_NAME ?? ''}\n`;
+  const bytes = (message: string) => Buffer.byteLength(JSON.stringify({
+    Status: 'FAILED',
+    Reason: message + suffix,
+    StackId: event.StackId,
+    RequestId: event.RequestId,
+    PhysicalResourceId: event.PhysicalResourceId || CREATE_FAILED_MARKER,
+    LogicalResourceId: event.LogicalResourceId,
+    Data: event.Data,
+  }));
+  const limit = RESPONSE_LIMIT_BYTES - RESPONSE_MARGIN_BYTES;
+  let message = full;
+  if (bytes(full) > limit) {
+    console.error('The whole error (the response to CloudFormation carries it shortened):', err);
+    const tail = (cut: number) => ` [... ${cut} characters cut, see the log]`;
+    // Characters, not bytes, are cut; the longest prefix that fits is found by bisection.
+    let lo = 0;
+    let hi = full.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (bytes(full.slice(0, mid) + tail(full.length - mid)) <= limit) lo = mid;
+      else hi = mid - 1;
+    }
+    message = full.slice(0, lo) + tail(full.length - lo);
+  }
+  const out = new Error(message, { cause: err });
+  out.name = name;
+  out.stack = `${name}: ${message}`;
+  return out;
+}

@@ -5,30 +5,40 @@
 // being cut off by Lambda ("Task timed out") with none.
 import type { CdkCustomResourceEvent, CdkCustomResourceIsCompleteEvent, CdkCustomResourceIsCompleteResponse, CdkCustomResourceResponse } from 'aws-lambda';
 import * as distributeImage from './distribute-image';
+import { forCloudFormation, ResponseFields } from './errors';
 import { eventDeadline, InvocationContext } from './retry';
 import * as patch from './update-distribution';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, PATCH_RESOURCE_TYPE } from '../src/private/handler-contract';
 
 export async function onEvent(event: CdkCustomResourceEvent, context?: Partial<InvocationContext>): Promise<CdkCustomResourceResponse> {
   const deadline = eventDeadline(context);
-  switch (event.ResourceType) {
-    case PATCH_RESOURCE_TYPE:
-      return patch.onEvent(event, { deadline });
-    case DISTRIBUTE_IMAGE_RESOURCE_TYPE:
-      return distributeImage.onEvent(event, { deadline });
-    default:
-      throw new Error(`Unsupported resource type ${event.ResourceType}; expected ${PATCH_RESOURCE_TYPE} or ${DISTRIBUTE_IMAGE_RESOURCE_TYPE}`);
+  try {
+    switch (event.ResourceType) {
+      case PATCH_RESOURCE_TYPE:
+        return await patch.onEvent(event, { deadline });
+      case DISTRIBUTE_IMAGE_RESOURCE_TYPE:
+        return await distributeImage.onEvent(event, { deadline });
+      default:
+        throw new Error(`Unsupported resource type ${event.ResourceType}; expected ${PATCH_RESOURCE_TYPE} or ${DISTRIBUTE_IMAGE_RESOURCE_TYPE}`);
+    }
+  } catch (err) {
+    // The framework's FAILED response carries the message: it must fit CloudFormation's 4096 bytes.
+    throw forCloudFormation(err, event as ResponseFields);
   }
 }
 
 export async function isComplete(
   event: CdkCustomResourceIsCompleteEvent, context?: Partial<InvocationContext>,
 ): Promise<CdkCustomResourceIsCompleteResponse> {
-  switch (event.ResourceType) {
-    case DISTRIBUTE_IMAGE_RESOURCE_TYPE:
-      return distributeImage.isComplete(event, { deadline: eventDeadline(context) });
-    default:
-      // A patch is finished when onEvent returns.
-      return { IsComplete: true };
+  try {
+    switch (event.ResourceType) {
+      case DISTRIBUTE_IMAGE_RESOURCE_TYPE:
+        return await distributeImage.isComplete(event, { deadline: eventDeadline(context) });
+      default:
+        // Patches have no waiter (src/private/provider.ts); one that had is finished when onEvent returns.
+        return { IsComplete: true };
+    }
+  } catch (err) {
+    throw forCloudFormation(err, event as ResponseFields);
   }
 }

@@ -51,24 +51,42 @@ export interface PatchOptions {
 }
 
 export async function onEvent(event: CdkCustomResourceEvent, options: PatchOptions = {}): Promise<CdkCustomResourceResponse> {
-  const props = readProps(event.ResourceProperties);
   // Every call is made as the resource's own role (RoleArn; on Delete too: the resource depends on the role, so
   // CloudFormation deletes the role afterwards). RoleArn is not part of Props: changing it alone changes nothing else.
-  const context = clients.callContext(event, { ...assumeRoleOptions, deadline: options.deadline });
   switch (event.RequestType) {
-    case 'Create':
-      return reconcile(context, event, props, props.BaselineParameterName);
-    case 'Update': {
-      const old = readProps(event.OldResourceProperties);
-      // A new configuration is patched like on create; CloudFormation then deletes the old physical ID, which reverts the old one.
-      if (old.DistributionConfigurationArn !== props.DistributionConfigurationArn) {
-        return reconcile(context, event, props, props.BaselineParameterName);
-      }
-      return reconcile(context, event, props, old.BaselineParameterName, old.Patch);
+    case 'Create': {
+      const props = readProps(event.ResourceProperties);
+      const context = clients.callContext(event, { ...assumeRoleOptions, deadline: options.deadline });
+      // After a failed Create the Provider framework answers CloudFormation's rollback Delete itself (marker physical
+      // ID), so this is the last chance to undo what the Create wrote.
+      return undoIfFails(context, event, props, (progress) => reconcile(context, event, props, props.BaselineParameterName, undefined, progress));
     }
-    case 'Delete':
+    case 'Update': {
+      const props = readProps(event.ResourceProperties);
+      const context = clients.callContext(event, { ...assumeRoleOptions, deadline: options.deadline });
+      // Read as leniently as possible: in CloudFormation's rollback Update these are the properties of the update that
+      // failed, possibly because they were malformed (then nothing was written under them).
+      const old = readOldProps(event.OldResourceProperties, props);
+      if (old.DistributionConfigurationArn === props.DistributionConfigurationArn) {
+        return reconcile(context, event, props, old.BaselineParameterName, old.Patch, { mustExist: false });
+      }
+      // Another configuration. Patched like on create; if this fails after writing, nobody else would undo it.
+      const result = await undoIfFails(context, event, props,
+        (progress) => reconcile(context, event, props, props.BaselineParameterName, undefined, progress));
+      await revertLeftBehind(context, event, old);
+      return result;
+    }
+    case 'Delete': {
+      const props = tryReadProps(event.ResourceProperties);
+      if (!props) {
+        // Nothing can have been written under unreadable properties; failing would only block the stack's delete.
+        console.warn(`Delete of ${event.PhysicalResourceId}: properties unreadable (${describeProps(event.ResourceProperties)}); nothing to revert`);
+        return { PhysicalResourceId: event.PhysicalResourceId };
+      }
+      const context = clients.callContext(event, { ...assumeRoleOptions, deadline: options.deadline });
       await revert(context, event, props);
       return { PhysicalResourceId: event.PhysicalResourceId };
+    }
   }
 }
 
@@ -78,12 +96,91 @@ interface Props {
   readonly Patch: string;
 }
 
-function readProps(raw: Record<string, any>): Props {
-  const p = raw as Partial<PatchResourceProperties>;
-  for (const key of ['DistributionConfigurationArn', 'BaselineParameterName', 'Patch'] as const) {
-    if (typeof p[key] !== 'string' || p[key] === '') throw new Error(`Property ${key} is required`);
+const PROP_KEYS = ['DistributionConfigurationArn', 'BaselineParameterName', 'Patch'] as const satisfies readonly (keyof PatchResourceProperties)[];
+
+/** What is wrong with one property ("is required", "must be a string..."), or undefined. */
+function propProblem(raw: Record<string, any> | undefined, key: keyof Props): string | undefined {
+  const v = raw?.[key];
+  if (v === undefined || v === null || v === '') return 'is required';
+  if (typeof v !== 'string') return `must be a string (got ${Array.isArray(v) ? 'a list' : typeof v})`;
+  return undefined;
+}
+
+function readProps(raw: Record<string, any> | undefined): Props {
+  for (const key of PROP_KEYS) {
+    const problem = propProblem(raw, key);
+    if (problem) throw new Error(`Property ${key} ${problem}`);
   }
-  return p as Props;
+  return raw as Props;
+}
+
+function tryReadProps(raw: Record<string, any> | undefined): Props | undefined {
+  return PROP_KEYS.every((key) => !propProblem(raw, key)) ? raw as Props : undefined;
+}
+
+/** Old properties as far as they are readable (Patch may be missing). */
+type OldProps = Omit<Props, 'Patch'> & { readonly Patch?: string };
+
+/** The old properties, each one that is unreadable taken from the new ones (Patch: none). */
+function readOldProps(raw: Record<string, any> | undefined, props: Props): OldProps {
+  const pick = (key: keyof Props) => (propProblem(raw, key) ? undefined : raw![key] as string);
+  return {
+    DistributionConfigurationArn: pick('DistributionConfigurationArn') ?? props.DistributionConfigurationArn,
+    BaselineParameterName: pick('BaselineParameterName') ?? props.BaselineParameterName,
+    Patch: pick('Patch'),
+  };
+}
+
+function describeProps(raw: unknown): string {
+  return PROP_KEYS.map((key) => `${key} ${propProblem(raw as Record<string, any>, key) ?? 'ok'}`).join(', ');
+}
+
+/** How a reconcile runs, and what it had found when it stopped (for undoIfFails). */
+interface Progress {
+  /**
+   * The configuration must exist: on Create, and when an Update moves the patch to it. Otherwise (an Update of the
+   * patch of the same configuration, or its rollback) a configuration deleted meanwhile leaves nothing to do.
+   */
+  readonly mustExist: boolean;
+  /** Whether the baseline held an entry for the configuration before (undefined: not read yet, nothing written). */
+  hadEntry?: boolean;
+}
+
+/**
+ * `apply` (a reconcile of `props`), and when it fails after it could have written (the baseline had no entry for the
+ * configuration, so this event made it), the configuration restored and the entry removed before the failure is
+ * reported.
+ */
+async function undoIfFails(
+  context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, apply: (progress: Progress) => Promise<CdkCustomResourceResponse>,
+): Promise<CdkCustomResourceResponse> {
+  const arn = props.DistributionConfigurationArn;
+  const progress: Progress = { mustExist: true };
+  try {
+    return await apply(progress);
+  } catch (err) {
+    if (progress.hadEntry !== false) throw err;
+    try {
+      await revert(context, event, props);
+    } catch (undoErr) {
+      throw new Error(`${(err as Error).message}. Undoing the patch failed too, so ${arn} may keep it (its earlier `
+        + `state is in SSM parameter ${props.BaselineParameterName}): ${(undoErr as Error).message}`, { cause: err });
+    }
+    console.warn(`Undid the patch of ${arn} after the failure`);
+    throw err;
+  }
+}
+
+/**
+ * After an Update that moved the patch from `old`'s configuration: when CloudFormation will not delete the old physical
+ * ID (it is not the one it holds, as in the rollback of an update that failed after patching the other configuration),
+ * the old configuration's patch is reverted here, since no Delete will come for it.
+ */
+async function revertLeftBehind(
+  context: clients.CallContext, event: CdkCustomResourceEvent, old: OldProps,
+): Promise<void> {
+  if (event.RequestType !== 'Update' || physicalResourceId(old.DistributionConfigurationArn, event) === event.PhysicalResourceId) return;
+  await revert(context, event, { ...old, Patch: old.Patch ?? '' });
 }
 
 function parse(arn: string, json: string): PatchDocument {
@@ -187,27 +284,29 @@ function notPresent(arn: string, what: string): Error {
 }
 
 /**
- * Under the configuration's lease: read, merge, write, then read back. When the read-back shows our change undone
- * (a writer that does not take the lease wrote in between), the round is made again, up to MAX_WRITE_ROUNDS.
+ * The read-modify-write of one configuration, under its lease: read it and the baseline, write the baseline, write the
+ * configuration, then read back. When the read-back shows our change undone (a writer that does not take the lease
+ * wrote in between), the round is made again, up to MAX_WRITE_ROUNDS. undoIfFails and revertLeftBehind run before or
+ * after it, each under a lease of its own.
  */
 async function reconcile(
-  context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, previousParameter: string, previousPatch?: string,
+  context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, previousParameter: string, previousPatch: string | undefined,
+  progress: Progress,
 ): Promise<CdkCustomResourceResponse> {
   const arn = props.DistributionConfigurationArn;
   const patch = parse(arn, props.Patch);
+  const done = { PhysicalResourceId: physicalResourceId(arn, event), Data: { DistributionConfigurationArn: arn } };
   return withLease(context, arn, leaseOwner(event), async (locked) => {
     for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
       // After the first round the baseline is this resource's own (a handover from the old parameter is done).
       const desired = round === 0
-        ? await reconcileOnce(locked, event, props, patch, previousParameter, previousPatch, round)
-        : await reconcileOnce(locked, event, props, patch, props.BaselineParameterName, props.Patch, round);
-      if (!desired) return { PhysicalResourceId: physicalResourceId(arn, event), Data: { DistributionConfigurationArn: arn } };
+        ? await reconcileOnce(locked, event, props, patch, previousParameter, previousPatch, round, progress)
+        : await reconcileOnce(locked, event, props, patch, props.BaselineParameterName, props.Patch, round, progress);
+      if (!desired) return done;
       const after = await getConfiguration(locked, arn);
       if (!after) throw new Error(`Distribution configuration ${arn} was deleted right after our write`);
       const now = (after.distributions ?? []) as Distribution[];
-      if (deepEqual(now, desired) || patchPresent(now, patch)) {
-        return { PhysicalResourceId: physicalResourceId(arn, event), Data: { DistributionConfigurationArn: arn } };
-      }
+      if (deepEqual(now, desired) || patchPresent(now, patch)) return done;
       console.warn(`Round ${round + 1}: the patch of ${arn} was undone by another writer right after our write; applying it again`);
     }
     throw notPresent(arn, 'The patch of');
@@ -227,15 +326,25 @@ function patchPresent(now: Distribution[], patch: PatchDocument): boolean {
 /** One read-merge-write; the distributions written, or undefined when the configuration needed no write. */
 async function reconcileOnce(
   context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, patch: PatchDocument, previousParameter: string,
-  previousPatch: string | undefined, round: number,
+  previousPatch: string | undefined, round: number, progress: Progress,
 ): Promise<Distribution[] | undefined> {
   const arn = props.DistributionConfigurationArn;
   const config = await getConfiguration(context, arn);
-  if (!config) throw new Error(`Distribution configuration ${arn} not found: GetDistributionConfiguration answered ResourceNotFoundException`);
-  const now = (config.distributions ?? []) as Distribution[];
-
   const oldDoc = await readBaseline(context, previousParameter);
   const found = findEntry(oldDoc, arn, event.LogicalResourceId);
+  if (round === 0) progress.hadEntry = found !== undefined;
+  if (!config) {
+    if (progress.mustExist) {
+      throw new Error(`Distribution configuration ${arn} not found: GetDistributionConfiguration answered ResourceNotFoundException`);
+    }
+    // Deleted since the patch was applied: there is nothing to patch or to restore any more. Failing would fail this
+    // update and its rollback alike (UPDATE_ROLLBACK_FAILED).
+    console.warn(`Distribution configuration ${arn} no longer exists; nothing to patch, its baseline is dropped`);
+    if (found) await writeBaseline(context, previousParameter, withEntry(oldDoc, found.key, undefined));
+    return undefined;
+  }
+  const now = (config.distributions ?? []) as Distribution[];
+
   const entry = found?.entry;
   const key = entryKey(arn, event.LogicalResourceId);
   const candidates = [patch, ...(previousPatch ? [tryParse(previousPatch)].filter((p): p is PatchDocument => !!p) : [])];

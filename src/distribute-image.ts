@@ -9,7 +9,7 @@ import { AmiAttributeRequest, SSM_PARAMETER_ARN_PATTERN, validateDistributeImage
 import { ssmParameterName } from './private/distribution-render';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, DistributeImageAttributes, DistributeImageResourceProperties } from './private/handler-contract';
 import { acknowledgeNag, acknowledgeWildcardResource } from './private/nag';
-import { ImageBuilderProvider, MAX_TOTAL_TIMEOUT } from './private/provider';
+import { DISTRIBUTE_SERVICE_TIMEOUT, ImageBuilderProvider, MAX_DISTRIBUTION_WAIT } from './private/provider';
 import { RULES, warnRule } from './private/rules';
 import { addValidation, isUnresolved } from './private/validation';
 
@@ -150,12 +150,16 @@ export interface DistributeImageProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * How long to wait for the distribution to become AVAILABLE before failing the deployment.
-   * At most 2 hours (the custom-resource Provider framework's limit). The status is checked every 30 seconds, or at
-   * the interval the stack's context sets: `cdk-imagebuilder-distribution:pollIntervalSeconds` (5 to 1800), one
-   * interval for every resource of the stack, whose custom-resource provider is shared.
+   * How long to wait for the distribution to become AVAILABLE before failing the deployment: 1 to 50 minutes.
    *
-   * @default Duration.hours(2)
+   * CloudFormation waits at most an hour for a custom resource; the rest of that hour is left for the provider's
+   * waiter and its answer. A distribution that takes longer keeps running in Image Builder after the resource failed;
+   * the rollback then deletes it when `removalPolicy` is `DESTROY` (cancelling it if it still runs), and keeps it
+   * otherwise. See docs/lifecycle.md. The status is checked every 30 seconds, or at the interval the stack's context
+   * sets: `cdk-imagebuilder-distribution:pollIntervalSeconds` (5 to 1800), one interval for every resource of the
+   * stack, whose custom-resource provider is shared.
+   *
+   * @default Duration.minutes(50)
    */
   readonly timeout?: Duration;
 }
@@ -190,7 +194,7 @@ export class DistributeImage extends Construct {
     this.executionRole = props.executionRole ?? this.createExecutionRole(props);
 
     const removal = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const timeout = props.timeout ?? MAX_TOTAL_TIMEOUT;
+    const timeout = props.timeout ?? MAX_DISTRIBUTION_WAIT;
     this.handlerRole = provider.newHandlerRole(this, 'HandlerRole',
       'cdk-imagebuilder-distribution: assumed by the custom-resource handler to run one DistributeImage');
 
@@ -205,8 +209,10 @@ export class DistributeImage extends Construct {
       RoleArn: this.handlerRole.roleArn,
     };
     this.resource = new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
+      serviceToken: provider.distributeServiceToken,
       resourceType: DISTRIBUTE_IMAGE_RESOURCE_TYPE,
+      // The most CloudFormation waits; `timeout` and the provider's waiter end before it.
+      serviceTimeout: DISTRIBUTE_SERVICE_TIMEOUT,
       properties: { ...properties },
       // The handler decides what DESTROY removes; CloudFormation must always send the Delete.
       removalPolicy: RemovalPolicy.DESTROY,
@@ -221,7 +227,7 @@ export class DistributeImage extends Construct {
     this.amis = this.resource.getAttString(DistributeImageAttributes.AMIS);
 
     addValidation(this, (errors) => validateDistributeImage(errors, {
-      scope: this, props, timeout, maxTimeout: MAX_TOTAL_TIMEOUT, amiAttributes: this.amiAttributes,
+      scope: this, props, timeout, maxTimeout: MAX_DISTRIBUTION_WAIT, amiAttributes: this.amiAttributes,
     }));
   }
 
@@ -347,7 +353,8 @@ export class DistributeImage extends Construct {
       }));
     }
     if (removal === RemovalPolicy.DESTROY) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['imagebuilder:DeleteImage'], resources: [images] }));
+      // A distribution still running when its Delete arrives is cancelled first (then its AMIs and image deleted).
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['imagebuilder:CancelImageCreation', 'imagebuilder:DeleteImage'], resources: [images] }));
       role.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: ['ec2:DeregisterImage'],
         resources: [stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'image', resourceName: '*' })],

@@ -54,7 +54,8 @@ describe('DistributeImage', () => {
       ExecutionRole: { 'Fn::GetAtt': [Match.stringLikeRegexp('DExecutionRole'), 'Arn'] },
       Tags: '{"release":"1"}',
       RemovalPolicy: 'retain',
-      TimeoutSeconds: '7200',
+      TimeoutSeconds: '3000',
+      ServiceTimeout: '3600',
     });
     expect(s.resolve(d.amiIdInRegion('eu-west-1'))).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^D/), 'AmiId.eu-west-1'] });
     expect(s.resolve(d.amiId('eu-west-1', '222222222222'))).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^D/), 'AmiId.eu-west-1.222222222222'] });
@@ -299,7 +300,7 @@ describe('DistributeImage', () => {
       expect(message).toMatch(/distributionConfiguration: Stack\/C is in eu-west-1; .* same Region as the stack \(us-east-1\)/);
       expect(message).toMatch(/tags\.aws:reserved: .*reserved prefix "aws:"/);
       expect(message).toMatch(/targetAccountIds\[0\]: "1234" is invalid; must be a 12-digit AWS account ID/);
-      expect(message).toMatch(/timeout: "10800 seconds" is invalid; must be from 1 minute to 2 hours/);
+      expect(message).toMatch(/timeout: "10800 seconds" is invalid; must be from 1 minute to 50 minutes/);
     });
 
     test('rejects an execution role that is not a role', () => {

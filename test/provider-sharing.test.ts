@@ -14,7 +14,7 @@ import {
   total,
   USE_COUNTS,
 } from '../bench/custom-resources';
-import { DistributionConfiguration, DistributionConfigurationPatch } from '../src';
+import { DistributeImage, DistributeImageSource, DistributionConfiguration } from '../src';
 import { POLL_INTERVAL_CONTEXT_KEY } from '../src/private/provider';
 
 interface Measured {
@@ -45,7 +45,8 @@ describe.each(CUSTOM_RESOURCE_USES)('%s', (kind) => {
     // holds more uses than the one before (so equal counts are not an accident of an empty measurement).
     for (const m of measured) {
       expect(m.provider['AWS::Lambda::Function']).toBeGreaterThanOrEqual(2);
-      expect(m.provider['AWS::StepFunctions::StateMachine']).toBe(1);
+      // The waiter only where a resource waits: DistributeImage (patches have a provider without one).
+      expect(m.provider['AWS::StepFunctions::StateMachine'] ?? 0).toBe(kind === 'DistributeImage' ? 1 : 0);
       expect(m.providerLogicalIds).toBe(total(m.provider));
     }
     for (let i = 1; i < measured.length; i++) {
@@ -110,22 +111,24 @@ describe('poll interval from the stack context', () => {
   function waiter(context: Record<string, unknown>): string {
     const app = new App({ context });
     const stack = new Stack(app, 'Poll', { env: { account: '111111111111', region: 'us-east-1' } });
-    new DistributionConfigurationPatch(stack, 'Patch', {
+    new DistributeImage(stack, 'Distribute', {
+      source: DistributeImageSource.fromAmiId('ami-0123456789abcdef0'),
       distributionConfiguration: DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Config',
         'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/x'),
-    }).addTargetAccounts('us-east-1', '222222222222');
+    });
     const machines = Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine');
     expect(Object.keys(machines)).toHaveLength(1);
     return JSON.stringify(Object.values(machines)[0]);
   }
 
-  test('30 seconds by default, over the framework\'s 2 hours', () => {
+  test('30 seconds by default, over 55 minutes (within CloudFormation\'s hour)', () => {
     const definition = waiter({});
     expect(definition).toContain('\\"IntervalSeconds\\":30');
-    expect(definition).toContain('\\"MaxAttempts\\":240');
+    expect(definition).toContain('\\"MaxAttempts\\":110');
   });
 
-  test.each([[60, 120], ['600', 12]])('%p seconds from the context', (value, attempts) => {
+  // 55 minutes rounded down to whole intervals: 7 s gives 471 attempts (3297 s).
+  test.each([[60, 55], ['600', 5], [7, 471], [1800, 1]])('%p seconds from the context', (value, attempts) => {
     const definition = waiter({ [POLL_INTERVAL_CONTEXT_KEY]: value });
     expect(definition).toContain(`\\"IntervalSeconds\\":${Number(value)}`);
     expect(definition).toContain(`\\"MaxAttempts\\":${attempts}`);

@@ -96,7 +96,8 @@ export function validateDistributeImage(errors: ValidationErrors, input: Distrib
   validateAccountIds(errors, 'targetAccountIds', props.targetAccountIds);
   validateEnum(errors, 'removalPolicy', props.removalPolicy, REMOVAL_POLICIES, 'RemovalPolicy that DistributeImage supports');
   if (!isUnresolved(timeout.toSeconds()) && (timeout.toSeconds() < 60 || timeout.toSeconds() > maxTimeout.toSeconds())) {
-    errors.add('timeout', `${timeout.toSeconds()} seconds`, `must be from 1 minute to ${maxTimeout.toHumanString()} (the Provider framework's limit)`);
+    errors.add('timeout', `${timeout.toSeconds()} seconds`, `must be from 1 minute to ${maxTimeout.toMinutes()} minutes `
+      + '(CloudFormation waits at most an hour for a custom resource, and the provider\'s waiter needs the rest)');
   }
 
   if (DistributionConfiguration.isDistributionConfiguration(config)) {

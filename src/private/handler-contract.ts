@@ -77,7 +77,10 @@ export interface DistributeImageResourceProperties {
   readonly Tags?: string;
   /** `retain` (default) or `destroy`. */
   readonly RemovalPolicy?: 'retain' | 'destroy';
-  /** Upper bound, in seconds, for the wait for AVAILABLE; the provider's own total timeout bounds it too. */
+  /**
+   * Upper bound, in seconds, for the wait for AVAILABLE: at most 3000 (the handler caps larger values, since
+   * CloudFormation waits an hour at most and the provider's waiter needs the rest); absent: 3000.
+   */
   readonly TimeoutSeconds?: string;
   /** ARN of the role the handler assumes for this resource's API calls. Absent: the handler's own credentials. */
   readonly RoleArn?: string;

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { LEASE_PARAMETER_PREFIX, PATCH_RESOURCE_TYPE, PatchDocument, PatchResourceProperties } from './handler-contract';
 import { acknowledgeWildcardResource } from './nag';
-import { ImageBuilderProvider } from './provider';
+import { ImageBuilderProvider, PATCH_SERVICE_TIMEOUT } from './provider';
 
 /** SSM parameters that keep patch baselines live under this path, one per stack and configuration. */
 export const BASELINE_PARAMETER_PREFIX = '/cdk-imagebuilder-distribution/baselines';
@@ -83,8 +83,9 @@ export class PatchResource extends Construct {
       RoleArn: this.handlerRole.roleArn,
     };
     this.resource = new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
+      serviceToken: provider.patchServiceToken,
       resourceType: PATCH_RESOURCE_TYPE,
+      serviceTimeout: PATCH_SERVICE_TIMEOUT,
       properties: { ...properties },
       // The Delete is what reverts the patch; retaining would leave our changes behind.
       removalPolicy: RemovalPolicy.DESTROY,

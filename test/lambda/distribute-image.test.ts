@@ -2,8 +2,7 @@ import { DeleteImageCommand, DistributeImageCommand, GetImageCommand, Imagebuild
 import type { CdkCustomResourceEvent, CdkCustomResourceIsCompleteEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as clients from '../../lambda/clients';
-import { DistributeImageOptions, isComplete, onEvent, STARTED_AT_KEY, stackAccount } from '../../lambda/distribute-image';
-import { clientToken } from '../../lambda/tokens';
+import { distributionClientToken, DistributeImageOptions, isComplete, KEPT_IMAGE_KEY, onEvent, STARTED_AT_KEY, stackAccount } from '../../lambda/distribute-image';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE } from '../../src/private/handler-contract';
 
 const ib = mockClient(ImagebuilderClient);
@@ -112,7 +111,7 @@ describe('onEvent Create', () => {
       executionRole: 'ImageBuilderDistributionRole',
       loggingConfiguration: { logGroupName: '/aws/imagebuilder/distribute' },
       tags: { team: 'platform', env: 'prod' },
-      clientToken: clientToken(ev, 'DistributeImage'),
+      clientToken: distributionClientToken(ev),
     });
     const token = calls[0].args[0].input.clientToken!;
     expect(token.length).toBeGreaterThanOrEqual(1);
@@ -186,7 +185,7 @@ describe('onEvent Create', () => {
   test.each([
     [{ SourceImage: undefined }, /property SourceImage is required/],
     [{ DistributionConfigurationArn: '' }, /property DistributionConfigurationArn is required/],
-    [{ ExecutionRole: 42 }, /property ExecutionRole is required \(got 42\)/],
+    [{ ExecutionRole: 42 }, /property ExecutionRole must be a string \(got 42\)/],
     [{ RemovalPolicy: 'snapshot' }, /RemovalPolicy must be "retain" or "destroy"/],
     [{ TimeoutSeconds: '1.5' }, /TimeoutSeconds must be a positive whole number/],
     [{ TimeoutSeconds: '0' }, /TimeoutSeconds must be a positive whole number/],
@@ -215,7 +214,7 @@ describe('onEvent Update', () => {
     ['no RoleArn any more', {}, { RoleArn: ROLE }],
   ])('keeps the distribution for %s', async (_what, change, oldChange = {}) => {
     const res = await onEvent(event('Update', { ...baseProps, ...change }, { OldResourceProperties: { ...baseProps, ...oldChange } }), options);
-    expect(res).toEqual({ PhysicalResourceId: IMAGE_ARN, Data: { ImageBuildVersionArn: IMAGE_ARN } });
+    expect(res).toEqual({ PhysicalResourceId: IMAGE_ARN, Data: { ImageBuildVersionArn: IMAGE_ARN }, [KEPT_IMAGE_KEY]: true });
     expect(res).not.toHaveProperty(STARTED_AT_KEY);
     expect(ib.calls()).toHaveLength(0);
   });
@@ -233,8 +232,9 @@ describe('onEvent Update', () => {
     expect(res.PhysicalResourceId).toBe(newArn);
     expect(res[STARTED_AT_KEY]).toBe(NOW);
     const input = ib.commandCalls(DistributeImageCommand)[0].args[0].input;
-    expect(input.clientToken).toBe(clientToken(ev, 'DistributeImage'));
-    expect(input.clientToken).not.toBe(clientToken(event('Create'), 'DistributeImage'));
+    // The token names the distribution of these properties: other properties, another token.
+    expect(input.clientToken).toBe(distributionClientToken(ev));
+    expect(input.clientToken).not.toBe(distributionClientToken(event('Create')));
   });
 });
 
@@ -328,7 +328,7 @@ describe('isComplete for Create and Update', () => {
     expect(await isComplete(ev, options)).toEqual({ IsComplete: false });
     now = NOW + 600_001;
     await expect(isComplete(ev, options)).rejects.toThrow(
-      /did not become AVAILABLE within TimeoutSeconds=600 \(last status DISTRIBUTING\); it keeps running in Image Builder/);
+      /did not become AVAILABLE within TimeoutSeconds=600 \(last status DISTRIBUTING\); Image Builder goes on with it/);
   });
 
   test('AVAILABLE after the timeout still succeeds', async () => {
@@ -423,7 +423,7 @@ describe('isComplete for Delete', () => {
   test('an image without a status waits; one without outputs or creation date is deleted without touching EC2', async () => {
     ib.on(GetImageCommand).resolves({ image: { arn: IMAGE_ARN } });
     expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: false });
-    expect(logs.join('\n')).toMatch(/is UNKNOWN; waiting/);
+    expect(logs.join('\n')).toMatch(/is UNKNOWN; cancelled, waiting/);
     ib.on(GetImageCommand).resolves({ image: { arn: IMAGE_ARN, state: { status: 'AVAILABLE' } } });
     ib.on(DeleteImageCommand).resolves({});
     expect(await isComplete(event('Delete', destroy), options)).toEqual({ IsComplete: true });
@@ -621,8 +621,9 @@ describe('RoleArn', () => {
       await isComplete({ ...ev, ...await onEvent(ev, options) }, options);
       await isComplete(event('Delete', props), options);
     });
-    // DistributeImage; GetImage; GetImage and DeleteImage of the Delete.
-    expect(used.imagebuilder).toEqual([ROLE, ROLE, ROLE, ROLE]);
+    // DistributeImage and GetImage (whether the image of these properties is usable); GetImage; GetImage and
+    // DeleteImage of the Delete.
+    expect(used.imagebuilder).toEqual([ROLE, ROLE, ROLE, ROLE, ROLE]);
     // DescribeImages, DeregisterImage, DeleteSnapshot: one client.
     expect(used.ec2).toEqual([ROLE]);
   });
@@ -662,6 +663,6 @@ test('works with the typed event of the router', async () => {
   const ev: CdkCustomResourceEvent = event('Create');
   await expect(onEvent(ev)).resolves.toMatchObject({ PhysicalResourceId: IMAGE_ARN });
   // Without injected options the handler logs to the Lambda's console.
-  expect(consoleLog).toHaveBeenCalledWith(expect.stringMatching(/DistributeImage started/));
+  expect(consoleLog).toHaveBeenCalledWith(expect.stringMatching(/DistributeImage answered/));
   consoleLog.mockRestore();
 });

@@ -103,7 +103,7 @@ test('Create through the router: PENDING, DISTRIBUTING, then AVAILABLE with the 
   const consoleLog = jest.spyOn(console, 'log').mockImplementation(() => {});
   const ev = event('Create');
   const created = await router.onEvent(ev);
-  expect(consoleLog).toHaveBeenCalledWith(expect.stringMatching(/DistributeImage started arn:aws:imagebuilder:/));
+  expect(consoleLog).toHaveBeenCalledWith(expect.stringMatching(/DistributeImage answered arn:aws:imagebuilder:/));
   consoleLog.mockRestore();
   expect(created.PhysicalResourceId).toMatch(IMAGE_BUILD_VERSION_ARN);
   const [req] = server.callsTo('DistributeImage');
@@ -120,9 +120,10 @@ test('Create through the router: PENDING, DISTRIBUTING, then AVAILABLE with the 
   const waiting = { ...ev, ...created };
   const answers: any[] = [];
   for (let i = 0; i < 5 && !answers.some((a) => a.IsComplete); i++) answers.push(await router.isComplete(waiting));
-  expect(answers.map((a) => a.IsComplete)).toEqual([false, false, true]);
+  // onEvent's own GetImage (is the image of these properties usable?) saw PENDING.
+  expect(answers.map((a) => a.IsComplete)).toEqual([false, true]);
   expect(server.callsTo('GetImage').map((c) => c.query.imageBuildVersionArn)).toEqual(Array(3).fill(created.PhysicalResourceId));
-  const data = answers[2].Data;
+  const data = answers[1].Data;
   expect(data.ImageBuildVersionArn).toBe(created.PhysicalResourceId);
   expect(data['AmiId.us-east-1']).toBe('ami-00001000000000000');
   expect(data['AmiId.eu-west-1']).toBe('ami-00001000001000000');
@@ -153,7 +154,8 @@ test('throttled DistributeImage and GetImage calls are retried with the same cli
   // A poll throttled past its retries is not a failure: the next poll carries on.
   server.inject('GetImage', faults.throttle, 4);
   const answers = await poll({ ...ev, ...created });
-  expect(answers.map((a) => a.IsComplete)).toEqual([false, false, false, true]);
+  // onEvent's GetImage (is the image of these properties usable?) saw PENDING already.
+  expect(answers.map((a) => a.IsComplete)).toEqual([false, false, true]);
   expect(logs.join('\n')).toMatch(/failed transiently \(CallRateLimitExceededException \(HTTP 429\)/);
 });
 
@@ -164,13 +166,14 @@ test('a 5xx on DistributeImage is retried', async () => {
   expect(server.count('DistributeImage')).toBe(2);
 });
 
-test('a re-delivered Create gets the same image; the same token with other parameters is refused', async () => {
+test('a re-delivered Create gets the same image; other properties are another distribution', async () => {
   const first = await onEvent(event('Create'), options);
   const again = await onEvent(event('Create'), options);
   expect(again.PhysicalResourceId).toBe(first.PhysicalResourceId);
   expect(images.started).toBe(1);
-  await expect(onEvent(event('Create', { ...props, SourceImage: 'ami-0fedcba9876543210' }), options)).rejects.toThrow(
-    /DistributeImage of ami-0fedcba9876543210 with .* failed: IdempotentParameterMismatchException \(HTTP 400\)/);
+  const other = await onEvent(event('Create', { ...props, SourceImage: 'ami-0fedcba9876543210' }), options);
+  expect(other.PhysicalResourceId).not.toBe(first.PhysicalResourceId);
+  expect(images.started).toBe(2);
 });
 
 test.each([
@@ -185,7 +188,7 @@ test.each([
 test('an Update of the execution role keeps the distribution and returns the same attributes', async () => {
   const ev = event('Create');
   const created = await onEvent(ev, options);
-  const [, , createdDone] = await poll({ ...ev, ...created });
+  const createdDone = (await poll({ ...ev, ...created })).pop();
   const update = event('Update', { ...props, ExecutionRole: 'OtherRole' }, { OldResourceProperties: props, PhysicalResourceId: created.PhysicalResourceId });
   const kept = await onEvent(update, options);
   expect(kept.PhysicalResourceId).toBe(created.PhysicalResourceId);
@@ -208,7 +211,7 @@ test('TimeoutSeconds fails a distribution that stays DISTRIBUTING', async () => 
   const created = await onEvent(ev, options);
   expect(created[STARTED_AT_KEY]).toBe(T0);
   await expect(poll({ ...ev, ...created })).rejects.toThrow(/did not become AVAILABLE within TimeoutSeconds=90 \(last status PENDING\)/);
-  expect(server.count('GetImage')).toBe(5); // at 0, 30, 60, 90 s (not yet over) and 120 s (over)
+  expect(server.count('GetImage')).toBe(6); // onEvent's, then at 0, 30, 60, 90 s (not yet over) and 120 s (over)
 });
 
 /** A distribution, AVAILABLE, with its AMIs in the local EC2, plus an older source AMI also listed as an output. */
@@ -259,15 +262,17 @@ describe('Delete', () => {
     expect(await isComplete(del, options)).toEqual({ IsComplete: true });
   });
 
-  test('destroy waits for a running distribution before deleting', async () => {
+  test('destroy cancels a running distribution and deletes it once it stopped', async () => {
+    images.nextOutcome = { stepsPerState: 3 };
     const ev = event('Create', { ...props, RemovalPolicy: 'destroy' });
     const created = await onEvent(ev, options);
     const del = event('Delete', { ...props, RemovalPolicy: 'destroy' }, { PhysicalResourceId: created.PhysicalResourceId });
     const answers = await poll(del);
-    expect(answers.map((a) => a.IsComplete)).toEqual([false, false, true]);
+    expect(answers.map((a) => a.IsComplete)).toEqual([false, true]);
+    expect(server.count('CancelImageCreation')).toBe(1);
     expect(server.count('DeleteImage')).toBe(1);
-    // Deregistration was attempted only after the distribution ended; these AMIs were never in the local EC2.
-    expect(ec2.calls.filter((c) => c.action === 'DescribeImages')).toHaveLength(2);
+    // A cancelled distribution lists no AMIs: none to deregister.
+    expect(ec2.calls.filter((c) => c.action === 'DescribeImages')).toHaveLength(0);
   });
 });
 
@@ -335,11 +340,11 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
     // One session per event with a role, named after its request; role A's client is reused by req-3, with req-3's session.
     expect(roles.sessions.map((s) => [s.roleArn, s.sessionName])).toEqual([[ROLE, 'cdk-ibd-req-0'], [OTHER_ROLE, 'cdk-ibd-req-2'], [ROLE, 'cdk-ibd-req-3']]);
     const [a, b, a3] = roles.sessions;
-    // DistributeImage then GetImage for each resource, in order.
+    // DistributeImage, then GetImage twice (onEvent's, isComplete's) for each resource, in order.
     const signers = imagebuilderCalls().map((c) => [/Credential=([^/]+)\//.exec(String(c.headers.authorization))![1], c.headers['x-amz-security-token']]);
     const own = ['test', 'lambda-token'];
     const [asA, asB, asA3] = [a, b, a3].map((s) => [s.accessKeyId, s.sessionToken]);
-    expect(signers).toEqual([asA, asA, own, own, asB, asB, asA3, asA3, own, own]);
+    expect(signers).toEqual([asA, asA, asA, own, own, own, asB, asB, asB, asA3, asA3, asA3, own, own, own]);
   });
 
   test('a role IAM has not propagated yet: AccessDenied from AssumeRole is retried, then the distribution starts', async () => {

@@ -49,6 +49,8 @@ export class DistributedImages {
   nextOutcome: Outcome = {};
   /** Distributions started (idempotent replays excluded). */
   started = 0;
+  /** Images cancelled with CancelImageCreation. */
+  readonly cancelled: string[] = [];
   private readonly configs = new Map<string, TargetRegion[]>();
   private readonly tokens = new Map<string, { digest: string; response: unknown }>();
   private readonly clock: () => number;
@@ -58,6 +60,20 @@ export class DistributedImages {
     server.route('PUT', '/DistributeImage', (req) => this.distributeOp(req));
     server.route('GET', '/GetImage', (req) => this.getOp(req));
     server.route('DELETE', '/DeleteImage', (req) => this.deleteOp(req));
+    server.route('PUT', '/CancelImageCreation', (req) => this.cancelOp(req));
+  }
+
+  /** The status GetImage would answer now. */
+  status(arn: string): string | undefined {
+    const image = this.images.get(arn);
+    return image && !image.deleted ? image.states[Math.min(image.step, image.states.length - 1)] : undefined;
+  }
+
+  /** What happens outside the stack: the image ends up in `status` (e.g. DELETED) from the next GetImage on. */
+  setStatus(arn: string, status: string): void {
+    const image = this.images.get(arn)!;
+    image.states = [status];
+    image.step = 0;
   }
 
   get account(): string {
@@ -137,6 +153,23 @@ export class DistributedImages {
         },
       },
     };
+  }
+
+  /**
+   * CancelImageCreation: only for an image in a non-terminal state, as the API reference says (the request's shape is
+   * the model check's).
+   */
+  private cancelOp(req: ReceivedRequest) {
+    const b = req.body;
+    const image = this.find({ ...req, query: { imageBuildVersionArn: b.imageBuildVersionArn } });
+    const status = image.states[Math.min(image.step, image.states.length - 1)];
+    if (['AVAILABLE', 'FAILED', 'CANCELLED', 'DELETED', 'DEPRECATED', 'DISABLED'].includes(status)) {
+      throw new ServiceError(400, 'InvalidRequestException', `Image ${image.arn} is ${status}: only an image in a non-terminal state can be cancelled`);
+    }
+    image.states = ['CANCELLED'];
+    image.step = 0;
+    this.cancelled.push(image.arn);
+    return { body: { requestId: 'r', clientToken: b.clientToken, imageBuildVersionArn: image.arn } };
   }
 
   private deleteOp(req: ReceivedRequest) {
