@@ -69,6 +69,9 @@ export interface ServerCheck {
   readonly response?: (req: ReceivedRequest, reply: Reply) => void;
 }
 
+/** Thrown by a ServerCheck's `response`: the operation ran, but the connection drops before its answer is sent. */
+export class AnswerLost extends Error {}
+
 export type Fault =
   | { readonly kind: 'error'; readonly status: number; readonly type: string; readonly message?: string }
   | { readonly kind: 'slow'; readonly delayMs: number };
@@ -257,7 +260,13 @@ export class LocalServer {
     }
     try {
       const reply = await handler(received);
-      for (const check of this.checks) check.response?.(received, reply);
+      try {
+        for (const check of this.checks) check.response?.(received, reply);
+      } catch (err) {
+        if (!(err instanceof AnswerLost)) throw err;
+        res.destroy(); // the operation ran; its answer never arrives
+        return;
+      }
       this.send(res, reply.status ?? 200, reply.body ?? {}, { 'content-type': CONTENT_TYPES[protocol], ...reply.headers });
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { clock, CREATE_FAILED_MARKER, FRAMEWORK_DIR, HANDLER_FILE, Harness, MAX_RESPONSE_BYTES, ResourceUnderTest, stagedAssetDirs, startHarness, useRealClock, useSimulatedClock } from './harness';
 import { CONFIG_ARN, OTHER_CONFIG_ARN, patchStack } from './stacks';
-import { faults, ServiceError } from '../lambda/local-server';
+import { AnswerLost, faults, ServiceError } from '../lambda/local-server';
 import { DistributionConfigurations } from '../lambda/server/imagebuilder';
 import { Parameters } from '../lambda/server/ssm';
 import { Roles } from '../lambda/server/sts';
@@ -98,7 +98,7 @@ function loseNextWriteAnswer(): void {
       if (!armed || req.operation !== 'UpdateDistributionConfiguration') return;
       armed = false;
       clock.advance(14 * 60 * 1000);
-      throw new Error('connection lost after the write');
+      throw new AnswerLost('connection lost after the write');
     },
   });
 }
