@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Resource, Stack, Token } from 'aws-cdk-lib';
 import type { IResource } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { reportRule, Rule, RULES } from './rules';
@@ -31,15 +31,17 @@ export function knownEnvironment(resource: IResource, arn?: string): KnownEnviro
   return undefined;
 }
 
-/** Region and account of a literal ARN; undefined for tokens and strings that are not ARNs. */
+/**
+ * Region and account of an ARN whose Region and account fields are literal (the partition may be a token, as in the
+ * ARNs `Stack.formatArn` builds for imports by name); undefined for other tokens and strings that are not ARNs.
+ */
 export function environmentOfArn(arn: string): KnownEnvironment | undefined {
-  if (Token.isUnresolved(arn) || !arn.startsWith('arn:')) return undefined;
-  try {
-    const parts = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME);
-    return { region: parts.region ?? '', account: parts.account ?? '' };
-  } catch {
-    return undefined;
-  }
+  // A token's string form holds no ':', so the fields of a partly resolved ARN are where they will be.
+  const parts = arn.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
+  const [region, account] = [parts[3], parts[4]];
+  if (Token.isUnresolved(region) || Token.isUnresolved(account)) return undefined;
+  return { region, account };
 }
 
 /** `same`, `different`, or `unknown` when either side is a token that is not the same token. */
