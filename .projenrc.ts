@@ -32,6 +32,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     // Bundled into the handler asset by esbuild; never a runtime dependency of the construct library.
     '@aws-sdk/client-imagebuilder',
+    // The partitions' DNS suffixes for the EC2, SSM and STS endpoints: the data the Image Builder client resolves its own with.
+    '@aws-sdk/util-endpoints',
     // EC2 and SSM calls are signed by lambda/aws-request.ts with the same signer the SDK uses (smaller bundle).
     '@smithy/signature-v4@^5.7.5',
     '@types/aws-lambda',

@@ -5,6 +5,7 @@
 import { createHash, createHmac } from 'crypto';
 import * as http from 'http';
 import * as https from 'https';
+import { partition } from '@aws-sdk/util-endpoints';
 import { SignatureV4 } from '@smithy/signature-v4';
 
 export interface AwsCredentials {
@@ -38,9 +39,13 @@ export function requestTimeoutMs(): number {
   return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 20_000;
 }
 
-/** The public endpoint of `service` in `region` (China Regions end in .com.cn). */
+/**
+ * The public endpoint of `service` in `region`: `service.region.` and the DNS suffix of the Region's partition
+ * (amazonaws.com, amazonaws.com.cn, c2s.ic.gov, sc2s.sgov.gov, cloud.adc-e.uk, csp.hci.ic.gov, amazonaws.eu...), from
+ * the SDK's partitions data, which the bundled Image Builder client resolves its own endpoints with.
+ */
 export function regionalEndpoint(service: string, region: string): string {
-  return `https://${service}.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+  return `https://${service}.${region}.${partition(region).dnsSuffix}`;
 }
 
 /** An error as the SDK makes them: `name` is the service's error code. */

@@ -96,6 +96,15 @@ function cached<T extends { destroy?: () => void }>(kind: string, context: CallC
   return entry.client as T;
 }
 
+/**
+ * The Region field of an ARN (`arn:partition:service:region:account:resource`); undefined when it has none. A
+ * resource of another Region is only known to that Region's endpoint: `imagebuilder(context, arnRegion(arn))`.
+ */
+export function arnRegion(arn: string): string | undefined {
+  const region = arn.split(':')[3];
+  return region ? region : undefined;
+}
+
 export function imagebuilder(context: CallContext, region?: string): ImagebuilderClient {
   return cached(`imagebuilder:${region ?? ''}`, context, (credentials) => new ImagebuilderClient({
     ...common(),

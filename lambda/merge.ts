@@ -1,6 +1,7 @@
 // Pure functions over distribution configurations: apply a patch, and undo it with a three-way merge
 // (before: as it was before our patch; ours: what our patch made of it; now: what is there today) so that changes
 // made by others since survive. No I/O here: the handler and the tests share these.
+import { Distribution$ } from '@aws-sdk/client-imagebuilder';
 import type { PatchDocument, RegionPatch } from '../src/private/handler-contract';
 
 /** A regional distribution as the SDK returns it; unknown fields are carried along untouched. */
@@ -128,26 +129,65 @@ export function fromSnapshot(snap: RegionSnapshot): Distribution[] {
 }
 
 /**
+ * The bundled SDK's schema of a shape (`@smithy/types` static schemas: `[3, ns, name, traits, memberNames,
+ * memberSchemas, requiredCount]` for structures, whose first `requiredCount` members are the required ones;
+ * `[2, ns, name, traits, key, value]` for maps), or a lazy reference to one. Anything else: nothing known.
+ */
+export type SdkSchema = unknown;
+
+const resolveSchema = (s: SdkSchema): SdkSchema => (typeof s === 'function' ? s() : s);
+
+/** The schema of `key` inside a value of `schema` (a structure's member, a map's value). */
+function childSchema(schema: SdkSchema, key: string): SdkSchema {
+  const s = resolveSchema(schema);
+  if (!Array.isArray(s)) return undefined;
+  if (s[0] === 3 && Array.isArray(s[4])) {
+    const i = (s[4] as string[]).indexOf(key);
+    return i >= 0 ? resolveSchema((s[5] as SdkSchema[])[i]) : undefined;
+  }
+  return s[0] === 2 ? resolveSchema(s[5]) : undefined;
+}
+
+/** The required members of a structure's schema (none when it is not one). */
+export function requiredMembers(schema: SdkSchema): string[] {
+  const s = resolveSchema(schema);
+  return Array.isArray(s) && s[0] === 3 && Array.isArray(s[4]) ? (s[4] as string[]).slice(0, typeof s[6] === 'number' ? s[6] : 0) : [];
+}
+
+/**
  * Three-way revert of one value. Where `now` still equals `ours`, the result is `before`; where someone else changed
  * it, their change wins: objects per key, lists keep others' additions and removals while dropping what we added and
- * restoring what we removed. `undefined` means absent.
+ * restoring what we removed. `undefined` means absent. `schema` (the SDK's, see SdkSchema) tells which nested objects
+ * are structures with required members.
+ *
+ * What the merge makes is always something the API accepts, given that `before` and `now` were: a list or map it
+ * empties inside the value is left out (the API refuses empty ones, e.g. targetAccountIds and amiTags, and absent
+ * means the same), and a structure it would leave without a required member (an S3 export we added, in which
+ * someone else then changed a field) stays as the other writer has it, whole.
  */
-export function revertValue(before: unknown, ours: unknown, now: unknown): unknown {
+export function revertValue(before: unknown, ours: unknown, now: unknown, schema?: SdkSchema): unknown {
+  return revertAt(before, ours, now, schema, false);
+}
+
+function revertAt(before: unknown, ours: unknown, now: unknown, schema: SdkSchema, nested: boolean): unknown {
   if (deepEqual(now, ours)) return clone(before);
   if (isPlainObject(now) && isPlainObject(ours) && (before === undefined || isPlainObject(before))) {
     const b = before ?? {};
     const out: Record<string, any> = {};
     for (const k of new Set([...Object.keys(now), ...Object.keys(ours), ...Object.keys(b)])) {
-      const v = revertValue(b[k], ours[k], now[k]);
+      const v = revertAt(b[k], ours[k], now[k], childSchema(schema, k), true);
       if (v !== undefined) out[k] = v;
     }
-    return before === undefined && Object.keys(out).length === 0 ? undefined : out;
+    if (Object.keys(out).length === 0) return before === undefined || nested ? undefined : out;
+    const required = requiredMembers(schema);
+    if (required.some((r) => out[r] === undefined) && required.every((r) => now[r] !== undefined)) return clone(now);
+    return out;
   }
   if (Array.isArray(now) && Array.isArray(ours) && (before === undefined || Array.isArray(before))) {
     const b = before ?? [];
     const kept = minus(now, minus(ours, b));
     const out = [...kept.map(clone), ...minus(minus(b, ours), kept).map(clone)];
-    return before === undefined && out.length === 0 ? undefined : out;
+    return (before === undefined || nested) && out.length === 0 ? undefined : out;
   }
   return clone(now);
 }
@@ -160,7 +200,7 @@ export function revertDistributions(before: RegionSnapshot, ours: RegionSnapshot
   const out = now.map((d) => clone(d));
   for (const region of Object.keys(before)) {
     const i = out.findIndex((d) => d.region === region);
-    const reverted = revertValue(strip(before[region]), strip(ours[region]), i >= 0 ? strip(out[i]) : undefined);
+    const reverted = revertValue(strip(before[region]), strip(ours[region]), i >= 0 ? strip(out[i]) : undefined, Distribution$);
     const next = isPlainObject(reverted) ? { region, ...reverted } as Distribution : undefined;
     if (i >= 0 && next) out[i] = next;
     else if (i >= 0) out.splice(i, 1);

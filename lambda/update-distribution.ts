@@ -111,7 +111,7 @@ async function getConfiguration(context: clients.CallContext, arn: string): Prom
     const out = await call(context, 'GetDistributionConfiguration', arn, () => {
       const command = new GetDistributionConfigurationCommand({ distributionConfigurationArn: arn });
       captureRawJson(command.middlewareStack, capture);
-      return clients.imagebuilder(context).send(command);
+      return clients.imagebuilder(context, clients.arnRegion(arn)).send(command);
     }, notFound);
     const raw = isPlainObject(capture.json) ? capture.json.distributionConfiguration : undefined;
     return (isPlainObject(raw) ? withoutNullMembers(raw) : out.distributionConfiguration) as RawConfiguration | undefined;
@@ -143,7 +143,7 @@ async function putDistributions(
   await call(context, 'UpdateDistributionConfiguration', arn, () => {
     const command = new UpdateDistributionConfigurationCommand(input);
     sendRawJson(command.middlewareStack, input);
-    return clients.imagebuilder(context).send(command);
+    return clients.imagebuilder(context, clients.arnRegion(arn)).send(command);
   });
 }
 

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
+import { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import { buildSync, Metafile } from 'esbuild';
 import { LocalServer } from './local-server';
 import { DistributionConfigurations } from './server/imagebuilder';
@@ -17,7 +18,7 @@ import { Roles } from './server/sts';
 import {
   AwsCredentials, encodeQuery, envCredentials, JsonClient, jsonError, parseXml, QueryClient, queryError, regionalEndpoint, xmlItems, xmlText,
 } from '../../lambda/aws-request';
-import { Ec2, Ssm } from '../../lambda/clients';
+import { arnRegion, Ec2, imagebuilder, LAMBDA_CREDENTIALS, resetClients, Ssm } from '../../lambda/clients';
 import { isRetryable } from '../../lambda/retry';
 import { defaultProvider } from '../../lambda/shims/credential-provider-node';
 import { EventStreamSerde, eventStreamSerdeProvider } from '../../lambda/shims/event-streams';
@@ -298,11 +299,41 @@ describe('endpoints and credentials', () => {
     ['ssm', 'eu-west-1', 'https://ssm.eu-west-1.amazonaws.com'],
     ['ec2', 'cn-north-1', 'https://ec2.cn-north-1.amazonaws.com.cn'],
     ['ssm', 'cn-northwest-1', 'https://ssm.cn-northwest-1.amazonaws.com.cn'],
+    ['sts', 'us-gov-west-1', 'https://sts.us-gov-west-1.amazonaws.com'],
+    ['ec2', 'us-iso-east-1', 'https://ec2.us-iso-east-1.c2s.ic.gov'],
+    ['ssm', 'us-isob-east-1', 'https://ssm.us-isob-east-1.sc2s.sgov.gov'],
+    ['sts', 'eu-isoe-west-1', 'https://sts.eu-isoe-west-1.cloud.adc-e.uk'],
+    ['ec2', 'us-isof-south-1', 'https://ec2.us-isof-south-1.csp.hci.ic.gov'],
+    ['ssm', 'eusc-de-east-1', 'https://ssm.eusc-de-east-1.amazonaws.eu'],
   ])('%s in %s: %s', (service, region, url) => {
     expect(regionalEndpoint(service, region)).toBe(url);
     const c = new QueryClient({ service, region, timeoutMs: 1 }, 'v');
     clients.push(c);
     expect(c.url.href).toBe(`${url}/`);
+  });
+
+  test('in every partition, the same DNS suffix as the bundled Image Builder client\'s own endpoint ruleset resolves', async () => {
+    const regions = ['us-east-1', 'cn-north-1', 'us-gov-east-1', 'us-iso-east-1', 'us-isob-east-1', 'eu-isoe-west-1', 'us-isof-south-1', 'eusc-de-east-1'];
+    for (const region of regions) {
+      const client = new ImagebuilderClient({ region, credentials: { accessKeyId: 'a', secretAccessKey: 's' } });
+      try {
+        const resolved = client.config.endpointProvider({ Region: region, UseFIPS: false, UseDualStack: false });
+        expect(`${regionalEndpoint('imagebuilder', region)}/`).toBe(resolved.url.href);
+      } finally {
+        client.destroy();
+      }
+    }
+  });
+
+  test('a configuration ARN names the Region whose Image Builder endpoint knows it', async () => {
+    expect(arnRegion('arn:aws-iso:imagebuilder:us-iso-east-1:123456789012:distribution-configuration/d')).toBe('us-iso-east-1');
+    expect(arnRegion('arn:aws:iam::123456789012:role/r')).toBeUndefined();
+    const client = imagebuilder(LAMBDA_CREDENTIALS, arnRegion('arn:aws:imagebuilder:eu-west-1:123456789012:distribution-configuration/d'));
+    try {
+      expect(await client.config.region()).toBe('eu-west-1');
+    } finally {
+      resetClients();
+    }
   });
 
   test('environment credentials; the session token only when set; a clear error when missing', async () => {

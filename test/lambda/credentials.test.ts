@@ -520,7 +520,7 @@ describe('the Image Builder SDK client', () => {
     // A real clock: credentials expire 15 minutes from now, so the SDK would keep them if it cached them itself.
     now = Date.now();
     process.env.IMAGEBUILDER_ENDPOINT = server.endpoint;
-    server.route('GET', '/GetDistributionConfiguration', () => ({ body: { distributionConfiguration: { arn: ARN, name: 'cfg', distributions: [] } } }));
+    server.route('GET', '/GetDistributionConfiguration', () => ({ body: { distributionConfiguration: { arn: ARN, name: 'cfg', distributions: [], timeoutMinutes: 720 } } }));
     roles.add(ROLE);
   });
   afterEach(() => {

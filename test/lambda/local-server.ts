@@ -2,7 +2,7 @@
  * A tiny AWS look-alike on 127.0.0.1 for over-the-wire tests: the real SDK clients talk HTTP to it.
  *
  * Usage:
- *   const server = await LocalServer.start();               // random port on 127.0.0.1
+ *   const server = await LocalServer.start();               // random port on 127.0.0.1, model-checked (below)
  *   process.env.IMAGEBUILDER_ENDPOINT = server.endpoint;    // then clients.resetClients()
  *   // REST-JSON operations (Image Builder): by method and path; the operation name is the path without '/'.
  *   server.route('PUT', '/DistributeImage', (req) => ({ body: { imageBuildVersionArn: '...' } }));
@@ -19,9 +19,19 @@
  *   server.addCheck({ request: (req) => ..., response: (req, reply) => ... }); // see ServerCheck
  *   await server.close();                                    // always, e.g. in afterAll/afterEach
  * Models of the services' state live in ./server/*.ts (e.g. server/imagebuilder.ts, server/ssm.ts, server/sts.ts).
+ *
+ * Every server checks requests and answers against the services' API models (server/model-check.ts): a request
+ * that breaks its operation's input shape is answered 400 as AWS would, before faults and routes; a successful answer
+ * that breaks the output shape is a bug in the fake: answered 500, and the test fails in afterEach (FAKE_BUGS).
+ * `server.modelCheck.model('imagebuilder').extend(...)` plays a newer API version; a test of a client's handling of
+ * an answer AWS would never give marks it `{ offModel: 'why' }`; `LocalServer.start({ modelCheck: false })` opts out.
  */
 import * as http from 'http';
 import type { AddressInfo } from 'net';
+import { ModelCheck } from './server/model-check';
+import { ServiceError } from './server/service-error';
+
+export { ServiceError };
 
 export interface ReceivedRequest {
   readonly method: string;
@@ -42,6 +52,8 @@ export interface Reply {
   /** Sent as JSON; a string is sent as it is (Query protocol XML). */
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
+  /** Deliberately not what the API model allows (a test of the client's handling of it): why. The model check skips it. */
+  readonly offModel?: string;
 }
 
 export type RouteHandler = (req: ReceivedRequest) => Reply | Promise<Reply>;
@@ -55,13 +67,6 @@ export interface ServerCheck {
   readonly request?: (req: ReceivedRequest) => void | Promise<void>;
   /** Throw (a plain Error: a bug in the fake, not a service answer) when a successful reply breaks the contract. */
   readonly response?: (req: ReceivedRequest, reply: Reply) => void;
-}
-
-/** An error answered in the protocol's error format. */
-export class ServiceError extends Error {
-  constructor(readonly status: number, readonly type: string, message: string) {
-    super(message);
-  }
 }
 
 export type Fault =
@@ -87,9 +92,37 @@ const CONTENT_TYPES: Record<Protocol, string> = {
 export const escapeXml = (s: string) =>
   s.replace(/[<>&'"]/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', '\'': 'apos', '"': 'quot' } as Record<string, string>)[c]};`);
 
+/**
+ * Bugs of the fakes (an answer that breaks the model, a check or route that threw something else than a
+ * ServiceError) not yet reported: every test that uses a LocalServer fails in afterEach while there are any.
+ */
+export const FAKE_BUGS: string[] = [];
+
+export function takeFakeBugs(): string[] {
+  return FAKE_BUGS.splice(0, FAKE_BUGS.length);
+}
+
+try {
+  afterEach(() => {
+    const bugs = [...new Set(takeFakeBugs())];
+    if (bugs.length > 0) throw new Error(`The local AWS fakes misbehaved (a bug in the fake, not in the code under test):\n${bugs.join('\n')}`);
+  });
+} catch {
+  // imported outside jest's collection phase: whoever imported it reads FAKE_BUGS
+}
+
+export interface LocalServerOptions {
+  /** Check requests and answers against the API models (server/model-check.ts). @default true */
+  readonly modelCheck?: boolean;
+}
+
 export class LocalServer {
-  static async start(): Promise<LocalServer> {
+  static async start(options: LocalServerOptions = {}): Promise<LocalServer> {
     const s = new LocalServer();
+    if (options.modelCheck ?? true) {
+      s.modelCheck = new ModelCheck();
+      s.addCheck(s.modelCheck);
+    }
     await new Promise<void>((resolve, reject) => {
       s.server.once('error', reject);
       s.server.listen(0, '127.0.0.1', () => resolve());
@@ -98,6 +131,8 @@ export class LocalServer {
   }
 
   readonly calls: ReceivedRequest[] = [];
+  /** The API-model check installed by start() (undefined when opted out). */
+  modelCheck?: ModelCheck;
   private readonly server: http.Server;
   private readonly routes = new Map<string, RouteHandler>();
   private readonly injected = new Map<string, Fault[]>();
@@ -110,6 +145,7 @@ export class LocalServer {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         this.handle(req, Buffer.concat(chunks).toString('utf8'), res).catch((err) => {
+          FAKE_BUGS.push(`${req.method} ${req.url}: ${String(err)}`);
           if (!res.headersSent) this.send(res, 500, { message: String(err) }, {});
         });
       });

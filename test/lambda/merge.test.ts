@@ -1,7 +1,10 @@
+import { Distribution$ } from '@aws-sdk/client-imagebuilder';
 import * as fc from 'fast-check';
-import { fullDistribution } from './server/patch-fixtures';
+import { fullDistribution, S3_EXPORT } from './server/patch-fixtures';
+import { ServiceModel } from './server/service-model';
 import {
-  applyPatch, canonical, deepEqual, Distribution, mergeValue, parsePatch, PatchError, revertDistributions, revertValue, snapshot, touchedRegions,
+  applyPatch, canonical, deepEqual, Distribution, mergeValue, parsePatch, PatchError, requiredMembers, revertDistributions, revertValue, snapshot,
+  touchedRegions,
 } from '../../lambda/merge';
 
 describe('canonical / deepEqual', () => {
@@ -106,6 +109,66 @@ describe('revertValue', () => {
   });
 });
 
+const imagebuilder = ServiceModel.load('imagebuilder');
+
+/** What the Image Builder model says of an UpdateDistributionConfiguration with these distributions. */
+function modelViolations(dists: Distribution[]) {
+  return imagebuilder.checkInput(imagebuilder.operations.UpdateDistributionConfiguration, {
+    method: 'PUT',
+    path: '/UpdateDistributionConfiguration',
+    query: {},
+    headers: {},
+    body: { distributionConfigurationArn: 'arn:aws:imagebuilder:us-east-1:123456789012:distribution-configuration/d', clientToken: 't', distributions: dists },
+  });
+}
+
+describe('the undo sends only what the API model accepts', () => {
+  const check = modelViolations;
+
+  test('a list or map others emptied inside a distribution is left out; at the top of a value it stays as it was', () => {
+    const before = { 'us-east-1': { region: 'us-east-1', amiDistributionConfiguration: { name: 'app-{{ imagebuilder:buildDate }}', targetAccountIds: ['111111111111'], amiTags: { team: 'a' } } } };
+    const ours = { 'us-east-1': { region: 'us-east-1', amiDistributionConfiguration: { name: 'app-{{ imagebuilder:buildDate }}', targetAccountIds: ['111111111111', '333333333333'], amiTags: { team: 'a', app: 'x' } } } };
+    const now = [{ region: 'us-east-1', amiDistributionConfiguration: { name: 'app-{{ imagebuilder:buildDate }}', targetAccountIds: ['333333333333'], amiTags: { app: 'x' } } }];
+    const reverted = revertDistributions(before, ours, now);
+    expect(reverted).toEqual([{ region: 'us-east-1', amiDistributionConfiguration: { name: 'app-{{ imagebuilder:buildDate }}' } }]);
+    expect(check(reverted)).toEqual([]);
+    expect(revertValue(['a'], ['a', 'b'], ['b'])).toEqual([]);
+  });
+
+  test('an export we added and someone else edited stays theirs, whole; one they extended keeps their member only where that is coherent', () => {
+    const before = { 'us-east-1': { region: 'us-east-1' } };
+    const ours = { 'us-east-1': { region: 'us-east-1', s3ExportConfiguration: S3_EXPORT } };
+    const edited = { ...S3_EXPORT, s3Prefix: 'theirs/' };
+    const reverted = revertDistributions(before, ours, [{ region: 'us-east-1', s3ExportConfiguration: edited }]);
+    expect(reverted).toEqual([{ region: 'us-east-1', s3ExportConfiguration: edited }]);
+    expect(check(reverted)).toEqual([]);
+    // Without the schema (a structure not known to the SDK), the per-key merge of before.
+    expect(revertValue(undefined, S3_EXPORT, edited)).toEqual({ s3Prefix: 'theirs/' });
+    expect(revertValue(undefined, { e: S3_EXPORT }, { e: edited }, Distribution$)).toEqual({ e: { s3Prefix: 'theirs/' } });
+    expect(revertValue(undefined, { s3ExportConfiguration: S3_EXPORT }, { s3ExportConfiguration: edited }, Distribution$))
+      .toEqual({ s3ExportConfiguration: edited });
+  });
+
+  test('the SDK schema\'s required members are the model\'s, for every structure a distribution reaches', () => {
+    const seen = new Set<string>();
+    const visit = (schema: unknown) => {
+      const s: any = typeof schema === 'function' ? (schema as () => unknown)() : schema;
+      if (!Array.isArray(s) || seen.has(s[2])) return;
+      seen.add(s[2]);
+      if (s[0] === 3) {
+        expect([s[2], requiredMembers(s).sort()]).toEqual([s[2], [...(imagebuilder.shapeOf(s[2]).required ?? [])].sort()]);
+        (s[5] as unknown[]).forEach(visit);
+      } else if (s[0] === 1) {
+        visit(s[4]);
+      } else if (s[0] === 2) {
+        visit(s[5]);
+      }
+    };
+    visit(Distribution$);
+    expect([...seen]).toEqual(expect.arrayContaining(['Distribution', 'S3ExportConfiguration', 'FastLaunchConfiguration', 'LaunchTemplateConfiguration', 'AmiDistributionConfiguration']));
+  });
+});
+
 describe('revertDistributions', () => {
   test('a region we added goes away unless others changed it; a removed one stays removed', () => {
     const before = { 'eu-west-1': null, 'us-east-1': fullDistribution('us-east-1') };
@@ -179,5 +242,56 @@ describe('properties', () => {
       const reverted = revertDistributions(snapshot(config, regions), snapshot(applied, regions), now);
       expect(reverted.find((d) => d.region === untouched!.region)).toEqual({ region: untouched!.region, ...theirs });
     }), { numRuns: 200 });
+  });
+});
+
+describe('properties over configurations the API model accepts', () => {
+  const violations = modelViolations;
+  const validAmi = fc.record({
+    name: fc.constantFrom('app-a', 'app-b'),
+    targetAccountIds: fc.uniqueArray(account, { minLength: 1, maxLength: 3 }),
+    amiTags: fc.dictionary(fc.constantFrom('k1', 'k2', 'k3'), fc.constantFrom('v1', 'v2'), { minKeys: 1 }),
+    launchPermission: fc.record({ userIds: fc.uniqueArray(account, { minLength: 1, maxLength: 2 }), userGroups: fc.constant(['all']) }, { requiredKeys: [] }),
+  }, { requiredKeys: [] });
+  const validS3 = fc.record({
+    roleName: fc.constant('vmimport'), diskImageFormat: fc.constantFrom('VMDK', 'RAW'), s3Bucket: fc.constantFrom('b1', 'b2'), s3Prefix: fc.constantFrom('p1/', 'p2/'),
+  }, { requiredKeys: ['roleName', 'diskImageFormat', 's3Bucket'] });
+  const validBody = fc.record({ amiDistributionConfiguration: validAmi, s3ExportConfiguration: validS3 }, { requiredKeys: [] });
+  const validConfig = fc.uniqueArray(fc.tuple(region, validBody), { selector: ([r]) => r, minLength: 1, maxLength: 3 })
+    .map((l) => l.map(([r, b]) => ({ region: r, ...b }) as Distribution));
+  const validPatch = (config: Distribution[]) => fc.uniqueArray(
+    fc.oneof(
+      fc.tuple(region, validBody).map(([r, b]) => ({ region: r, replace: b })),
+      fc.tuple(fc.constantFrom(...config.map((d) => d.region)), validBody).map(([r, b]) => ({ region: r, merge: b })),
+    ), { selector: (p) => p.region, minLength: 1, maxLength: 2 },
+  ).map((d) => ({ distributions: d }));
+
+  /** Another writer's edit: per member, at two levels, keep ours, take a fresh valid value's, or remove it. */
+  function mix(now: any, fresh: any, picks: number[], depth = 0): any {
+    const out: Record<string, any> = {};
+    const keys = [...new Set([...Object.keys(now ?? {}), ...Object.keys(fresh ?? {})])].sort();
+    keys.forEach((k, i) => {
+      const pick = picks[(i + depth * 7) % picks.length];
+      const v = pick === 0 ? now?.[k] : pick === 1 ? fresh?.[k] : pick === 2 ? undefined
+        : isObject(now?.[k]) && isObject(fresh?.[k]) && depth === 0 ? mix(now[k], fresh[k], picks.slice(1).concat(picks[0]), depth + 1) : now?.[k];
+      if (v !== undefined) out[k] = v;
+    });
+    return out;
+  }
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+  test('the undo of a patch that others changed since is always a request the model accepts', () => {
+    fc.assert(fc.property(
+      validConfig.chain((c) => fc.tuple(
+        fc.constant(c), validPatch(c), fc.array(validBody, { minLength: 3, maxLength: 3 }), fc.array(fc.nat(3), { minLength: 5, maxLength: 5 }))),
+      ([config, patch, fresh, picks]) => {
+        const regions = touchedRegions(patch);
+        const applied = applyPatch(config, patch);
+        fc.pre(violations(config).length === 0 && violations(applied).length === 0);
+        const now = applied.map((d, i) => ({ ...mix(d, fresh[i % fresh.length], picks), region: d.region }) as Distribution);
+        fc.pre(violations(now).length === 0);
+        const reverted = revertDistributions(snapshot(config, regions), snapshot(applied, regions), now);
+        expect(violations(reverted)).toEqual([]);
+      }), { numRuns: 500 });
   });
 });

@@ -174,8 +174,8 @@ test('a re-delivered Create gets the same image; the same token with other param
 });
 
 test.each([
-  [{ ExecutionRole: 'role with spaces' }, /InvalidRequestException \(HTTP 400\): executionRole role with spaces does not match/],
-  [{ Tags: JSON.stringify({ 'aws:reserved': 'x' }) }, /InvalidRequestException \(HTTP 400\): Tag key aws:reserved is invalid/],
+  [{ ExecutionRole: 'role with spaces' }, /InvalidRequestException \(HTTP 400\): 1 validation error detected: 'executionRole' Value "role with spaces" must satisfy regular expression pattern/],
+  [{ Tags: JSON.stringify({ 'aws:reserved': 'x' }) }, /InvalidRequestException \(HTTP 400\): 1 validation error detected: 'tags.key\(aws:reserved\)' Value "aws:reserved" must satisfy regular expression pattern/],
   [{ DistributionConfigurationArn: `${CONFIG_ARN}-missing` }, /ResourceNotFoundException \(HTTP 404\): Distribution configuration .* not found/],
 ])('the service\'s validation error reaches CloudFormation: %j', async (change, message) => {
   await expect(onEvent(event('Create', { ...props, ...change }), options)).rejects.toThrow(message);

@@ -161,15 +161,15 @@ test('the patch is applied again after the owner rewrote the configuration (Base
   // CloudFormation replaced the whole configuration from the owner's template: our export is gone, a name changed.
   ib.modify(ARN, (c) => {
     delete c.distributions[0].s3ExportConfiguration;
-    c.distributions[0].amiDistributionConfiguration.name = 'v2';
+    c.distributions[0].amiDistributionConfiguration.name = 'app-v2';
   });
   await route(updateEvent(created.PhysicalResourceId!, { ...props(exportPatch), BaseHash: 'h2' }, props(exportPatch)));
   expect(stored().distributions[0].s3ExportConfiguration).toEqual(S3_EXPORT);
-  expect(stored().distributions[0].amiDistributionConfiguration.name).toBe('v2');
+  expect(stored().distributions[0].amiDistributionConfiguration.name).toBe('app-v2');
 
   await route(deleteEvent(created.PhysicalResourceId!, props(exportPatch)));
   expect(stored().distributions[0].s3ExportConfiguration).toBeUndefined();
-  expect(stored().distributions[0].amiDistributionConfiguration.name).toBe('v2');
+  expect(stored().distributions[0].amiDistributionConfiguration.name).toBe('app-v2');
 });
 
 test('throttling, 500s, ResourceInUse and slow answers are retried with growing jittered delays', async () => {
@@ -264,7 +264,7 @@ test('a large baseline is stored compressed and still reverts', async () => {
     c.distributions[1].amiDistributionConfiguration.amiTags = bigTags;
   });
   const start = stored();
-  const patch = { distributions: [{ region: 'us-east-1', replace: { amiDistributionConfiguration: { name: 'x' } } }, { region: 'us-west-2', replace: { amiDistributionConfiguration: { name: 'y' } } }] };
+  const patch = { distributions: [{ region: 'us-east-1', replace: { amiDistributionConfiguration: { name: 'app-x' } } }, { region: 'us-west-2', replace: { amiDistributionConfiguration: { name: 'app-y' } } }] };
   const created = await route(createEvent(props(patch)));
   expect(ssm.params.get(PARAM)!.value.startsWith('gz:')).toBe(true);
   await route(deleteEvent(created.PhysicalResourceId!, props(patch)));
@@ -324,10 +324,10 @@ describe('fields of a newer Image Builder API, unknown to the bundled SDK', () =
       return client.send(command);
     };
     try {
-      await expect(put([{ region: 'us-east-1', somethingElse: 1 }])).rejects.toThrow('Unexpected distribution field somethingElse');
-      await expect(put([{ region: 'us-east-1', amiDistributionConfiguration: { somethingElse: 1 } }])).rejects.toThrow('Unexpected amiDistributionConfiguration field somethingElse');
-      await expect(put([{ region: 'us-east-1', amiDistributionConfiguration: { [DIST_FIELD]: 1 } }])).rejects.toThrow(`Unexpected amiDistributionConfiguration field ${DIST_FIELD}`);
-      await expect(put([{ region: 'us-east-1', [AMI_FIELD]: 1 }])).rejects.toThrow(`Unexpected distribution field ${AMI_FIELD}`);
+      await expect(put([{ region: 'us-east-1', somethingElse: 1 }])).rejects.toThrow("'distributions.1.somethingElse' is not a member of Distribution");
+      await expect(put([{ region: 'us-east-1', amiDistributionConfiguration: { somethingElse: 1 } }])).rejects.toThrow("'distributions.1.amiDistributionConfiguration.somethingElse' is not a member of AmiDistributionConfiguration");
+      await expect(put([{ region: 'us-east-1', amiDistributionConfiguration: { [DIST_FIELD]: 1 } }])).rejects.toThrow(`'distributions.1.amiDistributionConfiguration.${DIST_FIELD}' is not a member of AmiDistributionConfiguration`);
+      await expect(put([{ region: 'us-east-1', [AMI_FIELD]: 1 }])).rejects.toThrow(`'distributions.1.${AMI_FIELD}' is not a member of Distribution`);
       expect(ib.applied).toBe(0);
     } finally {
       client.destroy();
@@ -502,4 +502,53 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
       + `User: .* is not authorized to perform: sts:AssumeRole on resource: ${OTHER_ROLE}`));
     expect(serviceCalls()).toHaveLength(calls);
   });
+});
+
+describe('undoing a patch always sends what the API model accepts (the fake refuses anything else)', () => {
+  test('lists and maps others emptied are left out, not sent empty: the delete completes', async () => {
+    const patch = { distributions: [{ region: 'us-east-1', merge: { amiDistributionConfiguration: { targetAccountIds: ['333333333333'], amiTags: { app: 'x' } } } }] };
+    const created = await route(createEvent(props(patch)));
+    // Another writer removes the original account and tag: only what the patch added is left.
+    ib.modify(ARN, (c) => {
+      c.distributions[0].amiDistributionConfiguration.targetAccountIds = ['333333333333'];
+      c.distributions[0].amiDistributionConfiguration.amiTags = { app: 'x' };
+    });
+    await route(deleteEvent(created.PhysicalResourceId!, props(patch)));
+    const ami = stored().distributions[0].amiDistributionConfiguration;
+    expect(ami.targetAccountIds).toBeUndefined();
+    expect(ami.amiTags).toBeUndefined();
+    expect(ami.name).toBe(fullDistribution('us-east-1').amiDistributionConfiguration.name);
+    expect(ssm.params.has(PARAM)).toBe(false);
+  });
+
+  test('an export the patch added and someone else edited stays whole (theirs), never reduced to the edited key', async () => {
+    const created = await route(createEvent(props(exportPatch)));
+    ib.modify(ARN, (c) => {
+      c.distributions[0].s3ExportConfiguration.s3Prefix = 'theirs/';
+    });
+    await route(deleteEvent(created.PhysicalResourceId!, props(exportPatch)));
+    expect(stored().distributions[0].s3ExportConfiguration).toEqual({ ...S3_EXPORT, s3Prefix: 'theirs/' });
+    expect(ssm.params.has(PARAM)).toBe(false);
+  });
+
+  test('an export the patch added and nobody touched is removed whole', async () => {
+    const created = await route(createEvent(props(exportPatch)));
+    await route(deleteEvent(created.PhysicalResourceId!, props(exportPatch)));
+    expect(stored().distributions[0].s3ExportConfiguration).toBeUndefined();
+  });
+});
+
+test('a configuration in another Region is read and written at that Region\'s endpoint; the baseline stays in the Lambda\'s Region', async () => {
+  const arn = 'arn:aws:imagebuilder:eu-west-1:123456789012:distribution-configuration/imported-dist';
+  ib.put({ arn, name: 'imported-dist', distributions: [fullDistribution('eu-west-1')] });
+  const start = ib.get(arn)!;
+  const p = { ...props({ distributions: [{ region: 'eu-west-1', merge: { s3ExportConfiguration: S3_EXPORT } }] }), DistributionConfigurationArn: arn };
+  const created = await route(createEvent(p));
+  expect(ib.get(arn)!.distributions[0].s3ExportConfiguration).toEqual(S3_EXPORT);
+  await route(deleteEvent(created.PhysicalResourceId!, p));
+  expect(ib.get(arn)!.distributions).toEqual(start.distributions);
+  const ibCalls = server.calls.filter((c) => !c.headers['x-amz-target']);
+  expect(ibCalls.map((c) => c.operation)).toEqual(['GetDistributionConfiguration', 'UpdateDistributionConfiguration', 'GetDistributionConfiguration', 'UpdateDistributionConfiguration']);
+  for (const c of ibCalls) expect(verifySigV4(c, 'imagebuilder').region).toBe('eu-west-1');
+  expect(new Set(ssm.regions)).toEqual(new Set(['us-east-1']));
 });

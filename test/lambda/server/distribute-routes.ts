@@ -1,7 +1,7 @@
 /**
- * Image Builder's DistributeImage, GetImage and DeleteImage on a LocalServer, validating requests as the API
- * reference (DistributeImage.txt) says, and a minimal EC2 Query endpoint (DescribeImages, DeregisterImage,
- * DeleteSnapshot) for RemovalPolicy destroy. Usage:
+ * Image Builder's DistributeImage, GetImage and DeleteImage on a LocalServer, and a minimal EC2 Query endpoint
+ * (DescribeImages, DeregisterImage, DeleteSnapshot) for RemovalPolicy destroy. Requests and answers of both are
+ * checked against the API models (model-check.ts: the LocalServer's own check, and one Ec2Images installs). Usage:
  *   const images = new DistributedImages(server, { clock: () => t });
  *   images.addConfiguration(CONFIG_ARN, [{ region: 'us-east-1' }, { region: 'eu-west-1', accountIds: [OTHER] }]);
  *   images.nextOutcome = { fail: 'reason' };      // the next distribution ends FAILED with that reason
@@ -12,16 +12,13 @@ import { createHash } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import type { LocalServer, ReceivedRequest } from '../local-server';
-import { ServiceError } from '../local-server';
+import { FAKE_BUGS, ServiceError } from '../local-server';
+import { ModelCheck } from './model-check';
+import { javaPattern, ServiceModel } from './service-model';
 import { SignatureError, verifySigV4 } from './sigv4';
 
-export const DISTRIBUTION_CONFIGURATION_ARN =
-  /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration\/[a-z0-9-_]+$/;
-export const IMAGE_BUILD_VERSION_ARN =
-  /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):image\/[a-z0-9-_]+\/[0-9]+\.[0-9]+\.[0-9]+\/[0-9]+$/;
-const EXECUTION_ROLE = /^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role\/)?[a-zA-Z_0-9+=,.@\-_/]+$/;
-const TAG_KEY = /^(?!aws:)[a-zA-Z0-9\s_.:/=+\-@]*$/;
-const FIELDS = new Set(['clientToken', 'distributionConfigurationArn', 'executionRole', 'loggingConfiguration', 'sourceImage', 'tags']);
+/** An image build version ARN, as the model's DeleteImage input has it (ImageBuildVersionArn). */
+export const IMAGE_BUILD_VERSION_ARN = javaPattern(ServiceModel.load('imagebuilder').shapeOf('ImageBuildVersionArn').pattern!);
 
 export interface TargetRegion {
   readonly region: string;
@@ -73,27 +70,6 @@ export class DistributedImages {
 
   private distributeOp(req: ReceivedRequest) {
     const b = req.body;
-    if (!b || typeof b !== 'object') throw invalid('A JSON body is required');
-    for (const k of Object.keys(b)) if (!FIELDS.has(k)) throw invalid(`Unexpected field ${k}`);
-    if (typeof b.clientToken !== 'string' || b.clientToken.length < 1 || b.clientToken.length > 64) {
-      throw invalid('clientToken must be 1 to 64 characters');
-    }
-    if (typeof b.distributionConfigurationArn !== 'string' || !DISTRIBUTION_CONFIGURATION_ARN.test(b.distributionConfigurationArn)) {
-      throw invalid(`distributionConfigurationArn ${String(b.distributionConfigurationArn)} does not match ${DISTRIBUTION_CONFIGURATION_ARN}`);
-    }
-    if (typeof b.executionRole !== 'string' || b.executionRole.length > 2048 || !EXECUTION_ROLE.test(b.executionRole)) {
-      throw invalid(`executionRole ${String(b.executionRole)} does not match ${EXECUTION_ROLE}`);
-    }
-    if (typeof b.sourceImage !== 'string' || b.sourceImage.length < 1 || b.sourceImage.length > 1024) {
-      throw invalid('sourceImage must be 1 to 1024 characters');
-    }
-    if (b.loggingConfiguration !== undefined) {
-      const l = b.loggingConfiguration;
-      if (!l || typeof l !== 'object' || Object.keys(l).some((k) => k !== 'logGroupName') || typeof l.logGroupName !== 'string') {
-        throw invalid('loggingConfiguration must be { logGroupName }');
-      }
-    }
-    if (b.tags !== undefined) checkTags(b.tags);
 
     const digest = createHash('sha256').update(JSON.stringify({ ...b, clientToken: undefined })).digest('hex');
     const seen = this.tokens.get(b.clientToken);
@@ -127,16 +103,13 @@ export class DistributedImages {
     };
     this.nextOutcome = {};
     this.images.set(arn, image);
-    const response = { requestId: `r-${n}`, clientToken: b.clientToken, imageBuildVersionArn: arn };
+    const response = { clientToken: b.clientToken, imageBuildVersionArn: arn };
     this.tokens.set(b.clientToken, { digest, response });
     return { body: response };
   }
 
   private find(req: ReceivedRequest): StoredImage {
     const arn = req.query.imageBuildVersionArn;
-    if (typeof arn !== 'string' || !IMAGE_BUILD_VERSION_ARN.test(arn)) {
-      throw invalid(`imageBuildVersionArn ${String(arn)} does not match ${IMAGE_BUILD_VERSION_ARN}`);
-    }
     const image = this.images.get(arn);
     if (!image || image.deleted) throw new ServiceError(404, 'ResourceNotFoundException', `Image ${arn} not found`);
     return image;
@@ -153,7 +126,7 @@ export class DistributedImages {
         image: {
           arn: image.arn,
           name: 'distributed-image',
-          version: '1.0.0/' + image.arn.split('/').pop(),
+          version: '1.0.0',
           type: 'AMI',
           state: { status, ...(status === 'FAILED' ? { reason: image.reason } : {}) },
           dateCreated: image.dateCreated,
@@ -171,20 +144,6 @@ export class DistributedImages {
     image.deleted = true;
     return { body: { requestId: 'r', imageBuildVersionArn: image.arn } };
   }
-}
-
-function checkTags(tags: unknown): void {
-  if (!tags || typeof tags !== 'object' || Array.isArray(tags)) throw invalid('tags must be a map');
-  const entries = Object.entries(tags);
-  if (entries.length > 50) throw invalid('At most 50 tags');
-  for (const [k, v] of entries) {
-    if (k.length < 1 || k.length > 128 || !TAG_KEY.test(k)) throw invalid(`Tag key ${k} is invalid`);
-    if (typeof v !== 'string' || v.length > 256) throw invalid(`Tag value of ${k} is invalid`);
-  }
-}
-
-function invalid(message: string): ServiceError {
-  return new ServiceError(400, 'InvalidRequestException', message);
 }
 
 export interface Ec2Ami {
@@ -214,13 +173,22 @@ export class Ec2Images {
   readonly calls: { action: string; region: string; params: Record<string, string>; accessKeyId: string; sessionToken?: string }[] = [];
   /** Answer the next `n` calls with RequestLimitExceeded (HTTP 503), as EC2 throttles. */
   throttleNext = 0;
+  /** The EC2 API model's check of requests and answers (model-check.ts); bugs it finds go to FAKE_BUGS. */
+  readonly modelCheck = new ModelCheck(['ec2']);
   private readonly server: http.Server;
 
   private constructor() {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => this.handle(req, Buffer.concat(chunks).toString('utf8'), res));
+      req.on('end', () => {
+        try {
+          this.handle(req, Buffer.concat(chunks).toString('utf8'), res);
+        } catch (err) {
+          FAKE_BUGS.push(`EC2 ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
+          if (!res.headersSent) res.writeHead(500).end();
+        }
+      });
     });
   }
 
@@ -241,14 +209,34 @@ export class Ec2Images {
   private handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
     const params = Object.fromEntries(new URLSearchParams(body).entries());
     const action = params.Action;
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const received = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      rawBody: body,
+      body: params,
+      operation: String(action ?? ''),
+      faulted: false,
+    };
     const reply = (status: number, xml: string) => {
+      const document = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
+      if (status === 200) {
+        try {
+          this.modelCheck.response(received, { status, body: document });
+        } catch (err) {
+          FAKE_BUGS.push(String(err));
+          status = 500;
+          xml = `<Response><Errors><Error><Code>InternalError</Code><Message>${escapeXml(String(err))}</Message></Error></Errors><RequestID>r</RequestID></Response>`;
+        }
+      }
       res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8' });
-      res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
+      res.end(status === 200 ? document : `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
     };
     const error = (status: number, code: string, message: string) =>
       reply(status, `<Response><Errors><Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error></Errors><RequestID>r</RequestID></Response>`);
     // What EC2 demands of every Query request: a form-encoded POST to /, API version 2016-11-15, signed for ec2.
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.method !== 'POST' || url.pathname !== '/') return error(400, 'InvalidAction', `expected POST /, got ${req.method} ${url.pathname}`);
     if (!/^application\/x-www-form-urlencoded(;\s*charset=utf-8)?$/i.test(String(req.headers['content-type']))) {
       return error(400, 'InvalidParameterValue', `Content-Type ${req.headers['content-type']} is not application/x-www-form-urlencoded`);
@@ -268,11 +256,18 @@ export class Ec2Images {
       this.throttleNext--;
       return error(503, 'RequestLimitExceeded', 'Request limit exceeded.');
     }
+    try {
+      this.modelCheck.request(received);
+    } catch (err) {
+      if (err instanceof ServiceError) return error(err.status, err.type, err.message);
+      throw err;
+    }
     if (action === 'DescribeImages') {
       const id = params['ImageId.1'];
       const ami = this.amis.get(id);
       if (Object.keys(params).some((k) => !['Action', 'Version', 'ImageId.1', 'Owner.1'].includes(k))) {
-        return error(400, 'InvalidParameter', `unexpected parameters ${Object.keys(params).join(', ')}`);
+        // Valid for the model, but more than this fake plays.
+        throw new Error(`DescribeImages with parameters this fake does not play: ${Object.keys(params).join(', ')}`);
       }
       if (params['Owner.1'] !== 'self') return error(400, 'InvalidParameterValue', 'expected Owner.1=self');
       if (!ami || ami.region !== region) return error(400, 'InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
@@ -299,7 +294,7 @@ export class Ec2Images {
         return error(400, 'InvalidSnapshot.InUse', `The snapshot ${id} is currently in use by an AMI`);
       }
       if (!this.snapshots.delete(id)) return error(400, 'InvalidSnapshot.NotFound', `The snapshot '${id}' does not exist.`);
-      return reply(200, '<DeleteSnapshotResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><return>true</return></DeleteSnapshotResponse>');
+      return reply(200, '<DeleteSnapshotResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId></DeleteSnapshotResponse>');
     }
     return error(400, 'InvalidAction', `Unknown action ${action}`);
   }

@@ -1,8 +1,10 @@
 /**
- * Image Builder's GetDistributionConfiguration and UpdateDistributionConfiguration on a LocalServer, with the
- * validation the real service applies to what it receives (required fields, ARN pattern, client token, only
- * writable fields). It also plays a newer Image Builder: it knows the fields in FUTURE_FIELDS, which the bundled SDK
- * does not, stores and returns them, and accepts them on Update where they are declared (and only there). Usage:
+ * Image Builder's GetDistributionConfiguration and UpdateDistributionConfiguration on a LocalServer. What the API
+ * model says of a request (required members, types, lengths, patterns, unknown members) the server's model check
+ * enforces (model-check.ts); this fake adds what the service checks beyond it: a Region at most once, at least one
+ * distribution, the client token's idempotency. It also plays a newer Image Builder: it knows the fields in
+ * FUTURE_FIELDS, which the bundled SDK does not, stores and returns them, and accepts them on Update where they are
+ * declared (and only there): it adds them to the server's model as members of a newer API version. Usage:
  *   const ib = new DistributionConfigurations(server);
  *   ib.put({ arn, name: 'x', distributions: [...] });   // seed
  *   ib.get(arn);                                         // inspect the stored configuration
@@ -10,9 +12,7 @@
 import { createHash } from 'crypto';
 import type { LocalServer, ReceivedRequest } from '../local-server';
 import { ServiceError } from '../local-server';
-
-export const DISTRIBUTION_CONFIGURATION_ARN =
-  /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration\/[a-z0-9-_]+$/;
+import { signingRegion } from './sigv4';
 
 /**
  * Test-only fields of a future API version, unknown to the bundled SDK: one in a distribution, one in its
@@ -22,16 +22,6 @@ export const FUTURE_FIELDS = {
   distribution: 'futureDistributionSettings',
   amiDistributionConfiguration: 'futureAmiSettings',
 } as const;
-
-const UPDATE_FIELDS = new Set(['distributionConfigurationArn', 'description', 'distributions', 'clientToken']);
-const DISTRIBUTION_FIELDS = new Set([
-  'region', 'amiDistributionConfiguration', 'containerDistributionConfiguration', 'licenseConfigurationArns',
-  'launchTemplateConfigurations', 's3ExportConfiguration', 'fastLaunchConfigurations', 'ssmParameterConfigurations',
-  FUTURE_FIELDS.distribution,
-]);
-const AMI_DISTRIBUTION_FIELDS = new Set([
-  'name', 'description', 'targetAccountIds', 'amiTags', 'kmsKeyId', 'launchPermission', FUTURE_FIELDS.amiDistributionConfiguration,
-]);
 
 export interface StoredConfiguration {
   arn: string;
@@ -52,6 +42,9 @@ export class DistributionConfigurations {
   private readonly tokens = new Map<string, { digest: string; response: unknown }>();
 
   constructor(server: LocalServer) {
+    server.modelCheck?.model('imagebuilder')
+      .extend('Distribution', FUTURE_FIELDS.distribution)
+      .extend('AmiDistributionConfiguration', FUTURE_FIELDS.amiDistributionConfiguration);
     server.route('GET', '/GetDistributionConfiguration', (req) => this.getOp(req));
     server.route('PUT', '/UpdateDistributionConfiguration', (req) => this.updateOp(req));
   }
@@ -72,28 +65,31 @@ export class DistributionConfigurations {
     change(c);
   }
 
+  /**
+   * A configuration is known to the endpoint of its own Region only: a request signed for another Region (so sent to
+   * that Region's endpoint) does not find it.
+   */
+  private find(req: ReceivedRequest, arn: string): StoredConfiguration | undefined {
+    const region = signingRegion(req);
+    if (region !== undefined && region !== arn.split(':')[3]) return undefined;
+    return this.configs.get(arn);
+  }
+
   private getOp(req: ReceivedRequest) {
     const arn = req.query.distributionConfigurationArn;
-    checkArn(arn);
-    const config = this.configs.get(arn);
+    const config = this.find(req, arn);
     if (!config) throw new ServiceError(404, 'ResourceNotFoundException', `Distribution configuration ${arn} not found`);
     return { body: { requestId: 'r', distributionConfiguration: config } };
   }
 
   private updateOp(req: ReceivedRequest) {
     const b = req.body;
-    if (!b || typeof b !== 'object') throw invalid('A JSON body is required');
-    for (const k of Object.keys(b)) if (!UPDATE_FIELDS.has(k)) throw invalid(`Unexpected field ${k}`);
-    checkArn(b.distributionConfigurationArn);
-    if (typeof b.clientToken !== 'string' || b.clientToken.length < 1 || b.clientToken.length > 36) {
-      throw invalid('clientToken must be 1 to 36 characters');
-    }
-    if (!Array.isArray(b.distributions) || b.distributions.length === 0) throw invalid('distributions is required');
-    if (b.description !== undefined && (typeof b.description !== 'string' || b.description.length === 0)) {
-      throw invalid('description must be a non-empty string');
-    }
+    if (b.distributions.length === 0) throw invalid('distributions must not be empty');
     const regions = new Set<string>();
-    for (const d of b.distributions) checkDistribution(d, regions);
+    for (const d of b.distributions) {
+      if (regions.has(d.region)) throw invalid(`Region ${d.region} appears twice`);
+      regions.add(d.region);
+    }
 
     const digest = createHash('sha256').update(JSON.stringify({ ...b, clientToken: undefined })).digest('hex');
     const seen = this.tokens.get(b.clientToken);
@@ -103,7 +99,7 @@ export class DistributionConfigurations {
       }
       return { body: seen.response };
     }
-    const config = this.configs.get(b.distributionConfigurationArn);
+    const config = this.find(req, b.distributionConfigurationArn);
     if (!config) throw new ServiceError(404, 'ResourceNotFoundException', `Distribution configuration ${b.distributionConfigurationArn} not found`);
     config.distributions = structuredClone(b.distributions);
     if (b.description === undefined) delete config.description;
@@ -120,31 +116,3 @@ function invalid(message: string): ServiceError {
   return new ServiceError(400, 'InvalidRequestException', message);
 }
 
-function checkArn(arn: unknown): asserts arn is string {
-  if (typeof arn !== 'string' || !DISTRIBUTION_CONFIGURATION_ARN.test(arn)) {
-    throw invalid(`distributionConfigurationArn ${String(arn)} does not match ${DISTRIBUTION_CONFIGURATION_ARN}`);
-  }
-}
-
-function checkDistribution(d: any, regions: Set<string>): void {
-  if (!d || typeof d !== 'object') throw invalid('A distribution must be an object');
-  for (const k of Object.keys(d)) if (!DISTRIBUTION_FIELDS.has(k)) throw invalid(`Unexpected distribution field ${k}`);
-  if (typeof d.region !== 'string' || d.region.length === 0) throw invalid('distributions[].region is required');
-  if (regions.has(d.region)) throw invalid(`Region ${d.region} appears twice`);
-  regions.add(d.region);
-  const ami = d.amiDistributionConfiguration;
-  if (ami !== undefined) {
-    if (!ami || typeof ami !== 'object') throw invalid('amiDistributionConfiguration must be an object');
-    for (const k of Object.keys(ami)) if (!AMI_DISTRIBUTION_FIELDS.has(k)) throw invalid(`Unexpected amiDistributionConfiguration field ${k}`);
-  }
-  const s3 = d.s3ExportConfiguration;
-  if (s3 !== undefined) {
-    if (!s3.roleName || !s3.s3Bucket) throw invalid('s3ExportConfiguration needs roleName and s3Bucket');
-    if (!['VMDK', 'RAW', 'VHD'].includes(s3.diskImageFormat)) throw invalid(`diskImageFormat ${s3.diskImageFormat} is not VMDK, RAW or VHD`);
-  }
-  if (d.containerDistributionConfiguration && !d.containerDistributionConfiguration.targetRepository) {
-    throw invalid('containerDistributionConfiguration.targetRepository is required');
-  }
-  for (const l of d.launchTemplateConfigurations ?? []) if (!l.launchTemplateId) throw invalid('launchTemplateId is required');
-  for (const f of d.fastLaunchConfigurations ?? []) if (typeof f.enabled !== 'boolean') throw invalid('fastLaunchConfigurations[].enabled is required');
-}

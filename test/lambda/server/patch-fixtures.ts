@@ -17,11 +17,11 @@ export function fullDistribution(region: string): any {
       targetAccountIds: ['111111111111'],
       amiTags: { team: 'platform' },
       kmsKeyId: 'alias/ami',
-      launchPermission: { userIds: ['222222222222'], userGroups: ['all'], organizationArns: ['arn:aws:organizations::123456789012:organization/o-abc'], organizationalUnitArns: ['arn:aws:organizations::123456789012:ou/o-abc/ou-x'] },
+      launchPermission: { userIds: ['222222222222'], userGroups: ['all'], organizationArns: ['arn:aws:organizations::123456789012:organization/o-abcdefghij'], organizationalUnitArns: ['arn:aws:organizations::123456789012:ou/o-abcdefghij/ou-abcd-abcdefgh'] },
     },
-    licenseConfigurationArns: ['arn:aws:license-manager:us-east-1:123456789012:license-configuration:lic-1'],
-    launchTemplateConfigurations: [{ launchTemplateId: 'lt-0123', accountId: '123456789012', setDefaultVersion: true }],
-    fastLaunchConfigurations: [{ enabled: true, snapshotConfiguration: { targetResourceCount: 3 }, maxParallelLaunches: 6, launchTemplate: { launchTemplateId: 'lt-0456', launchTemplateVersion: '2' }, accountId: '123456789012' }],
+    licenseConfigurationArns: ['arn:aws:license-manager:us-east-1:123456789012:license-configuration:lic-0123456789abcdef0123456789abcdef'],
+    launchTemplateConfigurations: [{ launchTemplateId: 'lt-0123456789abcdef0', accountId: '123456789012', setDefaultVersion: true }],
+    fastLaunchConfigurations: [{ enabled: true, snapshotConfiguration: { targetResourceCount: 3 }, maxParallelLaunches: 6, launchTemplate: { launchTemplateId: 'lt-0456789abcdef0123', launchTemplateVersion: '2' }, accountId: '123456789012' }],
     ssmParameterConfigurations: [{ amiAccountId: '123456789012', parameterName: '/app/ami', dataType: 'aws:ec2:image' }],
   };
 }

@@ -33,6 +33,11 @@ const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 const hmac = (key: Buffer | string, s: string) => createHmac('sha256', key).update(s, 'utf8').digest();
 
+/** The Region of a request's SigV4 credential scope, read without verifying the signature; undefined when unsigned. */
+export function signingRegion(req: { readonly headers: IncomingHttpHeaders }): string | undefined {
+  return AUTH.exec(String(req.headers.authorization ?? ''))?.[3];
+}
+
 export function verifySigV4(req: SignedRequest, service: string): Verified {
   const auth = String(req.headers.authorization ?? '');
   const m = AUTH.exec(auth);

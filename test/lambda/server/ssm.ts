@@ -1,6 +1,6 @@
 /**
  * SSM Parameter Store's PutParameter, GetParameter and DeleteParameter (AWS JSON 1.1) on a LocalServer, with the
- * service's size limits per tier. Every request must be a POST to / with Content-Type application/x-amz-json-1.1
+ * service's size limits per tier (what the API model says of the requests, the server's model check enforces). Every request must be a POST to / with Content-Type application/x-amz-json-1.1
  * and a valid SigV4 signature for service ssm (./sigv4.ts), as the service requires.
  * Usage: `const ssm = new Parameters(server); ssm.params.get('/name')`; `ssm.regions` lists each call's signing Region.
  */
@@ -44,18 +44,14 @@ export class Parameters {
   }
 
   private putOp(req: ReceivedRequest) {
-    const { Name, Value, Type = 'String', Overwrite, Tier = 'Standard', Description } = req.body ?? {};
-    if (typeof Name !== 'string' || !Name) throw validation('Name is required');
+    const { Name, Value, Type = 'String', Overwrite, Tier = 'Standard' } = req.body ?? {};
+    // Name, Tier, Description and the types are the model's (the server's model check); an empty Value the service refuses beyond it.
+    if (Value === '') throw validation('Value must not be empty');
     checkName(Name);
-    if (typeof Value !== 'string' || !Value) throw validation('Value is required');
-    if (!(Tier in LIMITS)) throw validation(`Tier ${Tier} is invalid`);
     const existing = this.params.get(Name);
     // Create-if-absent is atomic: of concurrent creates of one name, one succeeds and the others get this error.
     if (existing && !Overwrite) {
       throw new ServiceError(400, 'ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
-    }
-    if (Description !== undefined && (typeof Description !== 'string' || Description.length > 1024)) {
-      throw validation('1 validation error detected: Value at \'description\' failed to satisfy constraint: Member must have length less than or equal to 1024');
     }
     let tier = Tier === 'Intelligent-Tiering' ? (Value.length > 4096 || existing?.tier === 'Advanced' ? 'Advanced' : 'Standard') : Tier;
     if (existing?.tier === 'Advanced' && tier === 'Standard') {
