@@ -26,6 +26,18 @@ export interface PatchResourceProps {
    * base, which drops the patch, so any change of the base must update (and so re-apply) the patch.
    */
   readonly base?: CfnResource;
+  /**
+   * The resource type: a patch, or a type whose handler builds on the patch's (e.g. OrganizationDistributionTargets).
+   *
+   * @default PATCH_RESOURCE_TYPE
+   */
+  readonly resourceType?: string;
+  /**
+   * Properties that resource type adds to the patch's.
+   *
+   * @default - none
+   */
+  readonly properties?: Record<string, unknown>;
 }
 
 /**
@@ -77,8 +89,8 @@ export class PatchResource extends Construct {
     };
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
-      resourceType: PATCH_RESOURCE_TYPE,
-      properties: { ...properties },
+      resourceType: props.resourceType ?? PATCH_RESOURCE_TYPE,
+      properties: { ...properties, ...props.properties },
       // The Delete is what reverts the patch; retaining would leave our changes behind.
       removalPolicy: RemovalPolicy.DESTROY,
     });

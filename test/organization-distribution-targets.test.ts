@@ -1,0 +1,138 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import {
+  AccountState, DistributionConfiguration, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts,
+} from '../src';
+import { ORGANIZATION_TARGETS_RESOURCE_TYPE } from '../src/private/organization-contract';
+import { ORGANIZATIONS_READ_ACTIONS } from '../src/private/organizations-actions';
+
+const ARN = 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/shared';
+const OU = 'ou-ab12-abcdefgh';
+const MANAGEMENT = '999999999999';
+
+function setup() {
+  const stack = new Stack(new App(), 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+  const config = DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Shared', ARN);
+  return { stack, config };
+}
+
+function synthErrors(s: Stack): string {
+  try {
+    Template.fromStack(s);
+  } catch (e: any) {
+    return e.message;
+  }
+  throw new Error('expected synth to fail');
+}
+
+function resourceOf(stack: Stack): any {
+  const [resource] = Object.values(Template.fromStack(stack).findResources(ORGANIZATION_TARGETS_RESOURCE_TYPE)) as any[];
+  return resource;
+}
+
+test('renders the query, the Regions and the role to assume; the handler role may assume exactly that role', () => {
+  const { stack, config } = setup();
+  const organizationsRole = OrganizationsReaderRole.fromAccount(stack, 'OrgRole', MANAGEMENT);
+  const targets = new OrganizationDistributionTargets(stack, 'Targets', {
+    distributionConfiguration: config,
+    regions: ['us-east-1', 'eu-west-1'],
+    targetAccounts: [
+      TargetAccounts.fromOrganizationalUnits([OU, 'r-ab12'], { recursive: false, exclude: ['222222222222', 'ou-ab12-sandbox1'] }),
+      TargetAccounts.fromAccountIds(['333333333333']),
+    ],
+    organizationsRole,
+  });
+  const resource = resourceOf(stack);
+  expect(JSON.parse(resource.Properties.Query)).toEqual([
+    { accountIds: [], parents: [OU, 'r-ab12'], recursive: false, organization: false, exclude: ['222222222222', 'ou-ab12-sandbox1'], states: ['ACTIVE'] },
+    { accountIds: ['333333333333'], parents: [], recursive: false, organization: false, exclude: [], states: ['ACTIVE'] },
+  ]);
+  expect(JSON.parse(resource.Properties.Regions)).toEqual(['us-east-1', 'eu-west-1']);
+  expect(resource.Properties.AllowEmpty).toBe('false');
+  expect(JSON.parse(resource.Properties.Patch)).toEqual({ distributions: [] });
+  expect(stack.resolve(resource.Properties.OrganizationsRoleArn)).toEqual(stack.resolve(organizationsRole.roleArn));
+  Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: { Statement: Match.arrayWith([{ Action: 'sts:AssumeRole', Effect: 'Allow', Resource: stack.resolve(organizationsRole.roleArn) }]) },
+    Roles: [stack.resolve((targets.handlerRole.node.defaultChild as any).ref)],
+  });
+  expect(stack.resolve(targets.accountCount)).toEqual({ 'Fn::GetAtt': [expect.any(String), 'AccountCount'] });
+});
+
+test('without an organizations role, the resource role itself reads Organizations (stack in the management account)', () => {
+  const { stack, config } = setup();
+  new OrganizationDistributionTargets(stack, 'Targets', { distributionConfiguration: config, targetAccounts: [TargetAccounts.fromOrganization()] });
+  Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: { Statement: Match.arrayWith([{ Action: [...ORGANIZATIONS_READ_ACTIONS], Effect: 'Allow', Resource: '*' }]) },
+  });
+  expect(JSON.parse(resourceOf(stack).Properties.Query)[0]).toMatchObject({ organization: true, parents: [] });
+});
+
+test('every invalid input is reported at synth, with its path', () => {
+  const { stack, config } = setup();
+  new OrganizationDistributionTargets(stack, 'Targets', {
+    distributionConfiguration: config,
+    regions: ['us-east-1', 'nowhere', 'us-east-1'],
+    targetAccounts: [
+      TargetAccounts.fromOrganizationalUnits(['ou-AB12-abcdefgh', 'o-abcdefghij', OU], { exclude: ['12345', OU], states: [] }),
+      TargetAccounts.fromAccountIds(['1234']),
+      TargetAccounts.fromOrganization({ states: ['GONE' as AccountState, AccountState.ACTIVE, AccountState.ACTIVE] }),
+    ],
+    organizationsRole: OrganizationsReaderRole.fromAccount(stack, 'OrgRole', MANAGEMENT),
+  });
+  const message = synthErrors(stack);
+  for (const expected of [
+    'regions[1]: "nowhere" is invalid',
+    'regions: "us-east-1" is invalid; each value may appear only once',
+    'targetAccounts[0].organizationalUnitIds[0]: "ou-AB12-abcdefgh" is invalid',
+    'targetAccounts[0].organizationalUnitIds[1]: "o-abcdefghij" is invalid',
+    'targetAccounts[0].exclude[0]: "12345" is invalid',
+    'targetAccounts[0].exclude[1]: "ou-ab12-abcdefgh" is invalid; excludes an organizational unit that is itself a target',
+    'targetAccounts[0].states: must not be an empty list',
+    'targetAccounts[1].accountIds[0]: "1234" is invalid',
+    'targetAccounts[2].states[0]: "GONE" is invalid',
+    'targetAccounts[2].states: "ACTIVE" is invalid; each value may appear only once',
+  ]) expect(message).toContain(expected);
+});
+
+test('an organizations role with only literal accounts is reported', () => {
+  const { stack, config } = setup();
+  new OrganizationDistributionTargets(stack, 'Targets', {
+    distributionConfiguration: config,
+    targetAccounts: [TargetAccounts.fromAccountIds(['333333333333'])],
+    organizationsRole: OrganizationsReaderRole.fromAccount(stack, 'OrgRole', MANAGEMENT),
+  });
+  expect(synthErrors(stack)).toContain('organizationsRole: is not used');
+});
+
+test('OrganizationsReaderRole: read-only Organizations actions, trusted only by the library\'s handler roles of the distributing accounts', () => {
+  const stack = new Stack(new App(), 'Management', { env: { account: MANAGEMENT, region: 'us-east-1' } });
+  const role = new OrganizationsReaderRole(stack, 'Reader', { distributingAccountIds: ['111111111111', '222222222222'] });
+  const template = Template.fromStack(stack);
+  template.hasResourceProperties('AWS::IAM::Role', {
+    RoleName: 'cdk-imagebuilder-distribution-organizations-reader',
+    AssumeRolePolicyDocument: {
+      // One statement per account (aws-cdk-lib's rendering of a composite principal), each narrowed to the library's roles.
+      Statement: ['111111111111', '222222222222'].map((account) => ({
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:root`]] } },
+        Condition: { ArnLike: { 'aws:PrincipalArn': [
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/cdk-imagebuilder-distribution/*']] },
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:role/cdk-imagebuilder-distribution/*']] },
+        ] } },
+      })),
+    },
+  });
+  template.hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: { Statement: [{ Action: [...ORGANIZATIONS_READ_ACTIONS], Effect: 'Allow', Resource: '*' }] },
+  });
+  expect(role.roleArn).toBeDefined();
+});
+
+test('OrganizationsReaderRole validates the distributing accounts', () => {
+  const stack = new Stack(new App(), 'Management', { env: { account: MANAGEMENT, region: 'us-east-1' } });
+  new OrganizationsReaderRole(stack, 'Reader', { distributingAccountIds: ['12', '111111111111', '111111111111'] });
+  const message = synthErrors(stack);
+  expect(message).toContain('distributingAccountIds[0]: "12" is invalid');
+  expect(message).toContain('distributingAccountIds: "111111111111" is invalid; each value may appear only once');
+});
