@@ -1,0 +1,268 @@
+// Over the wire: target accounts resolved from a model-checked fake AWS Organizations (a generated tree of hundreds of
+// accounts in nested OUs), through a role chain (resource role, then the management account's reader role), and
+// written into the configuration by the patch's own locked, lossless path, against the local Image Builder, SSM, STS.
+import type { CdkCustomResourceEvent } from 'aws-lambda';
+import { LocalServer } from './local-server';
+import { DistributionConfigurations } from './server/imagebuilder';
+import { Organization, ROOT_ID } from './server/organizations';
+import { ARN, createEvent as patchCreate, fullDistribution, PARAM, props as patchProps, sharePatch, STACK_ID } from './server/patch-fixtures';
+import { Parameters } from './server/ssm';
+import { Roles } from './server/sts';
+import * as clients from '../../lambda/clients';
+import { onEvent as route } from '../../lambda/index';
+import { configure } from '../../lambda/update-distribution';
+import { ORGANIZATION_TARGETS_RESOURCE_TYPE, TargetAccountsQuery } from '../../src/private/organization-contract';
+
+jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
+
+const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'STS_ENDPOINT',
+  'ORGANIZATIONS_ENDPOINT', 'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
+const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+
+const RESOURCE_ROLE = 'arn:aws:iam::123456789012:role/cdk-imagebuilder-distribution/c8abc/Targets/TargetsHandlerRole';
+const PATCH_ROLE = 'arn:aws:iam::123456789012:role/cdk-imagebuilder-distribution/c8abc/Patch/PatchHandlerRole';
+const READER_ROLE = 'arn:aws:iam::999999999999:role/cdk-imagebuilder-distribution-organizations-reader';
+const TARGETS_PARAM = '/cdk-imagebuilder-distribution/baselines/targets';
+const EXISTING = '111111111111'; // in fullDistribution's targetAccountIds
+
+let server: LocalServer;
+let ib: DistributionConfigurations;
+let ssm: Parameters;
+let roles: Roles;
+let org: Organization;
+const sleeps: number[] = [];
+
+function query(q: Partial<TargetAccountsQuery>): TargetAccountsQuery {
+  return { accountIds: [], parents: [], recursive: true, organization: false, exclude: [], states: ['ACTIVE'], ...q };
+}
+
+function targetProps(queries: TargetAccountsQuery[], extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:provider',
+    DistributionConfigurationArn: ARN,
+    BaselineParameterName: TARGETS_PARAM,
+    Patch: JSON.stringify({ distributions: [] }),
+    Query: JSON.stringify(queries),
+    Regions: JSON.stringify(['us-east-1', 'us-west-2']),
+    AllowEmpty: 'false',
+    OrganizationsRoleArn: READER_ROLE,
+    RoleArn: RESOURCE_ROLE,
+    ...extra,
+  };
+}
+
+let counter = 0;
+function event(type: 'Create' | 'Update' | 'Delete', p: Record<string, string>, extra: Partial<CdkCustomResourceEvent> = {}): CdkCustomResourceEvent {
+  return {
+    ServiceToken: p.ServiceToken,
+    ResponseURL: 'https://cloudformation-custom-resource-response.example/',
+    StackId: STACK_ID,
+    RequestId: `org-request-${++counter}`,
+    LogicalResourceId: 'Targets',
+    ResourceType: ORGANIZATION_TARGETS_RESOURCE_TYPE,
+    RequestType: type,
+    ResourceProperties: p,
+    ...extra,
+  } as CdkCustomResourceEvent;
+}
+
+const targetsIn = (region: string): string[] =>
+  ib.get(ARN)!.distributions.find((d: any) => d.region === region).amiDistributionConfiguration.targetAccountIds;
+
+const sorted = (ids: Iterable<string>) => [...ids].sort();
+
+beforeEach(async () => {
+  server = await LocalServer.start();
+  ib = new DistributionConfigurations(server);
+  ssm = new Parameters(server);
+  roles = new Roles(server);
+  roles.add(RESOURCE_ROLE).add(PATCH_ROLE).add(READER_ROLE);
+  org = new Organization(server, { callerRole: READER_ROLE, roles });
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SESSION_TOKEN: 'lambda-token',
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    IMAGEBUILDER_ENDPOINT: server.endpoint,
+    SSM_ENDPOINT: server.endpoint,
+    STS_ENDPOINT: server.endpoint,
+    ORGANIZATIONS_ENDPOINT: server.endpoint,
+    HANDLER_REQUEST_TIMEOUT_MS: '2000',
+  });
+  clients.resetClients();
+  sleeps.length = 0;
+  configure({ retry: { maxAttempts: 5, sleep: async (ms) => { sleeps.push(ms); } } });
+  ib.put({ arn: ARN, name: 'imported-dist', description: 'owned by another team', distributions: [fullDistribution('us-east-1'), fullDistribution('us-west-2')] });
+});
+
+afterEach(async () => {
+  clients.resetClients();
+  await server.close();
+});
+
+afterAll(() => {
+  configure({});
+  for (const [k, v] of Object.entries(savedEnv)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+
+/** A deterministic tree of 400 accounts in 60 OUs nested 4 deep; the top-level OU with the most OUs below it. */
+function generated() {
+  const tree = org.generate({ seed: 18, ous: 60, accounts: 400, depth: 4 });
+  const below = (ou: string) => tree.ous.filter((o) => { for (let p = org.ous.get(o)?.parent; p; p = org.ous.get(p)?.parent) if (p === ou) return true; return false; });
+  const top = tree.ous.filter((o) => tree.depth.get(o) === 1).sort((a, b) => below(b).length - below(a).length)[0];
+  return { tree, top, below };
+}
+
+test('nested OUs: the accounts of an OU and all OUs below it, ACTIVE only, merged into every Region; resolved through the role chain', async () => {
+  const { top, below } = generated();
+  expect(below(top).length).toBeGreaterThan(3);
+  const expected = org.accountsUnder(top);
+  expect(expected.length).toBeGreaterThan(30);
+  expect(org.accountsUnder(top, ['SUSPENDED', 'PENDING_CLOSURE']).length).toBeGreaterThan(0); // the filter has something to drop
+
+  const out = await route(event('Create', targetProps([query({ parents: [top] })])));
+  for (const region of ['us-east-1', 'us-west-2']) expect(sorted(targetsIn(region))).toEqual(sorted([EXISTING, ...expected]));
+  expect(out.Data).toMatchObject({ AccountCount: String(expected.length), AccountSetDigest: expect.stringMatching(/^[0-9a-f]{16}$/) });
+  // Every Organizations call was signed by the reader role's session, which the resource role's session assumed.
+  const reader = roles.sessions.filter((s) => s.roleArn === READER_ROLE);
+  expect(reader).toHaveLength(1);
+  expect(roles.sessionOfKey(reader[0].callerKey)?.roleArn).toBe(RESOURCE_ROLE);
+  // One ListAccountsForParent page and one ListChildren page at least per OU visited.
+  expect(org.requests.ListChildren).toBeGreaterThanOrEqual(below(top).length + 1);
+});
+
+test('not recursive: only the accounts directly in the OU', async () => {
+  const { top } = generated();
+  const direct = [...org.accounts.values()].filter((a) => a.parent === top && a.state === 'ACTIVE').map((a) => a.id);
+  expect(direct.length).toBeGreaterThan(0);
+  await route(event('Create', targetProps([query({ parents: [top], recursive: false })])));
+  expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, ...direct]));
+  expect(org.requests.ListChildren).toBeUndefined();
+});
+
+test('exclusions: an OU subtree and single accounts are left out; other states can be asked for', async () => {
+  const { top, below } = generated();
+  const excludedOu = below(top).find((o) => org.accountsUnder(o).length > 0)!;
+  const excludedAccount = org.accountsUnder(top).find((a) => !org.accountsUnder(excludedOu).includes(a))!;
+  await route(event('Create', targetProps([query({ parents: [top], exclude: [excludedOu, excludedAccount], states: ['ACTIVE', 'SUSPENDED'] })])));
+  const expected = org.accountsUnder(top, ['ACTIVE', 'SUSPENDED']).filter((a) => !org.accountsUnder(excludedOu, ['ACTIVE', 'SUSPENDED']).includes(a) && a !== excludedAccount);
+  expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, ...expected]));
+  // The excluded OU is never listed.
+  expect(server.calls.filter((c) => c.body?.ParentId === excludedOu)).toHaveLength(0);
+});
+
+test('the whole organization (ListAccounts), without an excluded OU', async () => {
+  const { top } = generated();
+  await route(event('Create', targetProps([query({ organization: true, exclude: [top] })])));
+  const expected = org.accountsUnder(ROOT_ID).filter((a) => !org.accountsUnder(top, ['ACTIVE']).includes(a));
+  expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, ...expected]));
+  expect(org.requests.ListAccounts).toBeGreaterThanOrEqual(Math.ceil(org.accounts.size / 20));
+});
+
+test('accounts joining and leaving between resolutions: removed accounts are removed, others\' additions stay, delete restores', async () => {
+  const ou = org.addOu();
+  const nested = org.addOu(ou);
+  const [a, b, c] = [org.addAccount(ou), org.addAccount(nested), org.addAccount(nested)];
+  const p1 = targetProps([query({ parents: [ou] })]);
+  const created = await route(event('Create', p1));
+  expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, a, b, c]));
+
+  // Between the runs: b leaves the organization, c is closing, d joins, e is moved in; another writer adds an account.
+  org.removeAccount(b);
+  org.setState(c, 'PENDING_CLOSURE');
+  const d = org.addAccount(nested);
+  const e = org.addAccount();
+  org.moveAccount(e, ou);
+  await route(patchCreate({ ...patchProps(sharePatch), RoleArn: PATCH_ROLE }));
+  const p2 = { ...p1, ResolutionKey: 'run-2' };
+  await route(event('Update', p2, { PhysicalResourceId: created.PhysicalResourceId, OldResourceProperties: p1 } as any));
+  expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, '333333333333', a, d, e]));
+  expect(sorted(targetsIn('us-west-2'))).toEqual(sorted([EXISTING, a, d, e]));
+
+  await route(event('Delete', p2, { PhysicalResourceId: created.PhysicalResourceId } as any));
+  expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, '333333333333']));
+  expect(targetsIn('us-west-2')).toEqual([EXISTING]);
+  expect(ssm.params.has(TARGETS_PARAM)).toBe(false);
+});
+
+test('a refresh that finds the same set writes nothing', async () => {
+  const { top } = generated();
+  const p1 = targetProps([query({ parents: [top] })]);
+  const created = await route(event('Create', p1));
+  const writes = ib.applied;
+  const again = await route(event('Update', { ...p1, ResolutionKey: 'again' }, { PhysicalResourceId: created.PhysicalResourceId, OldResourceProperties: p1 } as any));
+  expect(ib.applied).toBe(writes);
+  expect(again.Data?.AccountSetDigest).toBe(created.Data?.AccountSetDigest);
+});
+
+test('pagination: an OU of 75 accounts and 30 child OUs is read in full, page by page (short pages included)', async () => {
+  const ou = org.addOu();
+  const accounts = Array.from({ length: 75 }, () => org.addAccount(ou));
+  const children = Array.from({ length: 30 }, () => org.addOu(ou));
+  children.forEach((child) => accounts.push(org.addAccount(child)));
+  await route(event('Create', targetProps([query({ parents: [ou] })])));
+  expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, ...accounts]));
+  const pagesOf = (op: string, parent: string) => server.callsTo(op).filter((c) => c.body.ParentId === parent);
+  expect(pagesOf('ListAccountsForParent', ou).length).toBeGreaterThanOrEqual(5); // 20 + 10 + 20 + 20 + 5
+  expect(pagesOf('ListChildren', ou).length).toBeGreaterThanOrEqual(2);
+  expect(pagesOf('ListAccountsForParent', ou).every((c) => c.body.MaxResults === 20)).toBe(true);
+});
+
+test('throttling: TooManyRequestsException is retried with backoff and the resolution completes', async () => {
+  const { top } = generated();
+  org.throttleEvery = 4;
+  await route(event('Create', targetProps([query({ parents: [top] })])));
+  expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, ...org.accountsUnder(top)]));
+  expect(org.throttled).toBeGreaterThan(3);
+  expect(sleeps.length).toBeGreaterThanOrEqual(org.throttled);
+});
+
+test('more accounts than targetAccountIds takes (1536) fails naming the OUs, and changes nothing', async () => {
+  const big = org.addOu();
+  const nested = org.addOu(big);
+  for (let i = 0; i < 1000; i++) org.addAccount(nested);
+  for (let i = 0; i < 600; i++) org.addAccount(big);
+  const before = JSON.stringify(ib.get(ARN)!.distributions);
+  await expect(route(event('Create', targetProps([query({ parents: [big] })]))))
+    .rejects.toThrow(new RegExp(`1600 accounts, more than the 1536 .*${big}: 1600 accounts; largest OUs by their own accounts: ${nested} \\(1000\\), ${big} \\(600\\)`));
+  expect(JSON.stringify(ib.get(ARN)!.distributions)).toBe(before);
+  expect(ssm.params.has(TARGETS_PARAM)).toBe(false);
+});
+
+test('an empty resolution fails unless allowed; allowed, it changes nothing', async () => {
+  const ou = org.addOu();
+  org.addAccount(ou, 'SUSPENDED');
+  await expect(route(event('Create', targetProps([query({ parents: [ou] })])))).rejects.toThrow(/resolve to no account .*states ACTIVE.*allowEmpty/);
+  const out = await route(event('Create', targetProps([query({ parents: [ou] })], { AllowEmpty: 'true' })));
+  expect(out.Data?.AccountCount).toBe('0');
+  expect(targetsIn('us-east-1')).toEqual([EXISTING]);
+});
+
+test('an unknown OU fails with Organizations\' reason', async () => {
+  await expect(route(event('Create', targetProps([query({ parents: ['ou-ex12-zzzzzzzz'] })])))).rejects.toThrow(/ListAccountsForParent on ou-ex12-zzzzzzzz failed: ParentNotFoundException/);
+});
+
+test('Organizations refuses callers other than the reader role (no chain: the resource role itself)', async () => {
+  const ou = org.addOu();
+  org.addAccount(ou);
+  const { OrganizationsRoleArn: _, ...noRole } = targetProps([query({ parents: [ou] })]);
+  await expect(route(event('Create', noRole))).rejects.toThrow(/AccessDeniedException/);
+});
+
+test('a resolution racing patches of the same configuration: every change is there (the lease serializes them)', async () => {
+  const { top } = generated();
+  const patches = ['333333333333', '444444444444', '555555555555'].map((account, i) => ({
+    ...patchProps({ distributions: [{ region: 'us-west-2', merge: { amiDistributionConfiguration: { targetAccountIds: [account] } } }] }, ARN, `${PARAM}-${i}`),
+    RoleArn: PATCH_ROLE,
+  }));
+  await Promise.all([
+    route(event('Create', targetProps([query({ parents: [top] })]))),
+    ...patches.map((p, i) => route({ ...patchCreate(p), LogicalResourceId: `Patch${i}` })),
+  ]);
+  expect(sorted(targetsIn('us-west-2'))).toEqual(sorted([EXISTING, '333333333333', '444444444444', '555555555555', ...org.accountsUnder(top)]));
+  expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, ...org.accountsUnder(top)]));
+});
