@@ -2,7 +2,7 @@
 // accounts in nested OUs), through a role chain (resource role, then the management account's reader role), and
 // written into the configuration by the patch's own locked, lossless path, against the local Image Builder, SSM, STS.
 import type { CdkCustomResourceEvent } from 'aws-lambda';
-import { LocalServer } from './local-server';
+import { faults, LocalServer } from './local-server';
 import { DistributionConfigurations } from './server/imagebuilder';
 import { Organization, ROOT_ID } from './server/organizations';
 import { ARN, createEvent as patchCreate, fullDistribution, PARAM, props as patchProps, sharePatch, STACK_ID } from './server/patch-fixtures';
@@ -254,15 +254,25 @@ test('Organizations refuses callers other than the reader role (no chain: the re
 });
 
 test('a resolution racing patches of the same configuration: every change is there (the lease serializes them)', async () => {
-  const { top } = generated();
+  const top = org.addOu();
+  for (let i = 0; i < 5; i++) org.addAccount(org.addOu(top));
+  // Slow reads widen each writer's read-modify-write window, so that without the lease they would overlap.
+  server.inject('GetDistributionConfiguration', faults.slow(300), 8);
   const patches = ['333333333333', '444444444444', '555555555555'].map((account, i) => ({
     ...patchProps({ distributions: [{ region: 'us-west-2', merge: { amiDistributionConfiguration: { targetAccountIds: [account] } } }] }, ARN, `${PARAM}-${i}`),
     RoleArn: PATCH_ROLE,
   }));
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
   await Promise.all([
     route(event('Create', targetProps([query({ parents: [top] })]))),
     ...patches.map((p, i) => route({ ...patchCreate(p), LogicalResourceId: `Patch${i}` })),
   ]);
   expect(sorted(targetsIn('us-west-2'))).toEqual(sorted([EXISTING, '333333333333', '444444444444', '555555555555', ...org.accountsUnder(top)]));
   expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, ...org.accountsUnder(top)]));
+  // Thanks to the lease, not to the read-back: no writer found its change undone and had to apply it again, and
+  // writers did wait for each other (lease creates refused while another held it).
+  expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => /undone by another writer/.test(m))).toEqual([]);
+  warn.mockRestore();
+  const leasePuts = server.callsTo('PutParameter').filter((c) => String(c.body?.Name).startsWith('/cdk-imagebuilder-distribution/leases/'));
+  expect(leasePuts.length).toBeGreaterThan(4);
 });
