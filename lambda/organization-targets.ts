@@ -52,7 +52,19 @@ export async function onEvent(event: CdkCustomResourceEvent, options: Organizati
     })),
   };
   console.log(`Resolved ${resolution.accountIds.length} accounts with ${resolution.calls} Organizations calls: ${describeSources(resolution)}`);
-  const result = await patch.onEvent({ ...event, ResourceProperties: { ...event.ResourceProperties, Patch: JSON.stringify(resolved) } } as CdkCustomResourceEvent, options);
+  let result: CdkCustomResourceResponse;
+  try {
+    result = await patch.onEvent({ ...event, ResourceProperties: { ...event.ResourceProperties, Patch: JSON.stringify(resolved) } } as CdkCustomResourceEvent, options);
+  } catch (err) {
+    // The baseline is written before the configuration: when it does not fit, nothing has changed.
+    if (/exceeds the \d+-byte limit of an SSM parameter/.test((err as Error)?.message ?? '')) {
+      throw new ResolutionError(`The ${resolution.accountIds.length} resolved accounts (${describeSources(resolution)}) do not fit the baseline `
+        + 'this resource keeps to undo its change: one SSM parameter of at most 8 KB (compressed) holds the Regions\' distributions '
+        + 'as they were before plus the resolved accounts, about 850 account IDs in all. Nothing was changed. Exclude OUs or '
+        + `accounts. ${(err as Error).message}`);
+    }
+    throw err;
+  }
   return { ...result, Data: { ...result.Data, ...attributes(resolution.accountIds) } };
 }
 

@@ -233,6 +233,30 @@ test('more accounts than targetAccountIds takes (1536) fails naming the OUs, and
   expect(ssm.params.has(TARGETS_PARAM)).toBe(false);
 });
 
+test('more accounts than the baseline parameter holds fails clearly before any change (split over several resources)', async () => {
+  const big = org.addOu();
+  for (let i = 0; i < 1200; i++) org.addAccount(big);
+  const before = JSON.stringify(ib.get(ARN)!.distributions);
+  await expect(route(event('Create', targetProps([query({ parents: [big] })]))))
+    .rejects.toThrow(new RegExp(`The 1200 resolved accounts \\(${big}: 1200 accounts.*do not fit the baseline.*Nothing was changed. Exclude OUs`));
+  expect(JSON.stringify(ib.get(ARN)!.distributions)).toBe(before);
+  expect(ib.applied).toBe(0);
+});
+
+test('two resources over different OUs add up, each undone on its own', async () => {
+  const [east, west] = [org.addOu(), org.addOu()];
+  for (let i = 0; i < 350; i++) {
+    org.addAccount(east);
+    org.addAccount(west);
+  }
+  const p1 = targetProps([query({ parents: [east] })]);
+  const p2 = { ...targetProps([query({ parents: [west] })]), BaselineParameterName: `${TARGETS_PARAM}-2` };
+  const [c1] = await Promise.all([route(event('Create', p1)), route(event('Create', p2, { LogicalResourceId: 'Targets2' }))]);
+  expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, ...org.accountsUnder(east), ...org.accountsUnder(west)]));
+  await route(event('Delete', p1, { PhysicalResourceId: c1.PhysicalResourceId } as any));
+  expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, ...org.accountsUnder(west)]));
+});
+
 test('an empty resolution fails unless allowed; allowed, it changes nothing', async () => {
   const ou = org.addOu();
   org.addAccount(ou, 'SUSPENDED');

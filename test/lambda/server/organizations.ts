@@ -42,6 +42,8 @@ export interface OrganizationOptions {
   /** Only sessions of this role (STS fake) may call; undefined: any signed caller. */
   readonly callerRole?: string;
   readonly roles?: Roles;
+  /** Seed of the account IDs. @default 1 */
+  readonly seed?: number;
 }
 
 export interface GeneratedTree {
@@ -75,10 +77,12 @@ export class Organization {
   /** Some pages come back shorter than MaxResults, as Organizations' do. */
   shortPages = true;
   private received = 0;
-  private nextAccount = 100000000000;
+  /** Account IDs are random (as AWS's are: nothing in them compresses), reproducibly. */
+  private readonly idRandom: () => number;
   private nextOu = 0;
 
   constructor(server: LocalServer, private readonly options: OrganizationOptions = {}) {
+    this.idRandom = prng(options.seed ?? 1);
     server.addCheck(new ModelCheck(['organizations']));
     const prefix = 'AWSOrganizationsV20161128';
     server.target(`${prefix}.ListChildren`, (req) => this.listChildren(this.check(req)));
@@ -98,7 +102,8 @@ export class Organization {
   /** A new account in `parent` (joining the organization). */
   addAccount(parent: string = ROOT_ID, state: State = 'ACTIVE'): string {
     if (!this.ous.has(parent)) throw new Error(`no parent ${parent}`);
-    const id = String(this.nextAccount++);
+    let id: string;
+    do id = String(100000000000 + Math.floor(this.idRandom() * 899999999999)); while (this.accounts.has(id));
     this.accounts.set(id, { id, parent, state, joined: 1_700_000_000 + this.accounts.size });
     return id;
   }
