@@ -1,6 +1,8 @@
 // Over the wire: target accounts resolved from a model-checked fake AWS Organizations (a generated tree of hundreds of
 // accounts in nested OUs), through a role chain (resource role, then the management account's reader role), and
 // written into the configuration by the patch's own locked, lossless path, against the local Image Builder, SSM, STS.
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { CdkCustomResourceEvent } from 'aws-lambda';
 import { faults, LocalServer } from './local-server';
 import { DistributionConfigurations } from './server/imagebuilder';
@@ -11,6 +13,7 @@ import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
 import { onEvent as route } from '../../lambda/index';
 import { configure } from '../../lambda/update-distribution';
+import { DistributionConfiguration, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts } from '../../src';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE, TargetAccountsQuery } from '../../src/private/organization-contract';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
@@ -299,4 +302,42 @@ test('a resolution racing patches of the same configuration: every change is the
   warn.mockRestore();
   const leasePuts = server.callsTo('PutParameter').filter((c) => String(c.body?.Name).startsWith('/cdk-imagebuilder-distribution/leases/'));
   expect(leasePuts.length).toBeGreaterThan(4);
+});
+
+/** The resource's properties as the construct synthesizes them, with the roles as CloudFormation would resolve them. */
+function synthesized(build: (stack: Stack) => void): Record<string, string> {
+  const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+  build(stack);
+  const [resource] = Object.values(Template.fromStack(stack).findResources(ORGANIZATION_TARGETS_RESOURCE_TYPE)) as any[];
+  const resolve = (v: any): string => {
+    if (typeof v === 'string') return v;
+    if (v?.Ref === 'AWS::Partition') return 'aws';
+    if (v?.['Fn::Join']) return v['Fn::Join'][1].map(resolve).join(v['Fn::Join'][0]);
+    // The handler role: its path as the provider gives it, and a generated name.
+    if (v?.['Fn::GetAtt']?.[1] === 'Arn') return `arn:aws:iam::123456789012:role/cdk-imagebuilder-distribution/c8abc/${v['Fn::GetAtt'][0]}`;
+    throw new Error(`not resolvable here: ${JSON.stringify(v)}`);
+  };
+  const props: Record<string, string> = {};
+  for (const [k, v] of Object.entries<any>(resource.Properties)) if (k !== 'ServiceToken') props[k] = resolve(v);
+  roles.add(props.RoleArn);
+  return props;
+}
+
+test('as synthesized: OrganizationDistributionTargets with OrganizationsReaderRole.fromAccount resolves and undoes over the wire', async () => {
+  const ou = org.addOu();
+  const nested = org.addOu(ou);
+  const accounts = [org.addAccount(ou), org.addAccount(nested), org.addAccount(nested)];
+  const excluded = org.addAccount(nested);
+  const p = synthesized((stack) => new OrganizationDistributionTargets(stack, 'Targets', {
+    distributionConfiguration: DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Shared', ARN),
+    regions: ['us-east-1', 'us-west-2'],
+    targetAccounts: [TargetAccounts.fromOrganizationalUnits([ou], { exclude: [excluded] })],
+    organizationsRole: OrganizationsReaderRole.fromAccount(stack, 'Reader', '999999999999'),
+  }));
+  expect(p.OrganizationsRoleArn).toBe(READER_ROLE);
+  const created = await route(event('Create', p));
+  expect(sorted(targetsIn('us-west-2'))).toEqual(sorted([EXISTING, ...accounts]));
+  expect(created.Data?.AccountIds).toBe(sorted(accounts).join(','));
+  await route(event('Delete', p, { PhysicalResourceId: created.PhysicalResourceId } as any));
+  expect(targetsIn('us-west-2')).toEqual([EXISTING]);
 });
