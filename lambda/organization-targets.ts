@@ -7,7 +7,7 @@
 // Organizations answers only in the management account or a delegated administrator: the resource's own role (the
 // handler's usual credentials for the resource) assumes OrganizationsRoleArn there, a role chain, so the resource's
 // role is the only principal the management account has to trust.
-import { createHash } from 'crypto';
+import { createHash, randomUUID } from 'crypto';
 import { partition } from '@aws-sdk/util-endpoints';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
 import { AwsCredentials, JsonClient, lambdaRegion, QueryClient, requestTimeoutMs } from './aws-request';
@@ -17,7 +17,7 @@ import { call } from './errors';
 import * as patch from './update-distribution';
 import type { PatchDocument } from '../src/private/handler-contract';
 import {
-  MAX_TARGET_ACCOUNTS, OrganizationTargetsAttributes, OrganizationTargetsResourceProperties, TargetAccountsQuery,
+  MAX_TARGET_ACCOUNTS, ORGANIZATION_TARGETS_METRICS, OrganizationTargetsAttributes, OrganizationTargetsResourceProperties, TargetAccountsQuery,
 } from '../src/private/organization-contract';
 
 export const ORGANIZATIONS_TARGET_PREFIX = 'AWSOrganizationsV20161128';
@@ -34,6 +34,50 @@ export interface OrganizationTargetsOptions {
 }
 
 export async function onEvent(event: CdkCustomResourceEvent, options: OrganizationTargetsOptions = {}): Promise<CdkCustomResourceResponse> {
+  if ((event as { Refresh?: unknown }).Refresh === true) return refresh(event, options);
+  return resolveAndApply(event, options);
+}
+
+/**
+ * The scheduled refresh (OrganizationTargetsRefreshEvent): an Update with the resource's own properties as old and
+ * new, so the previous resolution (in the baseline) is undone and the new one applied, and nothing is written when the
+ * set did not change. Its outcome is a metric (RefreshFailed), since no CloudFormation stack shows it.
+ */
+async function refresh(event: CdkCustomResourceEvent, options: OrganizationTargetsOptions): Promise<CdkCustomResourceResponse> {
+  const props = event.ResourceProperties;
+  const update = {
+    ...event,
+    RequestType: 'Update',
+    // Names the lease's holder and the role sessions in CloudTrail.
+    RequestId: `refresh-${randomUUID()}`,
+    OldResourceProperties: props,
+  } as CdkCustomResourceEvent;
+  const dimension = typeof props.MetricDimension === 'string' ? props.MetricDimension : undefined;
+  try {
+    const result = await resolveAndApply(update, options);
+    emitMetrics(dimension, { [ORGANIZATION_TARGETS_METRICS.REFRESH_FAILED]: 0 });
+    return result;
+  } catch (err) {
+    emitMetrics(dimension, { [ORGANIZATION_TARGETS_METRICS.REFRESH_FAILED]: 1 });
+    throw err;
+  }
+}
+
+/** Metrics in CloudWatch's Embedded Metric Format: a log line CloudWatch Logs turns into metrics (no API call, no permission). */
+export function emitMetrics(dimension: string | undefined, values: Record<string, number>): void {
+  if (!dimension) return;
+  const { NAMESPACE, DIMENSION } = ORGANIZATION_TARGETS_METRICS;
+  console.log(JSON.stringify({
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [{ Namespace: NAMESPACE, Dimensions: [[DIMENSION]], Metrics: Object.keys(values).map((Name) => ({ Name, Unit: 'Count' })) }],
+    },
+    [DIMENSION]: dimension,
+    ...values,
+  }));
+}
+
+async function resolveAndApply(event: CdkCustomResourceEvent, options: OrganizationTargetsOptions): Promise<CdkCustomResourceResponse> {
   // The undo needs no resolution: the stored baseline holds the accounts the last resolution added.
   if (event.RequestType === 'Delete') return patch.onEvent(event, options);
   const props = readProps(event.ResourceProperties);
@@ -52,6 +96,7 @@ export async function onEvent(event: CdkCustomResourceEvent, options: Organizati
     })),
   };
   console.log(`Resolved ${resolution.accountIds.length} accounts with ${resolution.calls} Organizations calls: ${describeSources(resolution)}`);
+  emitMetrics(props.MetricDimension, { [ORGANIZATION_TARGETS_METRICS.ACCOUNT_COUNT]: resolution.accountIds.length });
   let result: CdkCustomResourceResponse;
   try {
     result = await patch.onEvent({ ...event, ResourceProperties: { ...event.ResourceProperties, Patch: JSON.stringify(resolved) } } as CdkCustomResourceEvent, options);
@@ -73,6 +118,7 @@ interface Props {
   readonly regions: string[];
   readonly allowEmpty: boolean;
   readonly OrganizationsRoleArn?: string;
+  readonly MetricDimension?: string;
 }
 
 function readProps(raw: Record<string, any>): Props {
@@ -97,7 +143,10 @@ function readProps(raw: Record<string, any>): Props {
   if (p.OrganizationsRoleArn !== undefined && (typeof p.OrganizationsRoleArn !== 'string' || p.OrganizationsRoleArn === '')) {
     throw new Error('Property OrganizationsRoleArn must be a role ARN');
   }
-  return { queries, regions, allowEmpty: p.AllowEmpty === 'true', OrganizationsRoleArn: p.OrganizationsRoleArn };
+  return {
+    queries, regions, allowEmpty: p.AllowEmpty === 'true', OrganizationsRoleArn: p.OrganizationsRoleArn,
+    MetricDimension: typeof p.MetricDimension === 'string' && p.MetricDimension !== '' ? p.MetricDimension : undefined,
+  };
 }
 
 /** The attributes of the resolved set: count, digest, and the IDs while they fit the answer. */

@@ -1,14 +1,19 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Aws, CfnResource, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { DistributionConfiguration, IDistributionConfiguration } from './distribution-configuration';
 import { validateDistributionConfigurationArn } from './private/distribution-validation';
 import {
-  ORGANIZATION_TARGETS_RESOURCE_TYPE, OrganizationTargetsAttributes, OrganizationTargetsResourceProperties,
+  ORGANIZATION_TARGETS_METRICS, ORGANIZATION_TARGETS_RESOURCE_TYPE, OrganizationTargetsAttributes, OrganizationTargetsRefreshEvent,
+  OrganizationTargetsResourceProperties,
 } from './private/organization-contract';
 import type { PatchResourceProperties } from './private/handler-contract';
 import { ORGANIZATIONS_READ_ACTIONS } from './private/organizations-actions';
 import { PatchResource } from './private/patch-resource';
+import { ImageBuilderProvider } from './private/provider';
 import { addValidation, validateNotEmpty, validateRegion, validateUnique } from './private/validation';
 import { TargetAccounts } from './target-accounts';
 
@@ -62,6 +67,16 @@ export interface OrganizationDistributionTargetsProps {
    * @default - resolved on create and on changes of the other properties only
    */
   readonly resolutionKey?: string;
+
+  /**
+   * Resolve again on this schedule, between deployments: an EventBridge rule invokes the custom-resource handler,
+   * which re-resolves the accounts and updates the configuration only when the set changed (accounts that left are
+   * removed). Each refresh costs one Lambda invocation and the Organizations, STS, SSM and Image Builder calls of one
+   * resolution (docs/organizations.md). Its outcome is the `RefreshFailed` metric (`metricRefreshFailed`).
+   *
+   * @default - no scheduled refresh: accounts are resolved on deployments only
+   */
+  readonly refreshSchedule?: events.Schedule;
 }
 
 /**
@@ -87,6 +102,8 @@ export class OrganizationDistributionTargets extends Construct {
   public readonly baselineParameterName: string;
   /** The role the handler assumes for this resource's calls (it in turn assumes `organizationsRole`). */
   public readonly handlerRole: iam.IRole;
+  /** The rule of the scheduled refresh, when `refreshSchedule` is given. */
+  public readonly refreshRule?: events.Rule;
 
   constructor(scope: Construct, id: string, props: OrganizationDistributionTargetsProps) {
     super(scope, id);
@@ -100,6 +117,7 @@ export class OrganizationDistributionTargets extends Construct {
       AllowEmpty: props.allowEmpty ? 'true' : 'false',
       OrganizationsRoleArn: props.organizationsRole?.roleArn,
       ResolutionKey: props.resolutionKey,
+      MetricDimension: this.metricDimension,
     };
     const resource = new PatchResource(this, 'Resource', {
       distributionConfigurationArn: configArn,
@@ -125,6 +143,38 @@ export class OrganizationDistributionTargets extends Construct {
       resource.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...ORGANIZATIONS_READ_ACTIONS], resources: ['*'] }));
     }
 
+    if (props.refreshSchedule) {
+      const cfn = resource.resource.node.defaultChild as CfnResource;
+      const refresh: OrganizationTargetsRefreshEvent = {
+        Refresh: true,
+        RequestType: 'Update',
+        ResourceType: ORGANIZATION_TARGETS_RESOURCE_TYPE,
+        StackId: Aws.STACK_ID,
+        LogicalResourceId: stack.getLogicalId(cfn),
+        PhysicalResourceId: resource.resource.ref,
+        // The properties CloudFormation sends, without those that only make it send an Update.
+        ResourceProperties: {
+          DistributionConfigurationArn: configArn,
+          Patch: stack.toJsonString({ distributions: [] }),
+          BaselineParameterName: resource.baselineParameterName,
+          RoleArn: resource.handlerRole.roleArn,
+          ...properties,
+          ResolutionKey: undefined,
+        },
+      };
+      this.refreshRule = new events.Rule(this, 'Refresh', {
+        schedule: props.refreshSchedule,
+        description: 'cdk-imagebuilder-distribution: resolves the target accounts from AWS Organizations again',
+        targets: [new targets.LambdaFunction(ImageBuilderProvider.of(this).onEventHandler, {
+          event: events.RuleTargetInput.fromObject(refresh),
+          // A failed refresh is retried by the next one; its failure is the RefreshFailed metric.
+          retryAttempts: 0,
+        })],
+      });
+      // Created after the resource (the first resolution is the deployment's) and deleted before its undo.
+      this.refreshRule.node.addDependency(resource.resource);
+    }
+
     this.accountCount = resource.resource.getAttString(OrganizationTargetsAttributes.ACCOUNT_COUNT);
     this.accountSetDigest = resource.resource.getAttString(OrganizationTargetsAttributes.ACCOUNT_SET_DIGEST);
     this.accountIds = resource.resource.getAttString(OrganizationTargetsAttributes.ACCOUNT_IDS);
@@ -141,6 +191,39 @@ export class OrganizationDistributionTargets extends Construct {
       if (props.organizationsRole && !needsOrganizations) {
         errors.addMessage('organizationsRole', 'is not used: no target source reads Organizations (only literal account IDs)');
       }
+    });
+  }
+
+  /** The value of this resource's `DistributionTargets` metric dimension: its construct path. */
+  private get metricDimension(): string {
+    return this.node.path;
+  }
+
+  /**
+   * Accounts found by each resolution (on deployments and scheduled refreshes).
+   *
+   * @default - maximum over 1 hour
+   */
+  public metricResolvedAccountCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(ORGANIZATION_TARGETS_METRICS.ACCOUNT_COUNT, { statistic: 'Maximum', period: Duration.hours(1), ...props });
+  }
+
+  /**
+   * 1 for each scheduled refresh that failed (Organizations unreachable, the role not assumable, an empty or too large
+   * resolution, the configuration gone), 0 for each that succeeded. Alarm on its maximum.
+   *
+   * @default - maximum over 1 hour
+   */
+  public metricRefreshFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(ORGANIZATION_TARGETS_METRICS.REFRESH_FAILED, { statistic: 'Maximum', period: Duration.hours(1), ...props });
+  }
+
+  private metric(metricName: string, props: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: ORGANIZATION_TARGETS_METRICS.NAMESPACE,
+      metricName,
+      dimensionsMap: { [ORGANIZATION_TARGETS_METRICS.DIMENSION]: this.metricDimension },
+      ...props,
     });
   }
 }

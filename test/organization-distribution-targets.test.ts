@@ -1,5 +1,6 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
 import {
   AccountState, DistributionConfiguration, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts,
 } from '../src';
@@ -135,4 +136,30 @@ test('OrganizationsReaderRole validates the distributing accounts', () => {
   const message = synthErrors(stack);
   expect(message).toContain('distributingAccountIds[0]: "12" is invalid');
   expect(message).toContain('distributingAccountIds: "111111111111" is invalid; each value may appear only once');
+});
+
+test('refreshSchedule: a rule invokes the onEvent handler with the resource\'s own properties; metrics name the construct', () => {
+  const { stack, config } = setup();
+  const targets = new OrganizationDistributionTargets(stack, 'Targets', {
+    distributionConfiguration: config,
+    targetAccounts: [TargetAccounts.fromOrganizationalUnits([OU])],
+    organizationsRole: OrganizationsReaderRole.fromAccount(stack, 'OrgRole', MANAGEMENT),
+    refreshSchedule: events.Schedule.rate(Duration.hours(6)),
+    resolutionKey: 'build-1',
+  });
+  const template = Template.fromStack(stack);
+  const [ruleId, rule] = Object.entries(template.findResources('AWS::Events::Rule'))[0] as [string, any];
+  expect(rule.Properties.ScheduleExpression).toBe('rate(6 hours)');
+  const [target] = rule.Properties.Targets;
+  const input = JSON.stringify(stack.resolve(target.Input));
+  for (const fragment of ['\\"Refresh\\":true', '\\"RequestType\\":\\"Update\\"', ORGANIZATION_TARGETS_RESOURCE_TYPE, '\\"Query\\":', '\\"MetricDimension\\":\\"Stack/Targets\\"']) {
+    expect(input).toContain(fragment);
+  }
+  expect(input).not.toContain('build-1');
+  const resourceId = Object.keys(template.findResources(ORGANIZATION_TARGETS_RESOURCE_TYPE))[0];
+  expect(rule.DependsOn).toContain(resourceId);
+  template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] } });
+  const metric = stack.resolve(targets.metricRefreshFailed());
+  expect(metric).toMatchObject({ namespace: 'cdk-imagebuilder-distribution', metricName: 'RefreshFailed', dimensions: { DistributionTargets: 'Stack/Targets' } });
+  expect(resourceOf(stack).Properties.MetricDimension).toBe('Stack/Targets');
 });

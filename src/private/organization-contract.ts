@@ -38,7 +38,33 @@ export interface OrganizationTargetsResourceProperties extends PatchResourceProp
   readonly OrganizationsRoleArn?: string;
   /** Changes to force a new resolution on deploy. Not read. */
   readonly ResolutionKey?: string;
+  /** Value of the `DistributionTargets` dimension of the metrics the handler emits (Embedded Metric Format). */
+  readonly MetricDimension?: string;
 }
+
+/**
+ * The event the scheduled refresh sends (an EventBridge rule's constant input): shaped like CloudFormation's Update
+ * with the same old and new properties, plus `Refresh`, so that it takes the same path and confinement.
+ */
+export interface OrganizationTargetsRefreshEvent {
+  readonly Refresh: true;
+  readonly RequestType: 'Update';
+  readonly ResourceType: typeof ORGANIZATION_TARGETS_RESOURCE_TYPE;
+  readonly StackId: string;
+  readonly LogicalResourceId: string;
+  readonly PhysicalResourceId: string;
+  readonly ResourceProperties: OrganizationTargetsResourceProperties;
+}
+
+/** Namespace and names of the metrics of the resolution (CloudWatch Embedded Metric Format in the handler's log). */
+export const ORGANIZATION_TARGETS_METRICS = {
+  NAMESPACE: 'cdk-imagebuilder-distribution',
+  DIMENSION: 'DistributionTargets',
+  /** Accounts resolved (each successful resolution). */
+  ACCOUNT_COUNT: 'ResolvedAccountCount',
+  /** 1 for a scheduled refresh that failed, 0 for one that succeeded. */
+  REFRESH_FAILED: 'RefreshFailed',
+} as const;
 
 /** Attributes of `Custom::ImageBuilderOrganizationTargets` (Fn::GetAtt names). */
 export const OrganizationTargetsAttributes = {

@@ -1,8 +1,9 @@
 // Over the wire: target accounts resolved from a model-checked fake AWS Organizations (a generated tree of hundreds of
 // accounts in nested OUs), through a role chain (resource role, then the management account's reader role), and
 // written into the configuration by the patch's own locked, lossless path, against the local Image Builder, SSM, STS.
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
 import type { CdkCustomResourceEvent } from 'aws-lambda';
 import { faults, LocalServer } from './local-server';
 import { DistributionConfigurations } from './server/imagebuilder';
@@ -340,4 +341,73 @@ test('as synthesized: OrganizationDistributionTargets with OrganizationsReaderRo
   expect(created.Data?.AccountIds).toBe(sorted(accounts).join(','));
   await route(event('Delete', p, { PhysicalResourceId: created.PhysicalResourceId } as any));
   expect(targetsIn('us-west-2')).toEqual([EXISTING]);
+});
+
+/** The scheduled refresh's event as the synthesized rule sends it (tokens resolved as CloudFormation would). */
+function synthesizedRefresh(build: (stack: Stack) => void): { props: Record<string, string>; refresh: any } {
+  const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+  build(stack);
+  const template = Template.fromStack(stack);
+  const [logicalId, resource] = Object.entries(template.findResources(ORGANIZATION_TARGETS_RESOURCE_TYPE))[0] as [string, any];
+  const resolve = (v: any): string => {
+    if (typeof v === 'string') return v;
+    if (v?.Ref === 'AWS::Partition') return 'aws';
+    if (v?.Ref === 'AWS::StackId') return STACK_ID;
+    if (v?.Ref === logicalId) return 'physical-id-of-the-resource';
+    if (v?.['Fn::Join']) return v['Fn::Join'][1].map(resolve).join(v['Fn::Join'][0]);
+    if (v?.['Fn::GetAtt']?.[1] === 'Arn') return `arn:aws:iam::123456789012:role/cdk-imagebuilder-distribution/c8abc/${v['Fn::GetAtt'][0]}`;
+    throw new Error(`not resolvable here: ${JSON.stringify(v)}`);
+  };
+  const props: Record<string, string> = {};
+  for (const [k, v] of Object.entries<any>(resource.Properties)) if (k !== 'ServiceToken') props[k] = resolve(v);
+  roles.add(props.RoleArn);
+  const [rule] = Object.values(template.findResources('AWS::Events::Rule')) as any[];
+  const refresh = JSON.parse(resolve(rule.Properties.Targets[0].Input));
+  expect(refresh.LogicalResourceId).toBe(logicalId);
+  return { props, refresh };
+}
+
+test('scheduled refresh (the rule\'s event as synthesized): applies joins and leaves, writes nothing when unchanged, reports failures as a metric', async () => {
+  const ou = org.addOu();
+  const [a, b] = [org.addAccount(ou), org.addAccount(ou)];
+  const { props, refresh } = synthesizedRefresh((stack) => new OrganizationDistributionTargets(stack, 'Targets', {
+    distributionConfiguration: DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Shared', ARN),
+    targetAccounts: [TargetAccounts.fromOrganizationalUnits([ou])],
+    organizationsRole: OrganizationsReaderRole.fromAccount(stack, 'Reader', '999999999999'),
+    refreshSchedule: events.Schedule.rate(Duration.hours(6)),
+  }));
+  await route(event('Create', props, { LogicalResourceId: refresh.LogicalResourceId }));
+  expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, a, b]));
+  const log = jest.spyOn(console, 'log').mockImplementation(() => {});
+  const metrics = () => log.mock.calls.map((c) => String(c[0])).filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l));
+  try {
+    // Unchanged: no configuration write, no baseline write.
+    const writes = ib.applied;
+    const baselinePuts = () => server.callsTo('PutParameter').filter((c) => c.body.Name === props.BaselineParameterName).length;
+    const puts = baselinePuts();
+    await route(refresh);
+    expect(ib.applied).toBe(writes);
+    expect(baselinePuts()).toBe(puts);
+    expect(metrics().at(-1)).toMatchObject({ DistributionTargets: 'Stack/Targets', RefreshFailed: 0 });
+    expect(metrics().find((m) => 'ResolvedAccountCount' in m)).toMatchObject({ ResolvedAccountCount: 2 });
+
+    // b leaves, c joins: one write.
+    org.removeAccount(b);
+    const c = org.addAccount(ou);
+    await route(refresh);
+    expect(ib.applied).toBe(writes + 1);
+    expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, a, c]));
+
+    // The OU emptied: the refresh fails, changes nothing, and says so in the metric.
+    org.setState(a, 'SUSPENDED');
+    org.setState(c, 'SUSPENDED');
+    await expect(route(refresh)).rejects.toThrow(/resolve to no account/);
+    expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, a, c]));
+    expect(metrics().at(-1)).toMatchObject({ DistributionTargets: 'Stack/Targets', RefreshFailed: 1 });
+    expect(metrics().at(-1)._aws.CloudWatchMetrics[0]).toEqual({
+      Namespace: 'cdk-imagebuilder-distribution', Dimensions: [['DistributionTargets']], Metrics: [{ Name: 'RefreshFailed', Unit: 'Count' }],
+    });
+  } finally {
+    log.mockRestore();
+  }
 });

@@ -74,6 +74,8 @@ export class Organization {
   throttleEvery = 0;
   /** Requests answered TooManyRequestsException. */
   throttled = 0;
+  /** Added to every answer (benchmarks: Organizations answers in tens of milliseconds, the fake at once). */
+  latencyMs = 0;
   /** Some pages come back shorter than MaxResults, as Organizations' do. */
   shortPages = true;
   private received = 0;
@@ -85,9 +87,13 @@ export class Organization {
     this.idRandom = prng(options.seed ?? 1);
     server.addCheck(new ModelCheck(['organizations']));
     const prefix = 'AWSOrganizationsV20161128';
-    server.target(`${prefix}.ListChildren`, (req) => this.listChildren(this.check(req)));
-    server.target(`${prefix}.ListAccountsForParent`, (req) => this.listAccountsForParent(this.check(req)));
-    server.target(`${prefix}.ListAccounts`, (req) => this.listAccounts(this.check(req)));
+    const delayed = <T>(answer: () => T) => async (): Promise<T> => {
+      if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+      return answer();
+    };
+    server.target(`${prefix}.ListChildren`, (req) => delayed(() => this.listChildren(this.check(req)))());
+    server.target(`${prefix}.ListAccountsForParent`, (req) => delayed(() => this.listAccountsForParent(this.check(req)))());
+    server.target(`${prefix}.ListAccounts`, (req) => delayed(() => this.listAccounts(this.check(req)))());
   }
 
   /** A new OU under `parent`. */
