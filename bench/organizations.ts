@@ -2,17 +2,17 @@
 // of realistic sizes, against the model-checked fake Organizations (test/lambda/server/organizations.ts) with a
 // simulated per-request latency. Prints figures and ratios; asserts nothing.
 // Run: npx ts-node --project test/tsconfig.json bench/organizations.ts
-import { LocalServer } from '../test/lambda/local-server';
-import { Organization, ROOT_ID } from '../test/lambda/server/organizations';
 import * as clients from '../lambda/clients';
 import { LAMBDA_CREDENTIALS } from '../lambda/clients';
 import { onEvent } from '../lambda/index';
 import { Organizations, resolveTargets } from '../lambda/organization-targets';
+import { ORGANIZATION_TARGETS_RESOURCE_TYPE, TargetAccountsQuery } from '../src/private/organization-contract';
+import { LocalServer } from '../test/lambda/local-server';
 import { DistributionConfigurations } from '../test/lambda/server/imagebuilder';
+import { Organization, ROOT_ID } from '../test/lambda/server/organizations';
 import { fullDistribution, STACK_ID } from '../test/lambda/server/patch-fixtures';
 import { Parameters } from '../test/lambda/server/ssm';
 import { Roles } from '../test/lambda/server/sts';
-import { ORGANIZATION_TARGETS_RESOURCE_TYPE, TargetAccountsQuery } from '../src/private/organization-contract';
 
 /** Organizations' answers take tens of milliseconds; the figure is an assumption, printed with the results. */
 const LATENCY_MS = 40;
@@ -73,22 +73,40 @@ async function eventCalls(): Promise<void> {
     const ou = tree.ous.filter((o) => tree.depth.get(o) === 1).sort((a, b) => org.accountsUnder(b).length - org.accountsUnder(a).length)[0];
     ib.put({ arn, name: 'golden', distributions: [fullDistribution('us-east-1'), fullDistribution('eu-west-1')] });
     Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_SESSION_TOKEN: 't',
-      IMAGEBUILDER_ENDPOINT: server.endpoint, SSM_ENDPOINT: server.endpoint, STS_ENDPOINT: server.endpoint, ORGANIZATIONS_ENDPOINT: server.endpoint,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_SESSION_TOKEN: 't',
+      IMAGEBUILDER_ENDPOINT: server.endpoint,
+      SSM_ENDPOINT: server.endpoint,
+      STS_ENDPOINT: server.endpoint,
+      ORGANIZATIONS_ENDPOINT: server.endpoint,
     });
     clients.resetClients();
     const props = (key: string) => ({
-      ServiceToken: 'token', DistributionConfigurationArn: arn, BaselineParameterName: '/cdk-imagebuilder-distribution/baselines/bench',
-      Patch: '{"distributions":[]}', Query: JSON.stringify([query({ parents: [ou] })]), Regions: '["us-east-1","eu-west-1"]',
-      AllowEmpty: 'false', OrganizationsRoleArn: reader, RoleArn: role, ResolutionKey: key,
+      ServiceToken: 'token',
+      DistributionConfigurationArn: arn,
+      BaselineParameterName: '/cdk-imagebuilder-distribution/baselines/bench',
+      Patch: '{"distributions":[]}',
+      Query: JSON.stringify([query({ parents: [ou] })]),
+      Regions: '["us-east-1","eu-west-1"]',
+      AllowEmpty: 'false',
+      OrganizationsRoleArn: reader,
+      RoleArn: role,
+      ResolutionKey: key,
     });
     let n = 0;
     const run = async (type: 'Create' | 'Update', key: string, old?: string) => {
       const before = server.calls.length;
       clients.resetClients(); // each refresh is a new invocation: no cached credentials
       await onEvent({
-        RequestType: type, ServiceToken: 'token', ResponseURL: 'https://example/', StackId: STACK_ID, RequestId: `bench-${++n}`,
-        LogicalResourceId: 'Targets', ResourceType: ORGANIZATION_TARGETS_RESOURCE_TYPE, ResourceProperties: props(key),
+        RequestType: type,
+        ServiceToken: 'token',
+        ResponseURL: 'https://example/',
+        StackId: STACK_ID,
+        RequestId: `bench-${++n}`,
+        LogicalResourceId: 'Targets',
+        ResourceType: ORGANIZATION_TARGETS_RESOURCE_TYPE,
+        ResourceProperties: props(key),
         ...(type === 'Update' ? { PhysicalResourceId: 'x', OldResourceProperties: props(old!) } : {}),
       } as any);
       const byService: Record<string, number> = {};

@@ -5,8 +5,8 @@
 // being cut off by Lambda ("Task timed out") with none.
 import type { CdkCustomResourceEvent, CdkCustomResourceIsCompleteEvent, CdkCustomResourceIsCompleteResponse, CdkCustomResourceResponse } from 'aws-lambda';
 import * as distributeImage from './distribute-image';
-import { eventDeadline, InvocationContext } from './retry';
 import * as organizationTargets from './organization-targets';
+import { eventDeadline, InvocationContext } from './retry';
 import * as patch from './update-distribution';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, PATCH_RESOURCE_TYPE } from '../src/private/handler-contract';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE } from '../src/private/organization-contract';

@@ -99,7 +99,8 @@ async function resolveAndApply(event: CdkCustomResourceEvent, options: Organizat
   emitMetrics(props.MetricDimension, { [ORGANIZATION_TARGETS_METRICS.ACCOUNT_COUNT]: resolution.accountIds.length });
   let result: CdkCustomResourceResponse;
   try {
-    result = await patch.onEvent({ ...event, ResourceProperties: { ...event.ResourceProperties, Patch: JSON.stringify(resolved) } } as CdkCustomResourceEvent, options);
+    const withPatch = { ...event, ResourceProperties: { ...event.ResourceProperties, Patch: JSON.stringify(resolved) } } as CdkCustomResourceEvent;
+    result = await patch.onEvent(withPatch, options);
   } catch (err) {
     // The baseline is written before the configuration: when it does not fit, nothing has changed.
     if (/exceeds the \d+-byte limit of an SSM parameter/.test((err as Error)?.message ?? '')) {
@@ -144,7 +145,10 @@ function readProps(raw: Record<string, any>): Props {
     throw new Error('Property OrganizationsRoleArn must be a role ARN');
   }
   return {
-    queries, regions, allowEmpty: p.AllowEmpty === 'true', OrganizationsRoleArn: p.OrganizationsRoleArn,
+    queries,
+    regions,
+    allowEmpty: p.AllowEmpty === 'true',
+    OrganizationsRoleArn: p.OrganizationsRoleArn,
     MetricDimension: typeof p.MetricDimension === 'string' && p.MetricDimension !== '' ? p.MetricDimension : undefined,
   };
 }
@@ -174,9 +178,9 @@ export class Organizations {
   requests = 0;
   /** Requests Organizations answered TooManyRequestsException. */
   throttled = 0;
-  /** Called when a request is throttled (the resolution then lists fewer OUs at a time). */
-  onThrottle: () => void = () => {};
   private readonly client: JsonClient;
+  /** Called when a request is throttled (the resolution then lists fewer OUs at a time). */
+  private throttleListener?: () => void;
 
   constructor(
     readonly context: clients.CallContext, credentials: () => Promise<AwsCredentials>, region?: string, endpoint?: string,
@@ -198,7 +202,7 @@ export class Organizations {
         } catch (err) {
           if ((err as Error)?.name === 'TooManyRequestsException') {
             this.throttled++;
-            this.onThrottle();
+            this.throttleListener?.();
           }
           throw err;
         }
@@ -220,6 +224,11 @@ export class Organizations {
 
   allAccounts(): Promise<OrganizationAccount[]> {
     return this.all('ListAccounts', {}, 'Accounts', 'the organization');
+  }
+
+  /** Called when a request is throttled (the resolution then lists fewer OUs at a time). */
+  set onThrottle(listener: () => void) {
+    this.throttleListener = listener;
   }
 
   destroy(): void {

@@ -6,12 +6,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { DistributionConfiguration, IDistributionConfiguration } from './distribution-configuration';
 import { validateDistributionConfigurationArn } from './private/distribution-validation';
+import type { PatchResourceProperties } from './private/handler-contract';
+import { acknowledgeWildcardResource } from './private/nag';
 import {
   ORGANIZATION_TARGETS_METRICS, ORGANIZATION_TARGETS_RESOURCE_TYPE, OrganizationTargetsAttributes, OrganizationTargetsRefreshEvent,
   OrganizationTargetsResourceProperties,
 } from './private/organization-contract';
-import type { PatchResourceProperties } from './private/handler-contract';
-import { ORGANIZATIONS_READ_ACTIONS } from './private/organizations-actions';
+import { ORGANIZATIONS_READ_ACTIONS, ORGANIZATIONS_WILDCARD_REASON } from './private/organizations-actions';
 import { PatchResource } from './private/patch-resource';
 import { ImageBuilderProvider } from './private/provider';
 import { addValidation, validateNotEmpty, validateRegion, validateUnique } from './private/validation';
@@ -141,6 +142,7 @@ export class OrganizationDistributionTargets extends Construct {
     } else if (needsOrganizations) {
       // Organizations' List actions take no resource-level permissions for these calls but "*".
       resource.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...ORGANIZATIONS_READ_ACTIONS], resources: ['*'] }));
+      acknowledgeWildcardResource(resource.handlerRole, '*', ORGANIZATIONS_WILDCARD_REASON);
     }
 
     if (props.refreshSchedule) {

@@ -1,7 +1,8 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { ORGANIZATIONS_READ_ACTIONS } from './private/organizations-actions';
+import { acknowledgeWildcardResource } from './private/nag';
+import { ORGANIZATIONS_READ_ACTIONS, ORGANIZATIONS_WILDCARD_REASON } from './private/organizations-actions';
 import { HANDLER_ROLE_PATH_PREFIX } from './private/provider';
 import { ACCOUNT_ID_PATTERN, addValidation, isUnresolved, validateNotEmpty, validateUnique } from './private/validation';
 
@@ -70,6 +71,7 @@ export class OrganizationsReaderRole extends Construct {
       maxSessionDuration: undefined,
     });
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...ORGANIZATIONS_READ_ACTIONS], resources: ['*'] }));
+    acknowledgeWildcardResource(this.role, '*', ORGANIZATIONS_WILDCARD_REASON);
     this.roleArn = this.role.roleArn;
 
     addValidation(this, (errors) => {

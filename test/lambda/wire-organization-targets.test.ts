@@ -116,7 +116,11 @@ afterAll(() => {
 /** A deterministic tree of 400 accounts in 60 OUs nested 4 deep; the top-level OU with the most OUs below it. */
 function generated() {
   const tree = org.generate({ seed: 18, ous: 60, accounts: 400, depth: 4 });
-  const below = (ou: string) => tree.ous.filter((o) => { for (let p = org.ous.get(o)?.parent; p; p = org.ous.get(p)?.parent) if (p === ou) return true; return false; });
+  const ancestors = (o: string): string[] => {
+    const parent = org.ous.get(o)?.parent;
+    return parent ? [parent, ...ancestors(parent)] : [];
+  };
+  const below = (ou: string) => tree.ous.filter((o) => ancestors(o).includes(ou));
   const top = tree.ous.filter((o) => tree.depth.get(o) === 1).sort((a, b) => below(b).length - below(a).length)[0];
   return { tree, top, below };
 }

@@ -53,15 +53,12 @@ export interface GeneratedTree {
   readonly depth: Map<string, number>;
 }
 
-/** A small seeded PRNG (mulberry32): the same seed, the same organization. */
+/** A small seeded PRNG (Park-Miller): the same seed, the same organization. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
+  let state = (Math.abs(Math.floor(seed)) % 2147483646) + 1;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    state = (state * 48271) % 2147483647;
+    return (state - 1) / 2147483646;
   };
 }
 
