@@ -95,7 +95,7 @@ export class OrganizationDistributionTargets extends Construct {
   /** A digest of the resolved account set: changes exactly when the set changes. @attribute */
   public readonly accountSetDigest: string;
   /**
-   * The resolved account IDs, comma-joined, when they fit a custom-resource answer (about 250 accounts); else empty.
+   * The resolved account IDs, comma-joined, when they fit a custom-resource answer (about 200 accounts); else empty.
    * @attribute
    */
   public readonly accountIds: string;
