@@ -3,6 +3,7 @@
 // baseline is kept, and why" says why SSM): CloudFormation does not send a custom resource's Data back on Delete, and
 // a physical ID holds 1 KB.
 import { gunzipSync, gzipSync } from 'zlib';
+import { forgetChunks, isChunked, noteUnchunked, readChunks, writeChunks } from './baseline-chunks';
 import * as clients from './clients';
 import { call } from './errors';
 import type { RegionSnapshot } from './merge';
@@ -53,8 +54,12 @@ const notFound = (err: unknown) => (err as Error)?.name === 'ParameterNotFound';
 export async function readBaseline(context: clients.CallContext, name: string): Promise<BaselineDocument> {
   try {
     const out = await call(context, 'ssm:GetParameter', name, () => clients.ssm(context).getParameter({ Name: name }), notFound);
+    let value = out.Parameter?.Value ?? '';
+    // A baseline too large for one parameter continues in others (baseline-chunks.ts).
+    if (isChunked(value)) value = await readChunks(context, name, value);
+    else noteUnchunked(name);
     try {
-      return decode(out.Parameter?.Value ?? '');
+      return decode(value);
     } catch (err) {
       throw new Error(`SSM parameter ${name} does not hold a baseline written by this handler: ${(err as Error).message}`);
     }
@@ -72,9 +77,19 @@ export async function writeBaseline(context: clients.CallContext, name: string, 
     } catch (err) {
       if (!notFound(err)) throw err;
     }
+    await forgetChunks(context, name);
     return;
   }
-  const { value, tier } = encode(doc);
+  let encoded: ReturnType<typeof encode>;
+  try {
+    encoded = encode(doc);
+  } catch (err) {
+    if (!/exceeds the \d+-byte limit of an SSM parameter/.test((err as Error).message)) throw err;
+    const json = JSON.stringify(doc);
+    await writeChunks(context, name, GZIP_PREFIX + gzipSync(json).toString('base64'), `The baseline (${Buffer.byteLength(json)} bytes)`);
+    return;
+  }
+  const { value, tier } = encoded;
   await call(context, 'ssm:PutParameter', name, () => clients.ssm(context).putParameter({
     Name: name,
     Value: value,
@@ -83,4 +98,5 @@ export async function writeBaseline(context: clients.CallContext, name: string, 
     Overwrite: true,
     Description: 'Baseline of an Image Builder distribution configuration patch (cdk-imagebuilder-distribution). Deleted with the patch.',
   }));
+  await forgetChunks(context, name);
 }

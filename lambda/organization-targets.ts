@@ -103,11 +103,10 @@ async function resolveAndApply(event: CdkCustomResourceEvent, options: Organizat
     result = await patch.onEvent(withPatch, options);
   } catch (err) {
     // The baseline is written before the configuration: when it does not fit, nothing has changed.
-    if (/exceeds the \d+-byte limit of an SSM parameter/.test((err as Error)?.message ?? '')) {
+    if (/exceeds the \d+-byte limit of the \d+ SSM parameters/.test((err as Error)?.message ?? '')) {
       throw new ResolutionError(`The ${resolution.accountIds.length} resolved accounts (${describeSources(resolution)}) do not fit the baseline `
-        + 'this resource keeps to undo its change: one SSM parameter of at most 8 KB (compressed) holds the Regions\' distributions '
-        + 'as they were before plus the resolved accounts, about 850 account IDs in all. Nothing was changed. Exclude OUs or '
-        + `accounts. ${(err as Error).message}`);
+        + 'this resource keeps to undo its change (the Regions\' distributions as they were before plus the resolved accounts). '
+        + `Nothing was changed. Exclude OUs or accounts, or resolve fewer Regions per resource. ${(err as Error).message}`);
     }
     throw err;
   }

@@ -66,13 +66,18 @@ export class PatchResource extends Construct {
       resources: [props.distributionConfigurationArn],
     }));
     const leases = leaseParameterArns(stack, props.distributionConfigurationArn);
+    // A baseline too large for one parameter continues in `<name>-<slot><i>` (lambda/baseline-chunks.ts).
+    const baselineChunks = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${this.baselineParameterName.slice(1)}-*` });
     this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
       resources: [
         stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.baselineParameterName.slice(1) }),
+        baselineChunks,
         ...(leases ? [leases.lease, leases.takeovers] : []),
       ],
     }));
+    acknowledgeWildcardResource(this.handlerRole, baselineChunks, 'The chunks of this patch\'s own baseline when it outgrows one '
+      + 'parameter; the baseline\'s name ends with the construct\'s fixed-length unique address, so no other parameter matches.');
     if (leases) {
       acknowledgeWildcardResource(this.handlerRole, leases.takeovers, 'The takeover rights of the configuration\'s lease '
         + '(<lease>.<nonce of the expired holder>) have names known only when a holder crashed; the "." cannot occur in a '

@@ -5,7 +5,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { CdkCustomResourceEvent } from 'aws-lambda';
-import { faults, LocalServer } from './local-server';
+import { faults, LocalServer, ServiceError } from './local-server';
 import { DistributionConfigurations } from './server/imagebuilder';
 import { Organization, ROOT_ID } from './server/organizations';
 import { ARN, createEvent as patchCreate, fullDistribution, PARAM, props as patchProps, sharePatch, STACK_ID } from './server/patch-fixtures';
@@ -241,19 +241,65 @@ test('more accounts than targetAccountIds takes (1536) fails naming the OUs, and
   expect(ssm.params.has(TARGETS_PARAM)).toBe(false);
 });
 
-test('more accounts than the baseline parameter holds fails clearly before any change (split over several resources)', async () => {
+test('1500 accounts: the baseline spreads over several SSM parameters (chunks), shrinks back to one, and is gone after delete', async () => {
   const big = org.addOu();
-  for (let i = 0; i < 1200; i++) org.addAccount(big);
-  const before = JSON.stringify(ib.get(ARN)!.distributions);
-  await expect(route(event('Create', targetProps([query({ parents: [big] })]))))
-    .rejects.toThrow(new RegExp(`The 1200 resolved accounts \\(${big}: 1200 accounts.*do not fit the baseline.*Nothing was changed. Exclude OUs`));
-  expect(JSON.stringify(ib.get(ARN)!.distributions)).toBe(before);
-  expect(ib.applied).toBe(0);
+  for (let i = 0; i < 1500; i++) org.addAccount(big);
+  const p1 = targetProps([query({ parents: [big] })]);
+  const created = await route(event('Create', p1));
+  expect(targetsIn('us-east-1')).toHaveLength(1501);
+  expect(targetsIn('us-west-2')).toHaveLength(1501);
+  const chunks = () => [...ssm.params.keys()].filter((k) => k.startsWith(`${TARGETS_PARAM}-`)).sort();
+  expect(chunks()).toEqual([`${TARGETS_PARAM}-a1`]);
+  expect(ssm.params.get(TARGETS_PARAM)!.value).toMatch(/^gzc:a:2:[0-9a-f]{16}:/);
+
+  // 1400 leave: one parameter again, the chunk deleted.
+  const leaving = org.accountsUnder(big).slice(100);
+  leaving.forEach((id) => org.removeAccount(id));
+  const p2 = { ...p1, ResolutionKey: '2' };
+  await route(event('Update', p2, { PhysicalResourceId: created.PhysicalResourceId, OldResourceProperties: p1 } as any));
+  expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, ...org.accountsUnder(big)]));
+  expect(chunks()).toEqual([]);
+
+  await route(event('Delete', p2, { PhysicalResourceId: created.PhysicalResourceId } as any));
+  expect(targetsIn('us-east-1')).toEqual([EXISTING]);
+  expect(ssm.params.has(TARGETS_PARAM)).toBe(false);
 });
 
-test('two resources over different OUs add up, each undone on its own', async () => {
+test('a writer that stops between the chunks and the head leaves the previous baseline readable; the retry completes', async () => {
+  const big = org.addOu();
+  for (let i = 0; i < 1200; i++) org.addAccount(big);
+  const p1 = targetProps([query({ parents: [big] })]);
+  const created = await route(event('Create', p1));
+  const head = ssm.params.get(TARGETS_PARAM)!.value;
+  expect(head).toMatch(/^gzc:a:/);
+  // 200 join; the head's write fails for good (after the new chunks, in slot b, were written).
+  for (let i = 0; i < 200; i++) org.addAccount(big);
+  const p2 = { ...p1, ResolutionKey: '2' };
+  let headPuts = 0;
+  server.addCheck({
+    request: (req) => {
+      if (req.operation === 'PutParameter' && req.body?.Name === TARGETS_PARAM && headPuts++ === 0) {
+        throw new ServiceError(400, 'AccessDeniedException', 'simulated: the writer stops here');
+      }
+    },
+  });
+  await expect(route(event('Update', p2, { PhysicalResourceId: created.PhysicalResourceId, OldResourceProperties: p1 } as any))).rejects.toThrow(/simulated/);
+  expect(ssm.params.get(TARGETS_PARAM)!.value).toBe(head); // still the previous value, its chunks intact
+  expect(ssm.params.has(`${TARGETS_PARAM}-a1`)).toBe(true);
+  expect(targetsIn('us-east-1')).toHaveLength(1201); // the configuration was not written either
+
+  await route(event('Update', p2, { PhysicalResourceId: created.PhysicalResourceId, OldResourceProperties: p1 } as any));
+  expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, ...org.accountsUnder(big)]));
+  expect(ssm.params.get(TARGETS_PARAM)!.value).toMatch(/^gzc:b:/);
+  expect([...ssm.params.keys()].filter((k) => k.startsWith(`${TARGETS_PARAM}-a`))).toEqual([]);
+  await route(event('Delete', p2, { PhysicalResourceId: created.PhysicalResourceId } as any));
+  expect(targetsIn('us-east-1')).toEqual([EXISTING]);
+  expect([...ssm.params.keys()].filter((k) => k.startsWith(TARGETS_PARAM))).toEqual([]);
+});
+
+test('two resources over different OUs add up (1400 accounts), each undone on its own', async () => {
   const [east, west] = [org.addOu(), org.addOu()];
-  for (let i = 0; i < 350; i++) {
+  for (let i = 0; i < 700; i++) {
     org.addAccount(east);
     org.addAccount(west);
   }
