@@ -127,6 +127,8 @@ export class OrganizationDistributionTargets extends Construct {
         : props.distributionConfiguration.distributionConfigurationName,
       // The handler fills the patch in with the accounts it resolves.
       patch: () => ({ distributions: [] }),
+      // CloudFormation rewrites an owned configuration whole on each of its updates: the accounts are then applied again.
+      base: props.distributionConfiguration instanceof DistributionConfiguration ? props.distributionConfiguration._resource : undefined,
       resourceType: ORGANIZATION_TARGETS_RESOURCE_TYPE,
       properties,
     });

@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -170,4 +170,29 @@ test('refreshSchedule: a rule invokes the onEvent handler with the resource\'s o
   const metric = stack.resolve(targets.metricRefreshFailed());
   expect(metric).toMatchObject({ namespace: 'cdk-imagebuilder-distribution', metricName: 'RefreshFailed', dimensions: { DistributionTargets: 'Stack/Targets' } });
   expect(resourceOf(stack).Properties.MetricDimension).toBe('Stack/Targets');
+});
+
+test('an owned configuration: its rewrite by CloudFormation updates the resource (BaseHash), which applies the accounts again', () => {
+  const stack = new Stack(new App(), 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+  const config = new DistributionConfiguration(stack, 'Config', { amiDistributions: [{ amiName: 'golden-{{ imagebuilder:buildDate }}' }] });
+  new OrganizationDistributionTargets(stack, 'Targets', {
+    distributionConfiguration: config,
+    targetAccounts: [TargetAccounts.fromOrganization()],
+  });
+  const [id, resource] = Object.entries(Template.fromStack(stack).findResources(ORGANIZATION_TARGETS_RESOURCE_TYPE))[0] as [string, any];
+  expect(resource.Properties.BaseHash).toMatch(/^[0-9a-f]{64}$/);
+  expect(resource.DependsOn).toEqual(expect.arrayContaining([stack.resolve((config.node.defaultChild as any).logicalId)]));
+  expect(id).toBeDefined();
+});
+
+test('OU IDs and Regions given as tokens are rendered for CloudFormation and not validated at synth', () => {
+  const { stack, config } = setup();
+  const ou = new CfnParameter(stack, 'Ou').valueAsString;
+  new OrganizationDistributionTargets(stack, 'Targets', {
+    distributionConfiguration: config,
+    targetAccounts: [TargetAccounts.fromOrganizationalUnits([ou], { exclude: [new CfnParameter(stack, 'Sandbox').valueAsString] })],
+  });
+  const query = resourceOf(stack).Properties.Query;
+  expect(JSON.stringify(query)).toContain('{"Ref":"Ou"}');
+  expect(JSON.stringify(query)).toContain('{"Ref":"Sandbox"}');
 });
