@@ -1,4 +1,5 @@
 import { MAX_TARGET_ACCOUNTS, TargetAccountsQuery } from './private/organization-contract';
+import { ORGANIZATIONAL_UNIT_ID_PATTERN, ROOT_ID_PATTERN } from './private/organizations-ids';
 import {
   ACCOUNT_ID_PATTERN, isUnresolved, validateMaxItems, validateNotEmpty, validatePattern, validateUnique, ValidationErrors,
 } from './private/validation';
@@ -52,10 +53,6 @@ export interface OrganizationalUnitAccountsOptions extends OrganizationAccountsO
    */
   readonly recursive?: boolean;
 }
-
-/** Organizations' ID patterns (organizations-2016-11-28 model: OrganizationalUnitId, RootId part of ParentId). */
-export const ORGANIZATIONAL_UNIT_ID_PATTERN = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
-export const ROOT_ID_PATTERN = /^r-[0-9a-z]{4,32}$/;
 
 /**
  * The accounts a distribution copies AMIs into: account IDs given literally, or the accounts of organizational units

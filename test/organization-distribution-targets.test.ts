@@ -7,6 +7,8 @@ import {
 } from '../src';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE } from '../src/private/organization-contract';
 import { ORGANIZATIONS_READ_ACTIONS } from '../src/private/organizations-actions';
+import { ORGANIZATIONAL_UNIT_ID_PATTERN, ROOT_ID_PATTERN } from '../src/private/organizations-ids';
+import { ACCOUNT_ID_PATTERN } from '../src/private/validation';
 
 const ARN = 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/shared';
 const OU = 'ou-ab12-abcdefgh';
@@ -195,4 +197,16 @@ test('OU IDs and Regions given as tokens are rendered for CloudFormation and not
   const query = resourceOf(stack).Properties.Query;
   expect(JSON.stringify(query)).toContain('{"Ref":"Ou"}');
   expect(JSON.stringify(query)).toContain('{"Ref":"Sandbox"}');
+});
+
+test('the ID patterns are the Organizations API model\'s', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const model = require('../../shared/reference/organizations-2016-11-28.service-2.json');
+  expect(ORGANIZATIONAL_UNIT_ID_PATTERN.source).toBe(model.shapes.OrganizationalUnitId.pattern);
+  // ParentId: a root or an OU.
+  expect(model.shapes.ParentId.pattern).toBe(`^(${ROOT_ID_PATTERN.source.slice(1, -1)})|(${ORGANIZATIONAL_UNIT_ID_PATTERN.source.slice(1, -1)})$`);
+  const accountId = new RegExp(model.shapes.AccountId.pattern);
+  for (const sample of ['123456789012', '12345678901', '1234567890123', '12345678901a', '']) {
+    expect(ACCOUNT_ID_PATTERN.test(sample)).toBe(accountId.test(sample));
+  }
 });
