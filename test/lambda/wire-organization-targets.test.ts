@@ -13,6 +13,7 @@ import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
 import { onEvent as route } from '../../lambda/index';
+import { Organizations } from '../../lambda/organization-targets';
 import { configure } from '../../lambda/update-distribution';
 import { DistributionConfiguration, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts } from '../../src';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE, TargetAccountsQuery } from '../../src/private/organization-contract';
@@ -459,5 +460,22 @@ test('scheduled refresh (the rule\'s event as synthesized): applies joins and le
     });
   } finally {
     log.mockRestore();
+  }
+});
+
+test('the fake Organizations answers requests its API model refuses as AWS does, before any route', async () => {
+  // A session of the reader role (the only caller the fake answers), as the resolver gets one.
+  await route(event('Create', targetProps([query({ parents: [org.addOu()] })], { AllowEmpty: 'true' })));
+  const s = roles.sessions.find((x) => x.roleArn === READER_ROLE)!;
+  const client = new Organizations(clients.LAMBDA_CREDENTIALS, async () => ({
+    accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken,
+  }), 'us-east-1', server.endpoint);
+  try {
+    await expect(client.all('ListChildren', { ParentId: 'ou-NOT-valid', ChildType: 'ORGANIZATIONAL_UNIT' }, 'Children', 'x'))
+      .rejects.toThrow(/ValidationException: .*ParentId/);
+    await expect(client.all('ListChildren', { ParentId: ROOT_ID }, 'Children', 'x')).rejects.toThrow(/ValidationException: .*ChildType/);
+    await expect(client.all('ListChildren', { ParentId: ROOT_ID, ChildType: 'ORGANIZATIONAL_UNIT' }, 'Children', 'x')).resolves.toHaveLength(1);
+  } finally {
+    client.destroy();
   }
 });
