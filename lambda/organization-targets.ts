@@ -11,6 +11,7 @@ import { createHash, randomUUID } from 'crypto';
 import { partition } from '@aws-sdk/util-endpoints';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
 import { AwsCredentials, JsonClient, lambdaRegion, QueryClient, requestTimeoutMs } from './aws-request';
+import { readBaseline } from './baseline';
 import * as clients from './clients';
 import { parseAssumeRoleResponse, roleSessionName, stsEndpoint, STS_API_VERSION, TemporaryCredentials, REFRESH_MARGIN_MS } from './credentials';
 import { call } from './errors';
@@ -54,6 +55,14 @@ async function refresh(event: CdkCustomResourceEvent, options: OrganizationTarge
   } as CdkCustomResourceEvent;
   const dimension = typeof props.MetricDimension === 'string' ? props.MetricDimension : undefined;
   try {
+    // Only a resource that exists is refreshed: a refresh that was already running when the stack deleted the rule
+    // and the resource must not apply the accounts again (with no resource left to undo them).
+    const context = clients.callContext(update, { deadline: options.deadline });
+    const arn = String(props.DistributionConfigurationArn);
+    if (!(await readBaseline(context, String(props.BaselineParameterName))).entries[arn]) {
+      console.warn(`Not refreshing: no baseline of ${arn} in ${props.BaselineParameterName} (the resource is not created, or deleted)`);
+      return { PhysicalResourceId: String(event.PhysicalResourceId ?? '') };
+    }
     const result = await resolveAndApply(update, options);
     emitMetrics(dimension, { [ORGANIZATION_TARGETS_METRICS.REFRESH_FAILED]: 0 });
     return result;

@@ -479,3 +479,23 @@ test('the fake Organizations answers requests its API model refuses as AWS does,
     client.destroy();
   }
 });
+
+test('a refresh of a resource that does not exist (not created yet, or deleted while the refresh ran) changes nothing', async () => {
+  const ou = org.addOu();
+  org.addAccount(ou);
+  const p = targetProps([query({ parents: [ou] })]);
+  const refresh = {
+    Refresh: true,
+    RequestType: 'Update',
+    ResourceType: ORGANIZATION_TARGETS_RESOURCE_TYPE,
+    StackId: STACK_ID,
+    LogicalResourceId: 'Targets',
+    PhysicalResourceId: 'gone',
+    ResourceProperties: p,
+  } as any;
+  jest.spyOn(console, 'warn').mockImplementationOnce(() => {});
+  await route(refresh);
+  expect(targetsIn('us-east-1')).toEqual([EXISTING]);
+  expect(ssm.params.has(TARGETS_PARAM)).toBe(false);
+  expect(org.requests.ListAccountsForParent).toBeUndefined();
+});
