@@ -61,7 +61,7 @@ async function refresh(event: CdkCustomResourceEvent, options: OrganizationTarge
     const arn = String(props.DistributionConfigurationArn);
     if (!(await readBaseline(context, String(props.BaselineParameterName))).entries[arn]) {
       console.warn(`Not refreshing: no baseline of ${arn} in ${props.BaselineParameterName} (the resource is not created, or deleted)`);
-      return { PhysicalResourceId: String(event.PhysicalResourceId ?? '') };
+      return { PhysicalResourceId: String((event as { PhysicalResourceId?: string }).PhysicalResourceId ?? '') };
     }
     const result = await resolveAndApply(update, options);
     emitMetrics(dimension, { [ORGANIZATION_TARGETS_METRICS.REFRESH_FAILED]: 0 });
