@@ -6,7 +6,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import {
-  DistributionConfiguration, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts,
+  DistributionConfiguration, OrganizationChangeEvents, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts,
 } from '../src';
 
 /** The account that builds and distributes the images. */
@@ -22,6 +22,8 @@ export class OrganizationReaderStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     const reader = new OrganizationsReaderRole(this, 'Reader', { distributingAccountIds: [IMAGE_ACCOUNT] });
+    // Accounts joining, moving and leaving, forwarded to the image account's default event bus.
+    new OrganizationChangeEvents(this, 'Changes', { destinations: [{ account: IMAGE_ACCOUNT, region: 'us-east-1' }] });
     new CfnOutput(this, 'ReaderRoleArn', { value: reader.roleArn });
   }
 }
@@ -42,6 +44,7 @@ export class OrganizationDistributionStack extends Stack {
       targetAccounts: [TargetAccounts.fromOrganizationalUnits([WORKLOADS_OU], { exclude: [SANDBOX_OU] })],
       organizationsRole: OrganizationsReaderRole.fromAccount(this, 'Reader', MANAGEMENT_ACCOUNT),
       refreshSchedule: events.Schedule.rate(Duration.hours(6)),
+      refreshOnOrganizationChanges: true,
     });
     // A scheduled refresh that failed (e.g. the reader role was deleted) raises this alarm.
     targets.metricRefreshFailed().createAlarm(this, 'RefreshFailed', {

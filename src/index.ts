@@ -5,3 +5,4 @@ export * from './distribute-image';
 export * from './target-accounts';
 export * from './organization-distribution-targets';
 export * from './organizations-reader-role';
+export * from './organization-change-events';

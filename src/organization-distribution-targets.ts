@@ -8,6 +8,7 @@ import { DistributionConfiguration, IDistributionConfiguration } from './distrib
 import { validateDistributionConfigurationArn } from './private/distribution-validation';
 import type { PatchResourceProperties } from './private/handler-contract';
 import { acknowledgeWildcardResource } from './private/nag';
+import { organizationChangePattern } from './private/organization-change-pattern';
 import {
   ORGANIZATION_TARGETS_METRICS, ORGANIZATION_TARGETS_RESOURCE_TYPE, OrganizationTargetsAttributes, OrganizationTargetsRefreshEvent,
   OrganizationTargetsResourceProperties,
@@ -78,6 +79,16 @@ export interface OrganizationDistributionTargetsProps {
    * @default - no scheduled refresh: accounts are resolved on deployments only
    */
   readonly refreshSchedule?: events.Schedule;
+
+  /**
+   * Also resolve again when an account joins, moves, leaves or closes: {@link OrganizationChangeEvents} in the
+   * management account (us-east-1) forwards Organizations' events to this stack's default event bus, which this
+   * resource allows the management account (the account of `organizationsRole`) to put events to. One invocation
+   * per event; a burst of changes makes a burst of refreshes, which the configuration's lease serializes.
+   *
+   * @default false
+   */
+  readonly refreshOnOrganizationChanges?: boolean;
 }
 
 /**
@@ -105,6 +116,8 @@ export class OrganizationDistributionTargets extends Construct {
   public readonly handlerRole: iam.IRole;
   /** The rule of the scheduled refresh, when `refreshSchedule` is given. */
   public readonly refreshRule?: events.Rule;
+  /** The rule that refreshes on Organizations' change events, when `refreshOnOrganizationChanges` is set. */
+  public readonly organizationChangeRule?: events.Rule;
 
   constructor(scope: Construct, id: string, props: OrganizationDistributionTargetsProps) {
     super(scope, id);
@@ -147,7 +160,7 @@ export class OrganizationDistributionTargets extends Construct {
       acknowledgeWildcardResource(resource.handlerRole, '*', ORGANIZATIONS_WILDCARD_REASON);
     }
 
-    if (props.refreshSchedule) {
+    if (props.refreshSchedule || props.refreshOnOrganizationChanges) {
       const cfn = resource.resource.node.defaultChild as CfnResource;
       const refresh: OrganizationTargetsRefreshEvent = {
         Refresh: true,
@@ -166,17 +179,31 @@ export class OrganizationDistributionTargets extends Construct {
           ResolutionKey: undefined,
         },
       };
-      this.refreshRule = new events.Rule(this, 'Refresh', {
-        schedule: props.refreshSchedule,
-        description: 'cdk-imagebuilder-distribution: resolves the target accounts from AWS Organizations again',
-        targets: [new targets.LambdaFunction(ImageBuilderProvider.of(this).onEventHandler, {
-          event: events.RuleTargetInput.fromObject(refresh),
-          // A failed refresh is retried by the next one; its failure is the RefreshFailed metric.
-          retryAttempts: 0,
-        })],
+      const target = () => new targets.LambdaFunction(ImageBuilderProvider.of(this).onEventHandler, {
+        event: events.RuleTargetInput.fromObject(refresh),
+        // A failed refresh is retried by the next one; its failure is the RefreshFailed metric.
+        retryAttempts: 0,
       });
-      // Created after the resource (the first resolution is the deployment's) and deleted before its undo.
-      this.refreshRule.node.addDependency(resource.resource);
+      if (props.refreshSchedule) {
+        this.refreshRule = new events.Rule(this, 'Refresh', {
+          schedule: props.refreshSchedule,
+          description: 'cdk-imagebuilder-distribution: resolves the target accounts from AWS Organizations again',
+          targets: [target()],
+        });
+        // Created after the resource (the first resolution is the deployment's) and deleted before its undo.
+        this.refreshRule.node.addDependency(resource.resource);
+      }
+      if (props.refreshOnOrganizationChanges) {
+        const management = props.organizationsRole?.env.account;
+        const fromElsewhere = management !== undefined && management !== stack.account;
+        this.organizationChangeRule = new events.Rule(this, 'OrganizationChange', {
+          description: 'cdk-imagebuilder-distribution: resolves the target accounts again when the organization\'s accounts change',
+          eventPattern: organizationChangePattern(fromElsewhere ? management : undefined),
+          targets: [target()],
+        });
+        this.organizationChangeRule.node.addDependency(resource.resource);
+        if (fromElsewhere) allowEventsFrom(stack, management);
+      }
     }
 
     this.accountCount = resource.resource.getAttString(OrganizationTargetsAttributes.ACCOUNT_COUNT);
@@ -230,4 +257,15 @@ export class OrganizationDistributionTargets extends Construct {
       ...props,
     });
   }
+}
+
+/** Lets `account` (the management account) put events to the stack's default bus: once per stack and account. */
+function allowEventsFrom(stack: Stack, account: string): void {
+  const id = `OrganizationChangeEventsFrom${Token.isUnresolved(account) ? 'Management' : account}`;
+  if (stack.node.tryFindChild(id)) return;
+  new events.CfnEventBusPolicy(stack, id, {
+    statementId: `cdk-imagebuilder-distribution-organizations-${Token.isUnresolved(account) ? 'management' : account}`,
+    action: 'events:PutEvents',
+    principal: account,
+  });
 }

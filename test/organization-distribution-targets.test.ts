@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
-  AccountState, DistributionConfiguration, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts,
+  AccountState, DistributionConfiguration, OrganizationChangeEvents, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts,
 } from '../src';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE } from '../src/private/organization-contract';
 import { ORGANIZATIONS_READ_ACTIONS } from '../src/private/organizations-actions';
@@ -209,4 +209,39 @@ test('the ID patterns are the Organizations API model\'s', () => {
   for (const sample of ['123456789012', '12345678901', '1234567890123', '12345678901a', '']) {
     expect(ACCOUNT_ID_PATTERN.test(sample)).toBe(accountId.test(sample));
   }
+});
+
+test('refreshOnOrganizationChanges: the management account forwards Organizations\' account changes; this stack refreshes on them', () => {
+  const management = new Stack(new App(), 'Management', { env: { account: MANAGEMENT, region: 'us-east-1' } });
+  new OrganizationChangeEvents(management, 'Changes', { destinations: [{ account: '111111111111', region: 'us-east-1' }] });
+  const forwarded = Template.fromStack(management);
+  const [forward] = Object.values(forwarded.findResources('AWS::Events::Rule')) as any[];
+  expect(forward.Properties.EventPattern).toEqual({
+    source: ['aws.organizations'],
+    detail: { eventSource: ['organizations.amazonaws.com'], eventName: expect.arrayContaining(['CreateAccountResult', 'MoveAccount', 'RemoveAccountFromOrganization', 'CloseAccount']) },
+  });
+  expect(JSON.stringify(management.resolve(forward.Properties.Targets[0].Arn))).toContain(':events:us-east-1:111111111111:event-bus/default');
+  expect(new AwsSolutionsChecks(management).validateScope(management).violations).toEqual([]);
+
+  const { stack, config } = setup();
+  new OrganizationDistributionTargets(stack, 'Targets', {
+    distributionConfiguration: config,
+    targetAccounts: [TargetAccounts.fromOrganizationalUnits([OU])],
+    organizationsRole: OrganizationsReaderRole.fromAccount(stack, 'OrgRole', MANAGEMENT),
+    refreshOnOrganizationChanges: true,
+  });
+  const template = Template.fromStack(stack);
+  const [rule] = Object.values(template.findResources('AWS::Events::Rule')) as any[];
+  expect(rule.Properties.EventPattern).toEqual({ ...forward.Properties.EventPattern, account: [MANAGEMENT] });
+  expect(JSON.stringify(stack.resolve(rule.Properties.Targets[0].Input))).toContain('\\"Refresh\\":true');
+  template.hasResourceProperties('AWS::Events::EventBusPolicy', { Action: 'events:PutEvents', Principal: MANAGEMENT });
+});
+
+test('OrganizationChangeEvents must be in Organizations\' home Region and validates its destinations', () => {
+  const management = new Stack(new App(), 'Management', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
+  new OrganizationChangeEvents(management, 'Changes', { destinations: [{ account: '1111', region: 'nowhere' }] });
+  const message = synthErrors(management);
+  expect(message).toContain('stack region: "eu-west-1" is invalid');
+  expect(message).toContain('destinations[0].account: "1111" is invalid');
+  expect(message).toContain('destinations[0].region: "nowhere" is invalid');
 });

@@ -22,9 +22,10 @@ test('the organization example synthesizes, distributes to the OU in both Region
   const [resource] = Object.values(template.findResources(ORGANIZATION_TARGETS_RESOURCE_TYPE)) as any[];
   expect(JSON.parse(resource.Properties.Query)[0].parents).toEqual([WORKLOADS_OU]);
   expect(JSON.parse(resource.Properties.Regions)).toEqual(['us-east-1', 'eu-west-1']);
-  template.resourceCountIs('AWS::Events::Rule', 1);
+  template.resourceCountIs('AWS::Events::Rule', 2);
+  Template.fromStack(reader).resourceCountIs('AWS::Events::Rule', 1);
   template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
-  Template.fromStack(reader).resourceCountIs('AWS::IAM::Role', 1);
+  Template.fromStack(reader).resourceCountIs('AWS::IAM::Role', 2); // the reader, and EventBridge's role for the forwarding
   expect(nagFindings(reader)).toEqual([]);
   expect(nagFindings(distribution)).toEqual([]);
 });
