@@ -6,7 +6,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import {
-  DistributionConfiguration, OrganizationChangeEvents, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts,
+  DistributionConfiguration, OrganizationChangeEvents, OrganizationDistributionRoles, OrganizationDistributionTargets,
+  OrganizationsReaderRole, TargetAccounts,
 } from '../src';
 
 /** The account that builds and distributes the images. */
@@ -22,6 +23,8 @@ export class OrganizationReaderStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     const reader = new OrganizationsReaderRole(this, 'Reader', { distributingAccountIds: [IMAGE_ACCOUNT] });
+    // The role Image Builder assumes to copy AMIs, in every account of the OU, present and future.
+    new OrganizationDistributionRoles(this, 'DistributionRoles', { organizationalUnitIds: [WORKLOADS_OU], distributingAccountIds: [IMAGE_ACCOUNT] });
     // Accounts joining, moving and leaving, forwarded to the image account's default event bus.
     new OrganizationChangeEvents(this, 'Changes', { destinations: [{ account: IMAGE_ACCOUNT, region: 'us-east-1' }] });
     new CfnOutput(this, 'ReaderRoleArn', { value: reader.roleArn });

@@ -6,3 +6,4 @@ export * from './target-accounts';
 export * from './organization-distribution-targets';
 export * from './organizations-reader-role';
 export * from './organization-change-events';
+export * from './organization-distribution-roles';

@@ -3,8 +3,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
-  AccountState, DistributionConfiguration, OrganizationChangeEvents, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts,
+  AccountState, DistributionConfiguration, OrganizationChangeEvents, OrganizationDistributionRoles, OrganizationDistributionTargets,
+  OrganizationsReaderRole, TargetAccounts,
 } from '../src';
+import { validateTemplate } from './util/cfn-schema';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE } from '../src/private/organization-contract';
 import { ORGANIZATIONS_READ_ACTIONS } from '../src/private/organizations-actions';
 import { ORGANIZATIONAL_UNIT_ID_PATTERN, ROOT_ID_PATTERN } from '../src/private/organizations-ids';
@@ -244,4 +246,34 @@ test('OrganizationChangeEvents must be in Organizations\' home Region and valida
   expect(message).toContain('stack region: "eu-west-1" is invalid');
   expect(message).toContain('destinations[0].account: "1111" is invalid');
   expect(message).toContain('destinations[0].region: "nowhere" is invalid');
+});
+
+test('OrganizationDistributionRoles: a service-managed StackSet puts the cross-account distribution role into every account of the OUs', () => {
+  const management = new Stack(new App(), 'Management', { env: { account: MANAGEMENT, region: 'us-east-1' } });
+  new OrganizationDistributionRoles(management, 'Roles', { organizationalUnitIds: [OU], distributingAccountIds: ['111111111111'], encryptedAmis: true });
+  const [stackSet] = Object.values(Template.fromStack(management).findResources('AWS::CloudFormation::StackSet')) as any[];
+  expect(stackSet.Properties).toMatchObject({
+    PermissionModel: 'SERVICE_MANAGED',
+    AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
+    Capabilities: ['CAPABILITY_NAMED_IAM'],
+    StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: [OU] }, Regions: ['us-east-1'] }],
+  });
+  const inner = JSON.parse(stackSet.Properties.TemplateBody);
+  const role = inner.Resources.DistributionRole;
+  expect(role.Properties.RoleName).toBe('EC2ImageBuilderDistributionCrossAccountRole');
+  expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal.AWS).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::111111111111:root' }]);
+  expect(role.Properties.ManagedPolicyArns).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/Ec2ImageBuilderCrossAccountDistributionAccess' }]);
+  expect(role.Properties.Policies[0].PolicyDocument.Statement[0].Action).toContain('kms:CreateGrant');
+  // The instances' template is valid CloudFormation (resource schemas).
+  expect(validateTemplate(inner)).toEqual([]);
+  expect(new AwsSolutionsChecks(management).validateScope(management).violations).toEqual([]);
+});
+
+test('OrganizationDistributionRoles validates its OUs, accounts and Region', () => {
+  const management = new Stack(new App(), 'Management', { env: { account: MANAGEMENT, region: 'us-east-1' } });
+  new OrganizationDistributionRoles(management, 'Roles', { organizationalUnitIds: ['o-abc'], distributingAccountIds: [], region: 'moon' });
+  const message = synthErrors(management);
+  expect(message).toContain('organizationalUnitIds[0]: "o-abc" is invalid');
+  expect(message).toContain('distributingAccountIds: must not be an empty list');
+  expect(message).toContain('region: "moon" is invalid');
 });

@@ -9,7 +9,7 @@ const doc = fs.readFileSync(path.join(root, 'docs', 'organizations.md'), 'utf8')
 const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
 
 test('every TypeScript example in docs/organizations.md type-checks', () => {
-  expect(blocks.length).toBe(4);
+  expect(blocks.length).toBe(5);
   const dir = path.join(root, 'node_modules', '.cache', 'organizations-doc-examples');
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });

@@ -24,6 +24,7 @@ test('the organization example synthesizes, distributes to the OU in both Region
   expect(JSON.parse(resource.Properties.Regions)).toEqual(['us-east-1', 'eu-west-1']);
   template.resourceCountIs('AWS::Events::Rule', 2);
   Template.fromStack(reader).resourceCountIs('AWS::Events::Rule', 1);
+  Template.fromStack(reader).resourceCountIs('AWS::CloudFormation::StackSet', 1);
   template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
   Template.fromStack(reader).resourceCountIs('AWS::IAM::Role', 2); // the reader, and EventBridge's role for the forwarding
   expect(nagFindings(reader)).toEqual([]);
