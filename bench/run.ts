@@ -22,6 +22,8 @@ async function main(): Promise<void> {
     process.stdout.write(`\nCustom-resource benchmark failed: ${(e as Error).message.split('\n')[0]}\n`);
     process.exitCode = 1;
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  await require('./organizations').main();
   const handler = path.join(__dirname, 'handler.ts');
   if (fs.existsSync(handler)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

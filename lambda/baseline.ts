@@ -6,6 +6,7 @@
 // before it deletes the old one, so the new one's "before" holds the old one's change, and the old one's undo must
 // leave that change in place (docs/sharing.md).
 import { gunzipSync, gzipSync } from 'zlib';
+import { forgetChunks, isChunked, noteUnchunked, readChunks, writeChunks } from './baseline-chunks';
 import * as clients from './clients';
 import { call } from './errors';
 import type { RegionSnapshot } from './merge';
@@ -99,8 +100,12 @@ const notFound = (err: unknown) => (err as Error)?.name === 'ParameterNotFound';
 export async function readBaseline(context: clients.CallContext, name: string): Promise<BaselineDocument> {
   try {
     const out = await call(context, 'ssm:GetParameter', name, () => clients.ssm(context).getParameter({ Name: name }), notFound);
+    let value = out.Parameter?.Value ?? '';
+    // A baseline too large for one parameter continues in others (baseline-chunks.ts).
+    if (isChunked(value)) value = await readChunks(context, name, value);
+    else noteUnchunked(name);
     try {
-      return decode(out.Parameter?.Value ?? '');
+      return decode(value);
     } catch (err) {
       throw new Error(`SSM parameter ${name} does not hold a baseline written by this handler: ${(err as Error).message}`);
     }
@@ -118,9 +123,19 @@ export async function writeBaseline(context: clients.CallContext, name: string, 
     } catch (err) {
       if (!notFound(err)) throw err;
     }
+    await forgetChunks(context, name);
     return;
   }
-  const { value, tier } = encode(doc);
+  let encoded: ReturnType<typeof encode>;
+  try {
+    encoded = encode(doc);
+  } catch (err) {
+    if (!/exceeds the \d+-byte limit of an SSM parameter/.test((err as Error).message)) throw err;
+    const json = JSON.stringify(doc);
+    await writeChunks(context, name, GZIP_PREFIX + gzipSync(json).toString('base64'), `The baseline (${Buffer.byteLength(json)} bytes)`);
+    return;
+  }
+  const { value, tier } = encoded;
   await call(context, 'ssm:PutParameter', name, () => clients.ssm(context).putParameter({
     Name: name,
     Value: value,
@@ -129,4 +144,5 @@ export async function writeBaseline(context: clients.CallContext, name: string, 
     Overwrite: true,
     Description: 'Baseline of an Image Builder distribution configuration patch (cdk-imagebuilder-distribution). Deleted with the patch.',
   }));
+  await forgetChunks(context, name);
 }

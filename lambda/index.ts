@@ -6,9 +6,11 @@
 import type { CdkCustomResourceEvent, CdkCustomResourceIsCompleteEvent, CdkCustomResourceIsCompleteResponse, CdkCustomResourceResponse } from 'aws-lambda';
 import * as distributeImage from './distribute-image';
 import { forCloudFormation, ResponseFields } from './errors';
+import * as organizationTargets from './organization-targets';
 import { eventDeadline, InvocationContext } from './retry';
 import * as patch from './update-distribution';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, PATCH_RESOURCE_TYPE } from '../src/private/handler-contract';
+import { ORGANIZATION_TARGETS_RESOURCE_TYPE } from '../src/private/organization-contract';
 
 export async function onEvent(event: CdkCustomResourceEvent, context?: Partial<InvocationContext>): Promise<CdkCustomResourceResponse> {
   const deadline = eventDeadline(context);
@@ -18,6 +20,8 @@ export async function onEvent(event: CdkCustomResourceEvent, context?: Partial<I
         return await patch.onEvent(event, { deadline });
       case DISTRIBUTE_IMAGE_RESOURCE_TYPE:
         return await distributeImage.onEvent(event, { deadline });
+      case ORGANIZATION_TARGETS_RESOURCE_TYPE:
+        return await organizationTargets.onEvent(event, { deadline });
       default:
         throw new Error(`Unsupported resource type ${event.ResourceType}; expected ${PATCH_RESOURCE_TYPE} or ${DISTRIBUTE_IMAGE_RESOURCE_TYPE}`);
     }

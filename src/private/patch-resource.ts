@@ -26,6 +26,18 @@ export interface PatchResourceProps {
    * base, which drops the patch, so any change of the base must update (and so re-apply) the patch.
    */
   readonly base?: CfnResource;
+  /**
+   * The resource type: a patch, or a type whose handler builds on the patch's (e.g. OrganizationDistributionTargets).
+   *
+   * @default PATCH_RESOURCE_TYPE
+   */
+  readonly resourceType?: string;
+  /**
+   * Properties that resource type adds to the patch's.
+   *
+   * @default - none
+   */
+  readonly properties?: Record<string, unknown>;
 }
 
 /**
@@ -58,6 +70,8 @@ export class PatchResource extends Construct {
       resources: [props.distributionConfigurationArn],
     }));
     const leases = leaseParameterArns(stack, props.distributionConfigurationArn);
+    // A baseline too large for one parameter continues in `<name>-<slot><i>` (lambda/baseline-chunks.ts).
+    const baselineChunks = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${this.baselineParameterName.slice(1)}-*` });
     this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
       resources: [
@@ -65,9 +79,13 @@ export class PatchResource extends Construct {
         // The parameter of this resource before baselines were shared (named after the construct): the first update
         // after an upgrade of the library moves the baseline from there.
         stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${BASELINE_PARAMETER_PREFIX.slice(1)}/${this.node.addr}` }),
+        baselineChunks,
         ...(leases ? [leases.lease, leases.takeovers] : []),
       ],
     }));
+    acknowledgeWildcardResource(this.handlerRole, baselineChunks, 'The chunks of the baseline this patch shares with the stack\'s '
+      + 'other patches of the same configuration, when it outgrows one parameter; the baseline\'s name is a fixed-length '
+      + 'hash of the stack and the configuration, so no other baseline\'s parameters match.');
     if (leases) {
       acknowledgeWildcardResource(this.handlerRole, leases.takeovers, 'The takeover rights of the configuration\'s lease '
         + '(<lease>.<nonce of the expired holder>) have names known only when a holder crashed; the "." cannot occur in a '
@@ -84,9 +102,9 @@ export class PatchResource extends Construct {
     };
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.patchServiceToken,
-      resourceType: PATCH_RESOURCE_TYPE,
+      resourceType: props.resourceType ?? PATCH_RESOURCE_TYPE,
       serviceTimeout: PATCH_SERVICE_TIMEOUT,
-      properties: { ...properties },
+      properties: { ...properties, ...props.properties },
       // The Delete is what reverts the patch; retaining would leave our changes behind.
       removalPolicy: RemovalPolicy.DESTROY,
     });
