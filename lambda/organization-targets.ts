@@ -11,7 +11,7 @@ import { createHash, randomUUID } from 'crypto';
 import { partition } from '@aws-sdk/util-endpoints';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
 import { AwsCredentials, JsonClient, lambdaRegion, QueryClient, requestTimeoutMs } from './aws-request';
-import { readBaseline } from './baseline';
+import { findEntry, readBaseline } from './baseline';
 import * as clients from './clients';
 import { parseAssumeRoleResponse, roleSessionName, stsEndpoint, STS_API_VERSION, TemporaryCredentials, REFRESH_MARGIN_MS } from './credentials';
 import { call } from './errors';
@@ -59,7 +59,7 @@ async function refresh(event: CdkCustomResourceEvent, options: OrganizationTarge
     // and the resource must not apply the accounts again (with no resource left to undo them).
     const context = clients.callContext(update, { deadline: options.deadline });
     const arn = String(props.DistributionConfigurationArn);
-    if (!(await readBaseline(context, String(props.BaselineParameterName))).entries[arn]) {
+    if (!findEntry(await readBaseline(context, String(props.BaselineParameterName)), arn, event.LogicalResourceId)) {
       console.warn(`Not refreshing: no baseline of ${arn} in ${props.BaselineParameterName} (the resource is not created, or deleted)`);
       return { PhysicalResourceId: String((event as { PhysicalResourceId?: string }).PhysicalResourceId ?? '') };
     }

@@ -299,9 +299,9 @@ describe('malformed, wrong-typed and oversized properties at Create', () => {
     ['Patch malformed', { Patch: '{"distributions":[{"region":"us-east-1"}]}' }, /Patch for /],
     // The error names the ARN: the reason is cut to fit CloudFormation's 4096 bytes.
     ['DistributionConfigurationArn oversized', { DistributionConfigurationArn: `${CONFIG_ARN}${'x'.repeat(6000)}` }, /characters cut, see the log/],
-    // Incompressible, so that its baseline cannot fit an SSM parameter.
-    ['Patch oversized', { Patch: JSON.stringify({ distributions: [{ region: 'us-east-1', merge: { futureSettings: randomBytes(7000).toString('hex') } }] }) },
-      /exceeds the 8192-byte limit of an SSM parameter/],
+    // Incompressible, so that its baseline cannot fit the SSM parameters a baseline may use.
+    ['Patch oversized', { Patch: JSON.stringify({ distributions: [{ region: 'us-east-1', merge: { futureSettings: randomBytes(60_000).toString('hex') } }] }) },
+      /exceeds the \d+-byte limit of the \d+ SSM parameters a baseline may use/],
   ];
   test.each(cases)('%s', async (_, change, message) => {
     const created = await res.create({ ...P1, ...change });
