@@ -10,15 +10,16 @@
 import { Resource, Stack } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { IConstruct } from 'constructs';
-import type {
-  IDistributionConfiguration,
-  AmiDistribution,
-  AmiLaunchPermission,
-  ContainerDistribution,
-  FastLaunchConfiguration,
-  LaunchTemplateDistribution,
-  S3ExportConfiguration,
-  SsmParameterDistribution,
+import {
+  DiskImageFormat,
+  type IDistributionConfiguration,
+  type AmiDistribution,
+  type AmiLaunchPermission,
+  type ContainerDistribution,
+  type FastLaunchConfiguration,
+  type LaunchTemplateDistribution,
+  type S3ExportConfiguration,
+  type SsmParameterDistribution,
 } from '../distribution-configuration';
 import { renderApiDistribution } from './distribution-render';
 import {
@@ -72,9 +73,8 @@ const MAX_SSM_PARAMETER_NAME = 1011;
 // with "aws" or "ssm" (case-insensitive), with or without the leading slash of a hierarchy.
 export const MAX_SSM_HIERARCHY_LEVELS = 15;
 const SSM_RESERVED_PREFIX = /^\/?(aws|ssm)/i;
-/** Image Builder's SsmParameterDataType and DiskImageFormat enums. */
+/** Image Builder's SsmParameterDataType enum (its DiskImageFormat enum is the public `DiskImageFormat`). */
 export const SSM_PARAMETER_DATA_TYPES = ['text', 'aws:ec2:image'] as const;
-export const DISK_IMAGE_FORMATS = ['VMDK', 'RAW', 'VHD'] as const;
 const VM_IMPORT_EXPORT_SERVICE = 'vmie.amazonaws.com';
 
 /** What the validation of one distribution needs to know about its surroundings. */
@@ -249,7 +249,8 @@ export function validateSsmParameter(
 
 export function validateS3Export(errors: ValidationErrors, path: string, config: S3ExportConfiguration, context: AmiDistributionContext): void {
   validateLength(errors, `${path}.prefix`, config.prefix, 1, MAX_STRING);
-  validateEnum(errors, `${path}.diskImageFormat`, config.diskImageFormat, DISK_IMAGE_FORMATS, 'DiskImageFormat');
+  // Read here, not at load: the construct's file imports this one.
+  validateEnum(errors, `${path}.diskImageFormat`, config.diskImageFormat, Object.values(DiskImageFormat), 'DiskImageFormat');
   validateRoleTrust(errors, context.warn, `${path}.role`, config.role, VM_IMPORT_EXPORT_SERVICE, RULES.s3ExportRoleTrust,
     'VM Import/Export assumes it to write the disk image');
   // Only the role's name is sent: the exporting account's role of that name is used. IAM is global: no Region.

@@ -4,7 +4,7 @@
  * Unresolved tokens are never rejected.
  */
 import { Resource, type TagManager } from 'aws-cdk-lib';
-import type { InfrastructureConfigurationProps } from '../infrastructure-configuration';
+import { type InfrastructureConfigurationProps, Tenancy } from '../infrastructure-configuration';
 import { HOST_ID_PATTERN, HOST_RESOURCE_GROUP_ARN_PATTERN, INFRASTRUCTURE_CONFIGURATION_ARN_PATTERN, RESOURCE_NAME_PATTERN } from './patterns';
 import { reportRule, Rule, RULES } from './rules';
 import { validateRoleTrust } from './rules-environment';
@@ -22,8 +22,7 @@ import {
   ValidationErrors,
 } from './validation';
 
-/** Image Builder's TenancyType enum and HttpTokens pattern. */
-export const TENANCY_TYPES = ['default', 'dedicated', 'host'] as const;
+/** Image Builder's HttpTokens pattern (its TenancyType enum is the public `Tenancy`). */
 export const HTTP_TOKENS = ['optional', 'required'] as const;
 /** Image Builder limits the tags of build instances (resourceTags) to 30, not the 50 of its own resources. */
 export const MAX_RESOURCE_TAGS = 30;
@@ -118,7 +117,8 @@ export function validatePlacement(errors: ValidationErrors, path: string, placem
   validatePattern(errors, `${path}.hostId`, hostId, HOST_ID_PATTERN, 'must be a Dedicated Host ID such as "h-0123456789abcdef0"');
   validatePattern(errors, `${path}.hostResourceGroupArn`, hostResourceGroupArn, HOST_RESOURCE_GROUP_ARN_PATTERN,
     'must be the ARN of a resource group, arn:<partition>:resource-groups:<region>:<account>:group/<name>[/<id>]');
-  validateEnum(errors, `${path}.tenancy`, tenancy, TENANCY_TYPES, 'Tenancy');
+  // Read here, not at load: the construct's file imports this one.
+  validateEnum(errors, `${path}.tenancy`, tenancy, Object.values(Tenancy), 'Tenancy');
   if (hostId !== undefined && hostResourceGroupArn !== undefined) {
     errors.addMessage(path, 'hostId and hostResourceGroupArn exclude each other; give at most one placement target');
   }
