@@ -6,7 +6,7 @@ import { CfnInfrastructureConfiguration } from 'aws-cdk-lib/aws-imagebuilder';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { defaultHopLimit, logObjectKeyPattern, renderPlacement } from './private/infrastructure-render';
+import { logObjectKeyPattern, renderInfrastructureConfiguration, renderMetadataOptions } from './private/infrastructure-render';
 import { validateInfrastructureConfiguration, validateInfrastructureConfigurationArn, validateName } from './private/infrastructure-validation';
 import { createDeferredInstanceRole, CUSTOMIZE_ROLES_CONTEXT_KEY, DeferredInstanceRole, materializeInstanceRole, PROFILE_ID } from './private/instance-role';
 import { acknowledgeWildcardResource } from './private/nag';
@@ -435,32 +435,20 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
         + 'the role AWSServiceRoleForImageBuilder kms:GenerateDataKey* and kms:Decrypt, or Image Builder cannot publish');
     }
 
-    const httpTokens = props.httpTokens ?? ec2.HttpTokens.REQUIRED;
-    const hopLimit = props.httpPutResponseHopLimit ?? defaultHopLimit(containerBuilds);
-
-    const resource = new CfnInfrastructureConfiguration(this, 'Resource', {
+    const metadata = renderMetadataOptions(props);
+    const resource = new CfnInfrastructureConfiguration(this, 'Resource', renderInfrastructureConfiguration({
+      props,
       name: this.physicalName,
-      description: props.description,
       instanceProfileName: this.deferredRole?.profile.ref ?? this._instanceProfile!.instanceProfileName,
-      instanceTypes: props.instanceTypes?.map(t => t.toString()),
       subnetId: this.subnetId,
-      securityGroupIds: this.securityGroups.length > 0 ? this.securityGroups.map(sg => sg.securityGroupId) : undefined,
-      keyPair: props.keyPair?.keyPairName,
-      terminateInstanceOnFailure: props.terminateInstanceOnFailure ?? true,
-      instanceMetadataOptions: { httpTokens, httpPutResponseHopLimit: hopLimit },
-      snsTopicArn: props.notificationTopic?.topicArn,
-      logging: props.logging ? {
-        s3Logs: { s3BucketName: props.logging.s3Bucket.bucketName, s3KeyPrefix: props.logging.s3KeyPrefix },
-      } : undefined,
-      placement: renderPlacement(props.placement),
-      resourceTags: props.resourceTags,
-      tags: props.tags,
-    });
+      securityGroupIds: this.securityGroups.map(sg => sg.securityGroupId),
+      metadata,
+    }));
 
     this.cfnResource = resource;
 
     addValidation(this, errors => validateInfrastructureConfiguration(errors, {
-      props, subnet, httpTokens, hopLimit, containerBuilds, renderedTags: resource.tags, warn: (rule, message) => warnRule(this, rule, message),
+      props, subnet, metadata, containerBuilds, renderedTags: resource.tags, warn: (rule, message) => warnRule(this, rule, message),
     }));
   }
 

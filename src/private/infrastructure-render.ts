@@ -1,4 +1,7 @@
 import { Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { CfnInfrastructureConfigurationProps } from 'aws-cdk-lib/aws-imagebuilder';
+import type { InfrastructureConfigurationProps } from '../infrastructure-configuration';
 import { MIN_CONTAINER_HOP_LIMIT, type PlacementInput } from './infrastructure-validation';
 
 /*
@@ -33,4 +36,51 @@ export function renderPlacement(placement: PlacementInput | undefined): Placemen
 /** The default hop limit: one hop, the API's own default, except for container builds, which need two. */
 export function defaultHopLimit(containerBuilds: boolean): number {
   return containerBuilds ? MIN_CONTAINER_HOP_LIMIT : 1;
+}
+
+/** The instance metadata options with their defaults: IMDSv2, and the hop limit of `defaultHopLimit`. */
+export interface MetadataOptions {
+  readonly httpTokens: string;
+  readonly hopLimit: number;
+}
+
+export function renderMetadataOptions(props: InfrastructureConfigurationProps): MetadataOptions {
+  return {
+    httpTokens: props.httpTokens ?? ec2.HttpTokens.REQUIRED,
+    hopLimit: props.httpPutResponseHopLimit ?? defaultHopLimit(props.containerBuilds ?? false),
+  };
+}
+
+/** What the construct decides before rendering: the names and IDs of what it created, chose or was given. */
+export interface InfrastructureRenderInput {
+  readonly props: InfrastructureConfigurationProps;
+  readonly name: string;
+  readonly instanceProfileName: string;
+  /** Undefined outside a VPC, or when the subnet cannot be known at synth. */
+  readonly subnetId?: string;
+  readonly securityGroupIds: readonly string[];
+  readonly metadata: MetadataOptions;
+}
+
+/** The properties of `AWS::ImageBuilder::InfrastructureConfiguration`. */
+export function renderInfrastructureConfiguration(input: InfrastructureRenderInput): CfnInfrastructureConfigurationProps {
+  const { props, metadata } = input;
+  return {
+    name: input.name,
+    description: props.description,
+    instanceProfileName: input.instanceProfileName,
+    instanceTypes: props.instanceTypes?.map(t => t.toString()),
+    subnetId: input.subnetId,
+    securityGroupIds: input.securityGroupIds.length > 0 ? [...input.securityGroupIds] : undefined,
+    keyPair: props.keyPair?.keyPairName,
+    terminateInstanceOnFailure: props.terminateInstanceOnFailure ?? true,
+    instanceMetadataOptions: { httpTokens: metadata.httpTokens, httpPutResponseHopLimit: metadata.hopLimit },
+    snsTopicArn: props.notificationTopic?.topicArn,
+    logging: props.logging ? {
+      s3Logs: { s3BucketName: props.logging.s3Bucket.bucketName, s3KeyPrefix: props.logging.s3KeyPrefix },
+    } : undefined,
+    placement: renderPlacement(props.placement),
+    resourceTags: props.resourceTags,
+    tags: props.tags,
+  };
 }

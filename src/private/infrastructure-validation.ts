@@ -35,8 +35,7 @@ export interface InfrastructureValidationInput {
   /** The subnet resolved from `vpc` and `subnetSelection`; undefined without a VPC. */
   readonly subnet: SubnetChoice | undefined;
   /** The rendered metadata options (defaults applied). */
-  readonly httpTokens: string;
-  readonly hopLimit: number;
+  readonly metadata: { readonly httpTokens: string; readonly hopLimit: number };
   readonly containerBuilds: boolean;
   /** The tag manager of the CloudFormation resource, which holds the tags of `Tags.of(...)` once aspects have run. */
   readonly renderedTags: TagManager;
@@ -55,7 +54,7 @@ export function validateInfrastructureConfiguration(errors: ValidationErrors, in
     errors.addMessage('role', 'instanceProfile and role exclude each other; give the role through the instance profile, or give only the role');
   }
   validateNetwork(errors, props, input.subnet);
-  validateMetadataOptions(errors, { httpTokens: input.httpTokens, hopLimit: input.hopLimit, containerBuilds: input.containerBuilds });
+  validateMetadataOptions(errors, { ...input.metadata, containerBuilds: input.containerBuilds });
   validatePlacement(errors, 'placement', props.placement);
   validateLength(errors, 'logging.s3KeyPrefix', props.logging?.s3KeyPrefix, 1, 1024);
   // After aspects: the tags of Tags.of(...) are merged in by now. resourceTags are not taggable: the prop only.
