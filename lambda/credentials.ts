@@ -5,7 +5,7 @@
 import {
   awsError, AwsCredentials, AwsError, lambdaRegion, QueryClient, regionalEndpoint, requestTimeoutMs, XmlNode, xmlChild, xmlText,
 } from './aws-request';
-import { backoffDelay, fitsBeforeDeadline } from './retry';
+import { backoffDelay, fitsBeforeDeadline, Timing, withRealTiming } from './retry';
 import { HANDLER_ROLE_ARN_PREFIX_ENV, HANDLER_STACK_ID_ENV } from '../src/private/handler-contract';
 
 export const STS_API_VERSION = '2011-06-15';
@@ -34,10 +34,7 @@ export interface TemporaryCredentials extends AwsCredentials {
 }
 
 /** Injected by tests; the handler uses the defaults, and passes the event's deadline. */
-export interface AssumeRoleOptions {
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
-  readonly now?: () => number;
+export interface AssumeRoleOptions extends Timing {
   readonly accessDeniedBudgetMs?: number;
   /** Epoch ms by which an AssumeRole attempt must have ended (retry.ts eventDeadline): AccessDenied is not retried past it. */
   readonly deadline?: number;
@@ -130,7 +127,7 @@ function sts(): QueryClient {
  * the cached credentials are used for as long as they have not expired. Errors name the role and carry STS's reason.
  */
 export function assumeRole(roleArn: string, sessionName: string, options: AssumeRoleOptions = {}): Promise<TemporaryCredentials> {
-  const now = options.now ?? Date.now;
+  const { now } = withRealTiming(options);
   const key = cacheKey(roleArn, sessionName);
   const cached = cache.get(key);
   if (cached && cached.expiration.getTime() - REFRESH_MARGIN_MS > now()) return Promise.resolve(cached);
@@ -169,8 +166,7 @@ export function forgetCredentials(roleArn: string, sessionName: string): boolean
 }
 
 async function assumeWithRetries(roleArn: string, sessionName: string, options: AssumeRoleOptions): Promise<TemporaryCredentials> {
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const { now, sleep } = withRealTiming(options);
   const budget = options.accessDeniedBudgetMs ?? ACCESS_DENIED_BUDGET_MS;
   const attemptMs = options.attemptMs ?? requestTimeoutMs();
   const start = now();

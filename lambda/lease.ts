@@ -14,7 +14,7 @@ import { randomBytes } from 'crypto';
 import { requestTimeoutMs } from './aws-request';
 import * as clients from './clients';
 import { call } from './errors';
-import { backoffDelay } from './retry';
+import { backoffDelay, Timing, withRealTiming } from './retry';
 import { LEASE_PARAMETER_PREFIX } from '../src/private/handler-contract';
 
 export { LEASE_PARAMETER_PREFIX };
@@ -41,10 +41,7 @@ export interface LeaseValue {
 }
 
 /** Tests give a clock, a sleep, a shorter TTL. */
-export interface LeaseOptions {
-  readonly now?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
+export interface LeaseOptions extends Timing {
   readonly ttlMs?: number;
 }
 
@@ -75,14 +72,11 @@ interface Held {
   readonly expires: number;
 }
 
-interface Env {
+interface Env extends Required<Timing> {
   readonly context: clients.CallContext;
   readonly region: string;
   readonly owner: string;
   readonly target: string;
-  readonly now: () => number;
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly random: () => number;
   readonly ttlMs: number;
 }
 
@@ -101,9 +95,7 @@ export async function withLease<T>(
     region,
     owner,
     target: configurationArn,
-    now: leaseOptions.now ?? Date.now,
-    sleep: leaseOptions.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-    random: leaseOptions.random ?? Math.random,
+    ...withRealTiming(leaseOptions),
     ttlMs: leaseOptions.ttlMs ?? LEASE_TTL_MS,
   };
   const held = await acquire(env, name, 0);

@@ -30,13 +30,29 @@ const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDO
  */
 const EXPIRED_TOKEN_NAMES = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired']);
 
+/** The clock, sleep and randomness of waiting and backoff: tests inject them; the handler uses the real ones. */
+export interface Timing {
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  readonly now?: () => number;
+}
+
+/** The real clock, sleep and randomness wherever `timing` gives none. */
+export function withRealTiming(timing: Timing): Required<Timing> {
+  return { sleep: timing.sleep ?? realSleep, random: timing.random ?? Math.random, now: timing.now ?? Date.now };
+}
+
+function realSleep(ms: number): Promise<void> {
+  return new Promise<void>((resolve) => setTimeout(resolve, ms));
+}
+
 /**
  * Time kept back from the end of the invocation: for the answer to CloudFormation (the Provider framework sends it
  * after our function returns) and the last log lines.
  */
 export const DEADLINE_MARGIN_MS = 20_000;
 
-export interface RetryOptions {
+export interface RetryOptions extends Timing {
   /** Total attempts, the first included. */
   readonly maxAttempts?: number;
   readonly baseDelayMs?: number;
@@ -54,10 +70,6 @@ export interface RetryOptions {
    * there is nothing to renew. Called when a call fails with ExpiredToken (see {@link isExpiredToken}).
    */
   readonly renewCredentials?: () => boolean;
-  /** Injected by tests. */
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
-  readonly now?: () => number;
 }
 
 export const DEFAULT_RETRY: Required<Pick<RetryOptions, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>> = {
@@ -107,8 +119,6 @@ export function backoffDelay(attempt: number, opts: RetryOptions = {}, random: (
   return Math.floor(random() * Math.min(max, base * 2 ** (attempt - 1)));
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * `fn` until it succeeds, fails with an error that is not transient, has been tried `maxAttempts` times, or another
  * try would not end before the deadline; then its last error is thrown as it is (callers describe it). ExpiredToken
@@ -116,8 +126,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  */
 export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
   const maxAttempts = opts.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
-  const sleep = opts.sleep ?? realSleep;
-  const now = opts.now ?? Date.now;
+  const { sleep, now } = withRealTiming(opts);
   const attemptMs = opts.attemptMs ?? requestTimeoutMs();
   let renewed = false;
   for (let attempt = 1; ; attempt++) {

@@ -1,4 +1,4 @@
-import { Lazy, Names, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Lazy, Names, Resource, Stack } from 'aws-cdk-lib';
 import type { IResource } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,37 +6,13 @@ import { CfnInfrastructureConfiguration } from 'aws-cdk-lib/aws-imagebuilder';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import {
-  defaultHopLimit,
-  logObjectKeyPattern,
-  MAX_RESOURCE_TAGS,
-  renderPlacement,
-  type SubnetDescription,
-  validateDescription,
-  validateInfrastructureConfigurationArn,
-  validateMetadataOptions,
-  validateName,
-  validatePlacement,
-  validateSubnetCount,
-  validateSubnetZone,
-  validateNotificationTopic,
-} from './private/infrastructure-render';
+import { logObjectKeyPattern, renderInfrastructureConfiguration, renderMetadataOptions } from './private/infrastructure-render';
+import { validateInfrastructureConfiguration, validateInfrastructureConfigurationArn, validateName } from './private/infrastructure-validation';
 import { createDeferredInstanceRole, CUSTOMIZE_ROLES_CONTEXT_KEY, DeferredInstanceRole, materializeInstanceRole, PROFILE_ID } from './private/instance-role';
 import { acknowledgeWildcardResource } from './private/nag';
 import { RULES, warnRule } from './private/rules';
-import { validateRoleTrust } from './private/rules-environment';
-import {
-  addValidation,
-  arnResourceName,
-  isUnresolved,
-  splitImportedArn,
-  validateLength,
-  validateNotEmpty,
-  validateRenderedTags,
-  validateTags,
-  validateUnique,
-  type ValidationErrors,
-} from './private/validation';
+import { selectSubnet, UNDECIDED_SUBNET_WARNING } from './private/subnet-selection';
+import { addValidation, arnResourceName, splitImportedArn } from './private/validation';
 
 /**
  * An EC2 Image Builder infrastructure configuration: the environment in which images are built and tested.
@@ -422,7 +398,8 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     }
 
     // Network.
-    const subnet = props.vpc ? this.selectSubnet(props.vpc, props.subnetSelection, props.placement?.availabilityZone) : undefined;
+    const subnet = props.vpc ? selectSubnet(Stack.of(this), props.vpc, props.subnetSelection, props.placement?.availabilityZone) : undefined;
+    if (subnet?.undecided) warnRule(this, RULES.infrastructureSubnetUnknown, UNDECIDED_SUBNET_WARNING);
     this.subnetId = subnet?.selected?.subnetId;
     this.securityGroups = props.securityGroups ?? (props.vpc ? [new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -458,54 +435,21 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
         + 'the role AWSServiceRoleForImageBuilder kms:GenerateDataKey* and kms:Decrypt, or Image Builder cannot publish');
     }
 
-    const httpTokens = props.httpTokens ?? ec2.HttpTokens.REQUIRED;
-    const hopLimit = props.httpPutResponseHopLimit ?? defaultHopLimit(containerBuilds);
-
-    const resource = new CfnInfrastructureConfiguration(this, 'Resource', {
+    const metadata = renderMetadataOptions(props);
+    const resource = new CfnInfrastructureConfiguration(this, 'Resource', renderInfrastructureConfiguration({
+      props,
       name: this.physicalName,
-      description: props.description,
       instanceProfileName: this.deferredRole?.profile.ref ?? this._instanceProfile!.instanceProfileName,
-      instanceTypes: props.instanceTypes?.map(t => t.toString()),
       subnetId: this.subnetId,
-      securityGroupIds: this.securityGroups.length > 0 ? this.securityGroups.map(sg => sg.securityGroupId) : undefined,
-      keyPair: props.keyPair?.keyPairName,
-      terminateInstanceOnFailure: props.terminateInstanceOnFailure ?? true,
-      instanceMetadataOptions: { httpTokens, httpPutResponseHopLimit: hopLimit },
-      snsTopicArn: props.notificationTopic?.topicArn,
-      logging: props.logging ? {
-        s3Logs: { s3BucketName: props.logging.s3Bucket.bucketName, s3KeyPrefix: props.logging.s3KeyPrefix },
-      } : undefined,
-      placement: renderPlacement(props.placement),
-      resourceTags: props.resourceTags,
-      tags: props.tags,
-    });
+      securityGroupIds: this.securityGroups.map(sg => sg.securityGroupId),
+      metadata,
+    }));
 
     this.cfnResource = resource;
 
-    addValidation(this, errors => {
-      validateName(errors, 'infrastructureConfigurationName', props.infrastructureConfigurationName);
-      validateDescription(errors, 'description', props.description);
-      validateNotEmpty(errors, 'instanceTypes', props.instanceTypes);
-      validateUnique(errors, 'instanceTypes', props.instanceTypes?.map(t => t.toString()));
-      if (props.instanceProfile && props.role) {
-        errors.addMessage('role', 'instanceProfile and role exclude each other; give the role through the instance profile, or give only the role');
-      }
-      this.validateNetwork(errors, props, subnet);
-      validateMetadataOptions(errors, { httpTokens, hopLimit, containerBuilds });
-      validatePlacement(errors, 'placement', props.placement);
-      validateLength(errors, 'logging.s3KeyPrefix', props.logging?.s3KeyPrefix, 1, 1024);
-      // After aspects: the tags of Tags.of(...) are merged in by now. resourceTags are not taggable: the prop only.
-      validateRenderedTags(errors, 'tags', props.tags, resource.tags);
-      validateTags(errors, 'resourceTags', props.resourceTags, { maxTags: MAX_RESOURCE_TAGS, ec2: true });
-      const topic = props.notificationTopic;
-      validateNotificationTopic(errors, 'notificationTopic',
-        topic && { fifo: topic.fifo, topicName: topic.topicName, owned: Resource.isOwnedResource(topic) },
-        (rule, message) => warnRule(this, rule, message));
-      if (props.role) {
-        validateRoleTrust(errors, (rule, message) => warnRule(this, rule, message), 'role', props.role, 'ec2.amazonaws.com',
-          RULES.instanceRoleTrust, 'build and test instances run with it');
-      }
-    });
+    addValidation(this, errors => validateInfrastructureConfiguration(errors, {
+      props, subnet, metadata, containerBuilds, renderedTags: resource.tags, warn: (rule, message) => warnRule(this, rule, message),
+    }));
   }
 
   /**
@@ -563,131 +507,4 @@ export class InfrastructureConfiguration extends InfrastructureConfigurationBase
     // Undefined when the constructor materializes: it then renders the L2 profile's name itself.
     if (this.cfnResource) this.cfnResource.instanceProfileName = this._instanceProfile.instanceProfileName;
   }
-
-  /**
-   * Resolves the one subnet to launch in. Without an explicit selection, takes the VPC's default selection and
-   * prefers a subnet in the placement zone. Problems are reported at synth, with every other problem.
-   */
-  private selectSubnet(vpc: ec2.IVpc, selection: ec2.SubnetSelection | undefined, zone: string | undefined): SubnetChoice {
-    let subnets: SubnetDescription[];
-    try {
-      subnets = vpc.selectSubnets(selection).subnets.map(describe);
-      if (subnets.length === 0 && selection !== undefined
-        && (selection.availabilityZones !== undefined || selection.subnetFilters?.some(f => zonesOfFilter(f) !== undefined))) {
-        return this.selectSubnetByTokenZones(vpc, selection);
-      }
-    } catch (e) {
-      return { explicit: selection !== undefined, subnets: [], error: (e as Error).message };
-    }
-    if (selection !== undefined) {
-      return { explicit: true, subnets, selected: subnets.length === 1 ? subnets[0] : undefined };
-    }
-    const inZone = zone !== undefined && !Token.isUnresolved(zone) ? subnets.find(s => s.availabilityZone === zone) : undefined;
-    return { explicit: false, subnets, selected: inZone ?? subnets[0] };
-  }
-
-  /**
-   * `vpc.selectSubnets` compares zones as strings, so a zone that is a token (such as `Fn.select(0, Fn.getAzs())`, or
-   * the zones of a VPC in an environment-agnostic stack) matches no subnet even when it is the subnet's zone at deploy
-   * time. When the selection found nothing and a zone on either side is a token, the zones are compared by what they
-   * resolve to instead (`{ "Fn::Select": [0, { "Fn::GetAZs": "" }] }` on both sides is the same zone). If that does
-   * not find a subnet either, the subnet cannot be known at synth: the exactly-one-subnet check is skipped, no subnet
-   * is chosen, and a warning says so. Zones given as `SubnetFilter.availabilityZones(...)` are compared the same way;
-   * taking those filters out and applying them afterwards selects the same subnets, because every filter of
-   * aws-cdk-lib either tests each subnet on its own or keeps the first subnet of each zone.
-   */
-  private selectSubnetByTokenZones(vpc: ec2.IVpc, selection: ec2.SubnetSelection): SubnetChoice {
-    const filters = selection.subnetFilters ?? [];
-    const filterZones = filters.map(zonesOfFilter);
-    // Every constraint must hold: the selection's zones and each zone filter's.
-    const constraints = [selection.availabilityZones, ...filterZones].filter((zones): zones is string[] => zones !== undefined);
-    const candidates = vpc.selectSubnets({
-      ...selection,
-      availabilityZones: undefined,
-      subnetFilters: filters.filter((_, i) => filterZones[i] === undefined),
-    }).subnets.map(describe);
-    const tokens = constraints.some(zones => zones.some(isUnresolved))
-      || candidates.some(s => s.availabilityZone === undefined || isUnresolved(s.availabilityZone));
-    if (!tokens) {
-      return { explicit: true, subnets: [] };
-    }
-    const stack = Stack.of(this);
-    const matched = candidates.filter(s => s.availabilityZone !== undefined
-      && constraints.every(zones => zones.some(z => sameZone(stack, z, s.availabilityZone!))));
-    if (matched.length > 0) {
-      return { explicit: true, subnets: matched, selected: matched.length === 1 ? matched[0] : undefined };
-    }
-    warnRule(this, RULES.infrastructureSubnetUnknown,
-      'subnetSelection: its availabilityZones (or zone filters) or the zones of the VPC\'s subnets are deploy-time values that cannot be '
-      + 'compared at synth, so no subnet was selected and SubnetId is left out (Image Builder then uses the default VPC, '
-      + 'which does not match security groups of this VPC); select the subnet with `subnets: [subnet]` instead');
-    return { explicit: true, subnets: [], undecided: true };
-  }
-
-  private validateNetwork(errors: ValidationErrors, props: InfrastructureConfigurationProps, subnet: SubnetChoice | undefined): void {
-    if (!props.vpc) {
-      if (props.subnetSelection) {
-        errors.addMessage('subnetSelection', 'requires vpc: a subnet can only be selected in a given VPC');
-      }
-      props.securityGroups?.forEach((sg, i) => {
-        if (Resource.isOwnedResource(sg)) {
-          errors.addMessage(`securityGroups[${i}]`, `${sg.node.path} is created in this app and so belongs to a VPC of it: `
-            + 'give that VPC as vpc (without vpc, Image Builder launches instances in the default VPC)');
-        }
-      });
-    }
-    validateNotEmpty(errors, 'securityGroups', props.securityGroups);
-    validateUnique(errors, 'securityGroups', props.securityGroups?.map(sg => sg.securityGroupId));
-    if (!subnet) return;
-    if (subnet.explicit) {
-      if (subnet.error !== undefined) {
-        errors.addMessage('subnetSelection', `cannot be resolved in the VPC: ${subnet.error}`);
-      } else if (!subnet.undecided) {
-        validateSubnetCount(errors, 'subnetSelection', subnet.subnets);
-      }
-    } else if (!subnet.selected) {
-      errors.addMessage('vpc', `has no subnet to launch build instances in (${subnet.error ?? 'the default selection is empty'}); give subnetSelection`);
-    }
-    validateSubnetZone(errors, 'placement.availabilityZone', subnet.selected, props.placement?.availabilityZone);
-  }
-}
-
-interface SubnetChoice {
-  readonly explicit: boolean;
-  readonly subnets: SubnetDescription[];
-  readonly selected?: SubnetDescription;
-  readonly error?: string;
-  /** The selection involves zones that are tokens and could not be matched at synth: no subnet is known. */
-  readonly undecided?: boolean;
-}
-
-/**
- * The zones of an aws-cdk-lib `SubnetFilter.availabilityZones(...)` filter, which keeps them in a field its typings call
- * private; undefined for any other filter.
- */
-function zonesOfFilter(filter: ec2.SubnetFilter): string[] | undefined {
-  const zones: unknown = (filter as unknown as { availabilityZones?: unknown }).availabilityZones;
-  return Array.isArray(zones) && zones.every(z => typeof z === 'string') ? zones : undefined;
-}
-
-/** Whether two zones are the same: equal strings, or tokens that resolve to the same expression. */
-function sameZone(stack: Stack, a: string, b: string): boolean {
-  if (a === b) return true;
-  if (!isUnresolved(a) && !isUnresolved(b)) return false;
-  try {
-    return JSON.stringify(stack.resolve(a)) === JSON.stringify(stack.resolve(b));
-  } catch {
-    return false;
-  }
-}
-
-function describe(subnet: ec2.ISubnet): SubnetDescription {
-  let availabilityZone: string | undefined;
-  try {
-    availabilityZone = subnet.availabilityZone;
-  } catch {
-    // Subnets imported by ID alone have no known zone.
-    availabilityZone = undefined;
-  }
-  return { subnetId: subnet.subnetId, path: subnet.node.path, availabilityZone };
 }

@@ -474,6 +474,11 @@ describe('validation', () => {
       'distributionConfigurationName: "no/slashes" is invalid; must be 3 to 128 characters');
     expectErrors({ distributionConfigurationName: 'x'.repeat(129), amiDistributions: [{ amiName: 'img-a' }] },
       'distributionConfigurationName: "xxx');
+    // Image Builder's ResourceName, the rule of infrastructure configuration names too: at least 3 characters, no edge space.
+    expectErrors({ distributionConfigurationName: 'ab', amiDistributions: [{ amiName: 'img-a' }] },
+      'distributionConfigurationName: "ab" is invalid; must be 3 to 128 characters');
+    expectErrors({ distributionConfigurationName: 'trailing ', amiDistributions: [{ amiName: 'img-a' }] },
+      'distributionConfigurationName: "trailing " is invalid; must be 3 to 128 characters');
   });
 
   test('configuration description length', () => {

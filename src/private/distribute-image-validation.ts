@@ -7,23 +7,23 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import type { DistributeImageProps } from '../distribute-image';
 import { AmiDistribution, DistributionConfiguration } from '../distribution-configuration';
-import { DISTRIBUTION_CONFIGURATION_ARN_PATTERN } from './distribution-validation';
+import {
+  AMI_ID_PATTERN,
+  DISTRIBUTION_CONFIGURATION_ARN_PATTERN,
+  EXECUTION_ROLE_PATTERN,
+  IMAGE_ARN_PATTERN,
+  LOG_GROUP_NAME_PATTERN,
+  SSM_PARAMETER_ARN_PATTERN,
+  SSM_PARAMETER_NAME_PATTERN,
+} from './patterns';
 import { reportRule, Rule, RULES, warnRule } from './rules';
 import { compare, environmentOfArn, knownEnvironment, shown, validateRoleTrust } from './rules-environment';
 import {
   isUnresolved, validateAccountIds, validateEnum, validateLength, validatePattern, validateTags, ValidationErrors,
 } from './validation';
 
-// DistributeImage API reference and Image Builder model.
-const AMI_ID_PATTERN = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
-const SSM_PARAMETER_NAME_PATTERN = /^\/?[a-zA-Z0-9_.\-/]+$/;
-/** An SSM parameter ARN (the name after `parameter` keeps its hierarchy). */
-export const SSM_PARAMETER_ARN_PATTERN = /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter\/[a-zA-Z0-9_.\-/]+$/;
-/** Model ImageVersionArnOrBuildVersionArn: a version with "x" wildcards, or a numeric version with its build number. */
-const IMAGE_ARN_PATTERN = /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):image\/[a-z0-9-_]+\/(?:(?:([0-9]+|x)\.([0-9]+|x)\.([0-9]+|x))|(?:[0-9]+\.[0-9]+\.[0-9]+\/[0-9]+))$/;
-const EXECUTION_ROLE_PATTERN = /^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role\/)?[a-zA-Z_0-9+=,.@\-_/]+$/;
-/** Model LogGroupName: CloudWatch Logs also allows "#", Image Builder does not. */
-const LOG_GROUP_NAME_PATTERN = /^[a-zA-Z0-9\-_/.]{1,512}$/;
+// src/distribute-image.ts imports the pattern from here; it is defined in ./patterns.
+export { SSM_PARAMETER_ARN_PATTERN } from './patterns';
 /** RemovalPolicy values DistributeImage implements. */
 const REMOVAL_POLICIES = [RemovalPolicy.RETAIN, RemovalPolicy.DESTROY] as const;
 

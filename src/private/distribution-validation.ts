@@ -10,17 +10,28 @@
 import { Resource, Stack } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { IConstruct } from 'constructs';
-import type {
-  IDistributionConfiguration,
-  AmiDistribution,
-  AmiLaunchPermission,
-  ContainerDistribution,
-  FastLaunchConfiguration,
-  LaunchTemplateDistribution,
-  S3ExportConfiguration,
-  SsmParameterDistribution,
+import {
+  DiskImageFormat,
+  type IDistributionConfiguration,
+  type AmiDistribution,
+  type AmiLaunchPermission,
+  type ContainerDistribution,
+  type FastLaunchConfiguration,
+  type LaunchTemplateDistribution,
+  type S3ExportConfiguration,
+  type SsmParameterDistribution,
 } from '../distribution-configuration';
 import { renderApiDistribution } from './distribution-render';
+import {
+  AMI_NAME_PATTERN,
+  DISTRIBUTION_CONFIGURATION_ARN_PATTERN,
+  LAUNCH_TEMPLATE_ID_PATTERN,
+  LICENSE_CONFIGURATION_ARN_PATTERN,
+  ORGANIZATION_ARN_PATTERN,
+  ORGANIZATIONAL_UNIT_ARN_PATTERN,
+  RESOURCE_NAME_PATTERN,
+  SSM_PARAMETER_NAME_PATTERN,
+} from './patterns';
 import { reportRule, Rule, RULES, warnRule } from './rules';
 import { compare, environmentOfArn, KnownEnvironment, knownEnvironment, shown, validateRoleTrust } from './rules-environment';
 import {
@@ -39,19 +50,9 @@ import {
   validateUnique,
 } from './validation';
 
-// AmiNameString: at most 127 characters; its pattern needs at least 3 (a first, a middle and a last character), so the
-// effective rule is 3-127. The pattern admits Image Builder placeholders such as {{ imagebuilder:buildDate }} and is
-// stricter than EC2's own AMI name rules (no parentheses, brackets, slashes, quotes or @).
-export const AMI_NAME_PATTERN = /^[-_A-Za-z0-9{][-_A-Za-z0-9\s:{}.]+[-_A-Za-z0-9}]$/;
+// AmiNameString: at most 127 characters; its pattern (AMI_NAME_PATTERN) needs at least 3, so the effective rule is 3-127.
 export const MIN_AMI_NAME = 3;
 export const MAX_AMI_NAME = 127;
-// ResourceName: 3-128 characters.
-export const RESOURCE_NAME_PATTERN = /^[-_A-Za-z0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z0-9]$/;
-export const DISTRIBUTION_CONFIGURATION_ARN_PATTERN = /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration\/[a-z0-9-_]+$/;
-export const LAUNCH_TEMPLATE_ID_PATTERN = /^lt-[a-z0-9-_]{17}$/;
-export const LICENSE_CONFIGURATION_ARN_PATTERN = /^arn:aws[^:]*:license-manager:[^:]+:[0-9]{12}:license-configuration:lic-[a-z0-9-_]{32}$/;
-export const ORGANIZATION_ARN_PATTERN = /^arn:aws[^:]*:organizations::[0-9]{12}:organization\/o-[a-z0-9]{10,32}$/;
-export const ORGANIZATIONAL_UNIT_ARN_PATTERN = /^arn:aws[^:]*:organizations::[0-9]{12}:ou\/o-[a-z0-9]{10,32}\/ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$/;
 // NonEmptyString: descriptions, container tags, S3 prefix, launch template names.
 const MAX_STRING = 1024;
 // AccountList (targetAccountIds, launchPermission.userIds).
@@ -67,15 +68,13 @@ export const MIN_PARALLEL_LAUNCHES = 6;
 const MAX_TARGET_RESOURCE_COUNT = 10000;
 // SsmParameterName: 1-1011.
 const MAX_SSM_PARAMETER_NAME = 1011;
-export const SSM_PARAMETER_NAME_PATTERN = /^[a-zA-Z0-9_.\-/]+$/;
 
 // SSM PutParameter: "Parameter hierarchies are limited to a maximum depth of fifteen levels"; names can't be prefixed
 // with "aws" or "ssm" (case-insensitive), with or without the leading slash of a hierarchy.
 export const MAX_SSM_HIERARCHY_LEVELS = 15;
 const SSM_RESERVED_PREFIX = /^\/?(aws|ssm)/i;
-/** Image Builder's SsmParameterDataType and DiskImageFormat enums. */
+/** Image Builder's SsmParameterDataType enum (its DiskImageFormat enum is the public `DiskImageFormat`). */
 export const SSM_PARAMETER_DATA_TYPES = ['text', 'aws:ec2:image'] as const;
-export const DISK_IMAGE_FORMATS = ['VMDK', 'RAW', 'VHD'] as const;
 const VM_IMPORT_EXPORT_SERVICE = 'vmie.amazonaws.com';
 
 /** What the validation of one distribution needs to know about its surroundings. */
@@ -250,7 +249,8 @@ export function validateSsmParameter(
 
 export function validateS3Export(errors: ValidationErrors, path: string, config: S3ExportConfiguration, context: AmiDistributionContext): void {
   validateLength(errors, `${path}.prefix`, config.prefix, 1, MAX_STRING);
-  validateEnum(errors, `${path}.diskImageFormat`, config.diskImageFormat, DISK_IMAGE_FORMATS, 'DiskImageFormat');
+  // Read here, not at load: the construct's file imports this one.
+  validateEnum(errors, `${path}.diskImageFormat`, config.diskImageFormat, Object.values(DiskImageFormat), 'DiskImageFormat');
   validateRoleTrust(errors, context.warn, `${path}.role`, config.role, VM_IMPORT_EXPORT_SERVICE, RULES.s3ExportRoleTrust,
     'VM Import/Export assumes it to write the disk image');
   // Only the role's name is sent: the exporting account's role of that name is used. IAM is global: no Region.

@@ -1,5 +1,6 @@
 import { ArnFormat, Stack, TagManager, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { ACCOUNT_ID_PATTERN, REGION_PATTERN, TAG_KEY_PATTERN } from './patterns';
 import { reportRule, RULES } from './rules';
 
 /**
@@ -46,11 +47,7 @@ export function isUnresolved(value: unknown): boolean {
   return Token.isUnresolved(value);
 }
 
-export const ACCOUNT_ID_PATTERN = /^[0-9]{12}$/;
-// Partition-agnostic: us-east-1, us-gov-west-1, cn-north-1, eu-central-2, us-isob-east-1, eusc-de-east-1 ...
-export const REGION_PATTERN = /^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$/;
 // Image Builder's tag rules (TagResource / DistributeImage): at most 50, key 1-128, value 0-256.
-export const TAG_KEY_PATTERN = /^(?!aws:)[a-zA-Z0-9\s_.:/=+\-@]*$/;
 export const MAX_TAGS = 50;
 
 export function validateLength(errors: ValidationErrors, path: string, value: string | undefined, min: number, max: number): void {
