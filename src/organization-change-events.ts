@@ -3,7 +3,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { organizationChangePattern } from './private/organization-change-pattern';
-import { ACCOUNT_ID_PATTERN, addValidation, isUnresolved, validateNotEmpty, validateRegion } from './private/validation';
+import { ACCOUNT_ID_PATTERN } from './private/patterns';
+import { addValidation, isUnresolved, validateNotEmpty, validateRegion } from './private/validation';
 
 /**
  * An account and Region whose default event bus receives the organization's change events.

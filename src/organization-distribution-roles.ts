@@ -3,7 +3,8 @@ import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import { Construct } from 'constructs';
 import { distributionRoleTemplate } from './private/distribution-role-template';
 import { ORGANIZATIONAL_UNIT_ID_PATTERN, ROOT_ID_PATTERN } from './private/organizations-ids';
-import { ACCOUNT_ID_PATTERN, addValidation, isUnresolved, validateNotEmpty, validateRegion, validateUnique } from './private/validation';
+import { ACCOUNT_ID_PATTERN } from './private/patterns';
+import { addValidation, isUnresolved, validateNotEmpty, validateRegion, validateUnique } from './private/validation';
 
 /**
  * Properties of an {@link OrganizationDistributionRoles}.

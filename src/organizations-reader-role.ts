@@ -3,8 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from './private/nag';
 import { ORGANIZATIONS_READ_ACTIONS, ORGANIZATIONS_WILDCARD_REASON } from './private/organizations-actions';
+import { ACCOUNT_ID_PATTERN } from './private/patterns';
 import { HANDLER_ROLE_PATH_PREFIX } from './private/provider';
-import { ACCOUNT_ID_PATTERN, addValidation, isUnresolved, validateNotEmpty, validateUnique } from './private/validation';
+import { addValidation, isUnresolved, validateNotEmpty, validateUnique } from './private/validation';
 
 /** The role's name unless given: the distributing stacks build its ARN from it. */
 export const DEFAULT_ORGANIZATIONS_READER_ROLE_NAME = 'cdk-imagebuilder-distribution-organizations-reader';

@@ -1,8 +1,7 @@
 import { MAX_TARGET_ACCOUNTS, TargetAccountsQuery } from './private/organization-contract';
 import { ORGANIZATIONAL_UNIT_ID_PATTERN, ROOT_ID_PATTERN } from './private/organizations-ids';
-import {
-  ACCOUNT_ID_PATTERN, isUnresolved, validateMaxItems, validateNotEmpty, validatePattern, validateUnique, ValidationErrors,
-} from './private/validation';
+import { ACCOUNT_ID_PATTERN } from './private/patterns';
+import { isUnresolved, validateMaxItems, validateNotEmpty, validatePattern, validateUnique, ValidationErrors } from './private/validation';
 
 /**
  * The state of an account in AWS Organizations (the API's `AccountState`).

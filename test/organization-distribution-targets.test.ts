@@ -10,7 +10,7 @@ import { validateTemplate } from './util/cfn-schema';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE } from '../src/private/organization-contract';
 import { ORGANIZATIONS_READ_ACTIONS } from '../src/private/organizations-actions';
 import { ORGANIZATIONAL_UNIT_ID_PATTERN, ROOT_ID_PATTERN } from '../src/private/organizations-ids';
-import { ACCOUNT_ID_PATTERN } from '../src/private/validation';
+import { ACCOUNT_ID_PATTERN } from '../src/private/patterns';
 
 const ARN = 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/shared';
 const OU = 'ou-ab12-abcdefgh';

@@ -23,7 +23,6 @@ import {
 } from './validation';
 
 // src/distribute-image.ts imports the pattern from here; it is defined in ./patterns.
-export { SSM_PARAMETER_ARN_PATTERN } from './patterns';
 /** RemovalPolicy values DistributeImage implements. */
 const REMOVAL_POLICIES = [RemovalPolicy.RETAIN, RemovalPolicy.DESTROY] as const;
 
