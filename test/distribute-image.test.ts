@@ -94,7 +94,8 @@ describe('DistributeImage', () => {
     t.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: 'imagebuilder:DistributeImage', Resource: Match.arrayWith([CONFIG_ARN]) }),
+          Match.objectLike({ Action: ['imagebuilder:DistributeImage', 'imagebuilder:GetImage'] }),
+          Match.objectLike({ Action: 'imagebuilder:GetDistributionConfiguration', Resource: CONFIG_ARN }),
           Match.objectLike({
             Action: 'iam:PassRole',
             Resource: 'arn:aws:iam::111111111111:role/distributor',
@@ -103,8 +104,11 @@ describe('DistributeImage', () => {
         ]),
       },
     });
-    // No DESTROY: no permission to delete anything.
+    // No DESTROY: no permission to delete anything. No tags: no TagResource. DistributeImage's resource type is image,
+    // never the configuration (a grant on it would match nothing).
     const policies = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+    expect(policies).not.toContain('imagebuilder:TagResource');
+    expect(policies).not.toMatch(/"imagebuilder:DistributeImage"[^}]*distribution-configuration/);
     expect(policies).not.toContain('ec2:DeregisterImage');
     expect(policies).not.toContain('imagebuilder:DeleteImage');
     // A supplied role gets no execution-role policy from us.
@@ -178,7 +182,7 @@ describe('DistributeImage', () => {
     expect(distribute.DependsOn).toEqual(expect.arrayContaining([patchId, configId]));
   });
 
-  test('the created execution role warns about each distribution whose features it is not granted', () => {
+  test('the created execution role is granted the features the configuration uses, without warnings', () => {
     const s = stack();
     const template = ec2.LaunchTemplate.fromLaunchTemplateAttributes(s, 'T', { launchTemplateId: 'lt-0123456789abcdef0' });
     const config = new DistributionConfiguration(s, 'Config', {
@@ -202,65 +206,44 @@ describe('DistributeImage', () => {
         diskImageFormat: DiskImageFormat.VMDK,
       },
     });
-    const warnings = Annotations.fromStack(s).findWarning('/Stack/D', Match.anyValue()).map(w => String(w.entry.data));
-    expect(warnings).toEqual([
-      expect.stringMatching(/^executionRole: the AMI distribution to us-east-1 uses launchTemplates, fastLaunchConfigurations, which Image Builder performs with the execution role; .* Give an executionRole that allows them\. \[ack: cdk-imagebuilder-distribution:executionRoleNotGranted\]$/),
-      expect.stringMatching(/^executionRole: the AMI distribution to eu-central-1 uses licenseConfigurationArns, s3Export, /),
-    ]);
+    Annotations.fromStack(s).hasNoWarning('/Stack/D', Match.anyValue());
+    const policies = JSON.stringify(Template.fromStack(s).findResources('AWS::IAM::Policy'));
+    for (const action of ['ec2:CreateLaunchTemplateVersion', 'ec2:EnableFastLaunch', 'license-manager:UpdateLicenseSpecificationsForResource', 'ec2:ExportImage']) {
+      expect(policies).toContain(action);
+    }
   });
 
-  test('no such warning with a given execution role, and a token Region is named for what it is', () => {
+  test('launch template and Fast Launch configurations of another account warn: Image Builder applies them only in the source account', () => {
+    const s = stack();
+    const template = ec2.LaunchTemplate.fromLaunchTemplateAttributes(s, 'T', { launchTemplateId: 'lt-0123456789abcdef0' });
+    const config = new DistributionConfiguration(s, 'Config', {
+      amiDistributions: [{
+        amiName: 'golden-{{ imagebuilder:buildDate }}',
+        targetAccountIds: ['222222222222'],
+        launchTemplates: [{ launchTemplate: template, accountId: '222222222222' }],
+        fastLaunchConfigurations: [{ launchTemplate: template, maxParallelLaunches: 6, accountId: '222222222222' }],
+      }],
+    });
+    new DistributeImage(s, 'D', { source: DistributeImageSource.fromAmiId('ami-12345678'), distributionConfiguration: config });
+    Annotations.fromStack(s).hasWarning('/Stack/D', Match.stringLikeRegexp(
+      '^distributionConfiguration: the AMI distribution to us-east-1 sets launchTemplates \\(account 222222222222\\), fastLaunchConfigurations \\(account 222222222222\\); Image Builder applies .* only in the source account \\(111111111111\\)'));
+    const policies = JSON.stringify(Template.fromStack(s).findResources('AWS::IAM::Policy'));
+    expect(policies).not.toContain('ec2:CreateLaunchTemplateVersion');
+    expect(policies).not.toContain('ec2:EnableFastLaunch');
+  });
+
+  test('a given execution role with an AMI ID source warns that the managed policy needs the CreatedBy tag on it', () => {
     const given = stack();
     const config = new DistributionConfiguration(given, 'Config', {
-      amiDistributions: [{ licenseConfigurationArns: ['arn:aws:license-manager:us-east-1:111111111111:license-configuration:lic-0123456789abcdef0123456789abcdef'] }],
+      amiDistributions: [{ amiName: 'golden-x', launchPermission: { accountIds: ['222222222222'] } }],
     });
     new DistributeImage(given, 'D', {
       source: DistributeImageSource.fromAmiId('ami-12345678'),
       distributionConfiguration: config,
       executionRole: iam.Role.fromRoleName(given, 'Exec', 'distribution-role'),
     });
-    Annotations.fromStack(given).hasNoWarning('/Stack/D', Match.anyValue());
-
-    const agnostic = new Stack(new App(), 'Stack');
-    const agnosticConfig = new DistributionConfiguration(agnostic, 'Config', {
-      amiDistributions: [{ licenseConfigurationArns: ['arn:aws:license-manager:us-east-1:111111111111:license-configuration:lic-0123456789abcdef0123456789abcdef'] }],
-    });
-    new DistributeImage(agnostic, 'D', { source: DistributeImageSource.fromAmiId('ami-12345678'), distributionConfiguration: agnosticConfig });
-    agnosticConfig.addAmiDistribution({
-      region: Lazy.string({ produce: () => 'eu-west-1' }),
-      s3Export: {
-        role: iam.Role.fromRoleName(agnostic, 'VmImport', 'vmimport'),
-        bucket: s3.Bucket.fromBucketName(agnostic, 'Exports', 'exports'),
-        diskImageFormat: DiskImageFormat.RAW,
-      },
-    });
-    const annotations = Annotations.fromStack(agnostic);
-    annotations.hasWarning('/Stack/D', Match.stringLikeRegexp("^executionRole: the AMI distribution to the stack's Region uses licenseConfigurationArns"));
-    annotations.hasWarning('/Stack/D', Match.stringLikeRegexp('^executionRole: the AMI distribution to a Region given as a token uses s3Export'));
-  });
-
-  test('the created execution role may write the SSM output parameters of this account, in their Region', () => {
-    const s = stack();
-    const output = new ssm.StringParameter(s, 'Out', { parameterName: '/golden/owned', stringValue: 'ami-12345678' });
-    const config = new DistributionConfiguration(s, 'Config', {
-      amiDistributions: [
-        { amiName: 'golden-x', ssmParameters: [{ parameterName: '/golden/latest' }, { parameter: output }] },
-        { region: 'eu-west-1', amiName: 'golden-x', targetAccountIds: ['222222222222'], ssmParameters: [{ parameterName: '/golden/latest', accountId: '222222222222' }] },
-      ],
-    });
-    const d = new DistributeImage(s, 'D', { source: DistributeImageSource.fromAmiId('ami-12345678'), distributionConfiguration: config });
-    const t = Template.fromStack(s);
-    const roleId = Stack.of(d).getLogicalId(d.executionRole.node.defaultChild as iam.CfnRole);
-    const statements = Object.values(t.findResources('AWS::IAM::Policy'))
-      .filter((p: any) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
-      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
-      .filter((st: any) => JSON.stringify(st.Action).includes('ssm:'));
-    // This account's parameter in us-east-1 only; the other account's is written through its cross-account role.
-    expect(statements).toHaveLength(2);
-    expect(statements.map((st: any) => st.Action)).toEqual([['ssm:GetParameter', 'ssm:PutParameter'], ['ssm:GetParameter', 'ssm:PutParameter']]);
-    expect(JSON.stringify(statements[0].Resource)).toContain(':ssm:us-east-1:111111111111:parameter/golden/latest"');
-    // A parameter of this stack: its name is a Ref.
-    expect(JSON.stringify(statements[1].Resource)).toContain(`:ssm:us-east-1:111111111111:parameter/",{"Ref":"${s.getLogicalId(output.node.defaultChild as ssm.CfnParameter)}"}`);
+    Annotations.fromStack(given).hasWarning('/Stack/D', Match.stringLikeRegexp(
+      '^executionRole: the source ami-12345678 is an AMI ID and the configuration uses launchPermission \\(ec2:ModifyImageAttribute\\)\\. EC2ImageBuilderExecutionPolicy allows these only on AMIs tagged CreatedBy "EC2 Image Builder"'));
   });
 
   test('AMI attributes need a literal Region and account (they are part of the Fn::GetAtt name)', () => {

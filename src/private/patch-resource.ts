@@ -2,6 +2,7 @@ import * as crypto from 'crypto';
 import { CfnResource, CustomResource, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from './nag';
 import { PATCH_RESOURCE_TYPE, PatchDocument, PatchResourceProperties } from './handler-contract';
 import { ImageBuilderProvider } from './provider';
 
@@ -46,6 +47,21 @@ export class PatchResource extends Construct {
       actions: ['imagebuilder:GetDistributionConfiguration', 'imagebuilder:UpdateDistributionConfiguration'],
       resources: [props.distributionConfigurationArn],
     }));
+    if (!props.base) {
+      // UpdateDistributionConfiguration authorizes iam:PassRole (to vmie.amazonaws.com) for the S3 export role of every
+      // Region it sends (Service Authorization Reference, "API operations"), and the handler sends the whole
+      // configuration back: the exports its owner set, unknown here, are passed again. Export roles are named without
+      // account, so they are in this one.
+      const roles = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' });
+      this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [roles],
+        conditions: { StringEquals: { 'iam:PassedToService': VM_IMPORT_EXPORT_SERVICE } },
+      }));
+      acknowledgeWildcardResource(this.handlerRole, roles, 'UpdateDistributionConfiguration passes the S3 export role '
+        + 'of every Region the handler writes back, including exports the owner of this imported configuration set, '
+        + 'unknown at synth time. Only to VM Import/Export (iam:PassedToService vmie.amazonaws.com), in this account.');
+    }
     this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
       resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.baselineParameterName.slice(1) })],
@@ -77,7 +93,22 @@ export class PatchResource extends Construct {
     if (previous) this.resource.node.addDependency(previous);
     lastPatchOf(stack).set(key, this.resource);
   }
+
+  /**
+   * Lets the handler pass `role` as an S3 export role: UpdateDistributionConfiguration authorizes iam:PassRole to
+   * VM Import/Export for it. A patch of a configuration this stack owns sends only the exports it sets.
+   */
+  public grantPassExportRole(role: iam.IRole): void {
+    this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [role.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': VM_IMPORT_EXPORT_SERVICE } },
+    }));
+  }
 }
+
+/** The service principal S3 export roles are passed to (VM Import/Export). */
+export const VM_IMPORT_EXPORT_SERVICE = 'vmie.amazonaws.com';
 
 const LAST_PATCH = new WeakMap<Stack, Map<string, CustomResource>>();
 

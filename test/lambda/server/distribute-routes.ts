@@ -214,13 +214,22 @@ export class Ec2Images {
   readonly calls: { action: string; region: string; params: Record<string, string>; accessKeyId: string; sessionToken?: string }[] = [];
   /** Answer the next `n` calls with RequestLimitExceeded (HTTP 503), as EC2 throttles. */
   throttleNext = 0;
+  /** IAM authorization of each signed request (./iam.ts): throws a ServiceError to deny it. */
+  authorize?: (action: string, params: Record<string, string>, region: string, accessKeyId: string) => Promise<void>;
   private readonly server: http.Server;
 
   private constructor() {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => this.handle(req, Buffer.concat(chunks).toString('utf8'), res));
+      req.on('end', () => {
+        this.handle(req, Buffer.concat(chunks).toString('utf8'), res).catch((err) => {
+          if (!res.headersSent) {
+            res.writeHead(500);
+            res.end(String(err));
+          }
+        });
+      });
     });
   }
 
@@ -238,7 +247,7 @@ export class Ec2Images {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+  private async handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): Promise<void> {
     const params = Object.fromEntries(new URLSearchParams(body).entries());
     const action = params.Action;
     const reply = (status: number, xml: string) => {
@@ -261,6 +270,14 @@ export class Ec2Images {
     } catch (err) {
       if (err instanceof SignatureError) return error(401, 'AuthFailure', err.message);
       throw err;
+    }
+    if (this.authorize) {
+      try {
+        await this.authorize(action, params, region, accessKeyId);
+      } catch (err) {
+        if (err instanceof ServiceError) return error(err.status, err.type, err.message);
+        throw err;
+      }
     }
     const token = req.headers['x-amz-security-token'] as string | undefined;
     this.calls.push({ action, region, params, accessKeyId, ...(token !== undefined ? { sessionToken: token } : {}) });
