@@ -37,7 +37,11 @@ export interface OperationRequest {
   readonly partition: string;
   /** For DistributeImage: the ARN of the image build version the call will create. */
   readonly nextImageArn?: string;
+  /** Tags of the resource acted on (aws:ResourceTag/<key>), where the service knows them. */
+  readonly resourceTags?: Record<string, string>;
 }
+
+const ROLE = /^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role\/)?[a-zA-Z_0-9+=,.@\-_/]+$/;
 
 type Table = Record<string, (r: OperationRequest) => Authorization[]>;
 
@@ -45,6 +49,8 @@ const roleArn = (r: OperationRequest, nameOrArn: string) =>
   nameOrArn.startsWith('arn:') ? nameOrArn : `arn:${r.partition}:iam::${r.account}:role/${nameOrArn}`;
 const parameterArn = (r: OperationRequest, name: string) =>
   name.startsWith('arn:') ? name : `arn:${r.partition}:ssm:${r.region}:${r.account}:parameter/${name.replace(/^\//, '')}`;
+const resourceTagContext = (r: OperationRequest) =>
+  Object.fromEntries(Object.entries(r.resourceTags ?? {}).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
 const tagContext = (tags: Record<string, string> | undefined) => tags === undefined ? {} : {
   ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
   'aws:TagKeys': Object.keys(tags),
@@ -62,7 +68,10 @@ export const OPERATIONS: Record<OperationRequest['service'], Table> = {
         { action: 'imagebuilder:GetDistributionConfiguration', resource: b.distributionConfigurationArn },
         { action: 'imagebuilder:GetImage', resource: image },
         ...(b.tags ? [{ action: 'imagebuilder:TagResource', resource: r.nextImageArn!, context: tags }] : []),
-        { action: 'iam:PassRole', resource: roleArn(r, String(b.executionRole)), context: { 'iam:PassedToService': 'imagebuilder.amazonaws.com' } },
+        // A malformed role is refused by the request's validation, before authorization.
+        ...(ROLE.test(String(b.executionRole)) ? [{
+          action: 'iam:PassRole', resource: roleArn(r, String(b.executionRole)), context: { 'iam:PassedToService': 'imagebuilder.amazonaws.com' },
+        }] : []),
         ...(source.startsWith('ssm:') ? [{ action: 'ssm:GetParameter', resource: parameterArn(r, source.slice(4)) }] : []),
       ];
     },
@@ -94,8 +103,12 @@ export const OPERATIONS: Record<OperationRequest['service'], Table> = {
   },
   ec2: {
     DescribeImages: () => [{ action: 'ec2:DescribeImages', resource: '*' }],
-    DeregisterImage: (r) => [{ action: 'ec2:DeregisterImage', resource: `arn:${r.partition}:ec2:${r.region}::image/${r.body.ImageId}` }],
-    DeleteSnapshot: (r) => [{ action: 'ec2:DeleteSnapshot', resource: `arn:${r.partition}:ec2:${r.region}::snapshot/${r.body.SnapshotId}` }],
+    DeregisterImage: (r) => [{
+      action: 'ec2:DeregisterImage', resource: `arn:${r.partition}:ec2:${r.region}::image/${r.body.ImageId}`, context: resourceTagContext(r),
+    }],
+    DeleteSnapshot: (r) => [{
+      action: 'ec2:DeleteSnapshot', resource: `arn:${r.partition}:ec2:${r.region}::snapshot/${r.body.SnapshotId}`, context: resourceTagContext(r),
+    }],
   },
   sts: {
     AssumeRole: (r) => [{ action: 'sts:AssumeRole', resource: r.body.RoleArn }],

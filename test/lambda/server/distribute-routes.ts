@@ -192,6 +192,8 @@ export interface Ec2Ami {
   readonly region: string;
   readonly creationDate: string;
   readonly snapshotIds: string[];
+  /** Tags of the AMI and its snapshots (what IAM's aws:ResourceTag conditions see). */
+  readonly tags?: Record<string, string>;
 }
 
 /**
@@ -215,7 +217,9 @@ export class Ec2Images {
   /** Answer the next `n` calls with RequestLimitExceeded (HTTP 503), as EC2 throttles. */
   throttleNext = 0;
   /** IAM authorization of each signed request (./iam.ts): throws a ServiceError to deny it. */
-  authorize?: (action: string, params: Record<string, string>, region: string, accessKeyId: string) => Promise<void>;
+  authorize?: (action: string, params: Record<string, string>, region: string, accessKeyId: string, resourceTags: Record<string, string>) => Promise<void>;
+  /** Tags of each AMI and snapshot, by ID; kept after deregistration, as snapshots keep theirs. */
+  private readonly tags = new Map<string, Record<string, string>>();
   private readonly server: http.Server;
 
   private constructor() {
@@ -240,6 +244,7 @@ export class Ec2Images {
   add(ami: Ec2Ami): void {
     this.amis.set(ami.imageId, ami);
     for (const s of ami.snapshotIds) this.snapshots.add(s);
+    for (const id of [ami.imageId, ...ami.snapshotIds]) this.tags.set(id, ami.tags ?? {});
   }
 
   async close(): Promise<void> {
@@ -273,7 +278,7 @@ export class Ec2Images {
     }
     if (this.authorize) {
       try {
-        await this.authorize(action, params, region, accessKeyId);
+        await this.authorize(action, params, region, accessKeyId, this.tags.get(params.ImageId ?? params.SnapshotId) ?? {});
       } catch (err) {
         if (err instanceof ServiceError) return error(err.status, err.type, err.message);
         throw err;

@@ -61,8 +61,9 @@ export class IamAuthorizer {
   }
 
   /** For the local EC2: throws ServiceError(403, UnauthorizedOperation) for a request IAM denies. */
-  readonly ec2Check = async (action: string, params: Record<string, string>, region: string, accessKeyId: string): Promise<void> => {
-    await this.authorize({ service: 'ec2', operation: action, body: params, query: {}, region }, accessKeyId);
+  readonly ec2Check = async (action: string, params: Record<string, string>, region: string, accessKeyId: string,
+    resourceTags: Record<string, string>): Promise<void> => {
+    await this.authorize({ service: 'ec2', operation: action, body: params, query: {}, region, resourceTags }, accessKeyId);
   };
 
   /** The role behind an access key and the principal ARN IAM sees (an assumed-role session). */
