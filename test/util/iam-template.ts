@@ -157,6 +157,14 @@ export class IamRoles {
     return copy;
   }
 
+  /** A copy with one more role, `newArn`, with the policies of `arn` (as when CloudFormation replaces a role). */
+  withRoleCopy(arn: string, newArn: string): IamRoles {
+    const copy = Object.create(IamRoles.prototype) as IamRoles;
+    Object.assign(copy, this, { roles: new Map(this.roles) });
+    copy.roles.set(newArn, { ...this.roles.get(arn)!, arn: newArn });
+    return copy;
+  }
+
   /** A copy in which role `arn` also holds the identity policies of `others` (a role that held their statements). */
   withPoliciesOf(arn: string, ...others: string[]): IamRoles {
     const copy = Object.create(IamRoles.prototype) as IamRoles;
