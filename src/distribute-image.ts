@@ -287,7 +287,13 @@ export class DistributeImage extends Construct {
         const key = JSON.stringify(stack.resolve(st));
         if (seen.has(key)) continue;
         seen.add(key);
-        role.addToPrincipalPolicy(new iam.PolicyStatement(st));
+        const { wildcardReason, ...statement } = st;
+        role.addToPrincipalPolicy(new iam.PolicyStatement(statement));
+        for (const resource of st.resources.filter((r) => r.includes('*'))) {
+          if (!wildcardReason) throw new Error(`execution role statement ${st.actions.join(', ')} on ${resource} has no wildcardReason`);
+          if (resource === '*') continue; // acknowledged once below, naming every such action
+          acknowledgeWildcardResource(role, resource, wildcardReason);
+        }
       }
     };
     const managedPolicies = new Set<string>();
@@ -305,14 +311,6 @@ export class DistributeImage extends Construct {
         + 'ec2:CopyImage creates AMIs and snapshots whose IDs exist only at deploy time, in every Region of the '
         + 'distribution (EC2ImageBuilderExecutionPolicy grants it on "*" as well); ec2:CreateTags on "*" is only for '
         + 'tags on create (ec2:CreateAction RunInstances/CreateImage with CreatedBy tags, Fast Launch).');
-      acknowledgeWildcardResource(role, statements.images('*'), 'Tags and (under the CreatedBy "EC2 Image Builder" '
-        + 'tag condition) launch permissions of the AMIs the distribution copies, in every Region; AMI IDs exist only at '
-        + 'deploy time and AMI ARNs have no account.');
-      acknowledgeWildcardResource(role, stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'snapshot', resourceName: '*' }),
-        'Tags on the snapshots of the copied AMIs, only with the CreatedBy tag Image Builder sets (request tag condition).');
-      acknowledgeWildcardResource(role, stack.formatArn({
-        service: 'logs', region: '*', resource: 'log-group', resourceName: '/aws/imagebuilder/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }), 'Image Builder writes to log groups it names /aws/imagebuilder/<name> in each Region of the distribution.');
     }
 
     const assumed = new Set<string>();
@@ -401,7 +399,7 @@ export class DistributeImage extends Construct {
     acknowledgeWildcardResource(role, images, 'DistributeImage creates a new image build version whose ARN is '
       + 'only known from the API response; the handler distributes, tags, reads (and, with RemovalPolicy.DESTROY, '
       + 'deletes) it. Scoped to Image Builder images of this account and Region.');
-    if (props.source.type === DistributeImageSourceType.IMAGE_ARN) {
+    if (props.source.type === DistributeImageSourceType.IMAGE_ARN && !isCoveredBy(stack, props.source.value)) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: ['imagebuilder:DistributeImage', 'imagebuilder:GetImage'], resources: [props.source.value],
       }));
@@ -491,6 +489,13 @@ function warnUntaggedSourceAmi(scope: Construct, props: DistributeImageProps): v
     + 'EC2ImageBuilderExecutionPolicy allows these only on AMIs tagged CreatedBy "EC2 Image Builder", which an AMI not '
     + 'built by Image Builder lacks: tag the AMI, or allow the actions on it in the execution role (the role this '
     + 'construct creates when executionRole is not given does).');
+}
+
+/** Whether an image ARN is of the stack's own account and Region (so `image/*` of the stack covers it). */
+function isCoveredBy(stack: Stack, imageArn: string): boolean {
+  if (isUnresolved(imageArn) || isUnresolved(stack.region) || isUnresolved(stack.account)) return false;
+  const [, , , region, account] = imageArn.split(':');
+  return region === stack.region && account === stack.account;
 }
 
 /**

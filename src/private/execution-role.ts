@@ -20,7 +20,11 @@ export interface ExecutionRoleStatement {
   readonly actions: string[];
   readonly resources: string[];
   readonly conditions?: Record<string, Record<string, unknown>>;
+  /** Why a wildcard in `resources` cannot be narrower (the cdk-nag acknowledgement). */
+  readonly wildcardReason?: string;
 }
+
+const DEPLOY_TIME_AMIS = 'The AMIs and snapshots the distribution creates exist only at deploy time; AMI and snapshot ARNs name no account.';
 
 /**
  * The execution-role statements of each feature, derived from the AWS managed policy EC2ImageBuilderExecutionPolicy
@@ -42,13 +46,24 @@ export class ExecutionRoleStatements {
   /** Copying, tagging, describing (EC2ReadOnlyPermissions, EC2CopyPermissions, CreateCustomerTagsPermissions, CreateEC2ImageBuilderTagsPermissions). */
   base(): ExecutionRoleStatement[] {
     return [
-      { actions: ['ec2:DescribeImages', 'ec2:DescribeSnapshots', 'ec2:DescribeTags', 'ec2:CopyImage'], resources: ['*'] },
-      { actions: ['ec2:CreateTags'], resources: [this.images('*')] },
-      { actions: ['ec2:CreateTags'], resources: [this.arn('ec2', '*', '', 'snapshot', '*')], conditions: { StringEquals: REQUEST_TAG_CREATED_BY } },
+      {
+        actions: ['ec2:DescribeImages', 'ec2:DescribeSnapshots', 'ec2:DescribeTags', 'ec2:CopyImage'],
+        resources: ['*'],
+        wildcardReason: 'ec2:Describe* support no resource-level permissions; ec2:CopyImage creates AMIs and snapshots '
+          + 'that exist only at deploy time, in every Region of the distribution (EC2ImageBuilderExecutionPolicy grants it on "*" too).',
+      },
+      { actions: ['ec2:CreateTags'], resources: [this.images('*')], wildcardReason: `Tags on the copied AMIs, in every Region. ${DEPLOY_TIME_AMIS}` },
+      {
+        actions: ['ec2:CreateTags'],
+        resources: [this.arn('ec2', '*', '', 'snapshot', '*')],
+        conditions: { StringEquals: REQUEST_TAG_CREATED_BY },
+        wildcardReason: `Only the CreatedBy tag Image Builder puts on the snapshots of the copies. ${DEPLOY_TIME_AMIS}`,
+      },
       // CloudWatchLogsPermissions: Image Builder's default log groups.
       {
         actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [this.arn('logs', '*', this.stack.account, 'log-group', '/aws/imagebuilder/*', ':')],
+        wildcardReason: 'Image Builder logs to log groups it names /aws/imagebuilder/<name>, in each Region of the distribution.',
       },
     ];
   }
@@ -56,11 +71,17 @@ export class ExecutionRoleStatements {
   /** Launch permissions (EC2ModifyImageAttributePermissions, EC2SnapshotAttributeModificationPermissions). */
   launchPermission(region: string): ExecutionRoleStatement[] {
     return [
-      { actions: ['ec2:ModifyImageAttribute'], resources: [this.images(region)], conditions: { StringEquals: CREATED_BY_IMAGE_BUILDER } },
+      {
+        actions: ['ec2:ModifyImageAttribute'],
+        resources: [this.images(region)],
+        conditions: { StringEquals: CREATED_BY_IMAGE_BUILDER },
+        wildcardReason: `Launch permissions of the copies Image Builder made (CreatedBy tag). ${DEPLOY_TIME_AMIS}`,
+      },
       {
         actions: ['ec2:ModifySnapshotAttribute'],
         resources: [this.arn('ec2', region, '', 'snapshot', '*')],
         conditions: { StringEquals: CREATED_BY_IMAGE_BUILDER },
+        wildcardReason: `Create-volume permissions of the snapshots Image Builder made (CreatedBy tag). ${DEPLOY_TIME_AMIS}`,
       },
     ];
   }
@@ -74,12 +95,17 @@ export class ExecutionRoleStatements {
   launchTemplates(region: string, templateIds: string[]): ExecutionRoleStatement[] {
     const templates = templateIds.map((id) => this.arn('ec2', region, this.stack.account, 'launch-template', id));
     return [
-      { actions: ['ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions'], resources: ['*'] },
+      {
+        actions: ['ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions'],
+        resources: ['*'],
+        wildcardReason: 'ec2:DescribeLaunchTemplates and ec2:DescribeLaunchTemplateVersions support no resource-level permissions.',
+      },
       { actions: ['ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate'], resources: templates },
       {
         actions: ['ec2:CreateTags'],
         resources: [this.arn('ec2', region, this.stack.account, 'launch-template', '*')],
         conditions: { StringEquals: REQUEST_TAG_CREATED_BY },
+        wildcardReason: 'Only the CreatedBy tag Image Builder sets on the launch templates it updates (request tag condition).',
       },
     ];
   }
@@ -95,6 +121,7 @@ export class ExecutionRoleStatements {
         actions: ['ec2:EnableFastLaunch'],
         resources: [this.images(region), this.arn('ec2', region, account, 'launch-template', '*')],
         conditions: { StringEquals: CREATED_BY_IMAGE_BUILDER },
+        wildcardReason: `Fast Launch on the copies and launch templates tagged CreatedBy "EC2 Image Builder". ${DEPLOY_TIME_AMIS}`,
       },
       {
         actions: ['iam:CreateServiceLinkedRole'],
@@ -108,16 +135,20 @@ export class ExecutionRoleStatements {
           ...['subnet', 'network-interface', 'security-group', 'key-pair', 'launch-template'].map((t) => this.arn('ec2', region, account, t, '*')),
           this.arn('license-manager', region, account, 'license-configuration', '*', ':'),
         ],
+        wildcardReason: 'EC2 checks that the role could launch instances from the AMI and launch template before it enables Fast '
+          + 'Launch; the network resources come from the launch template or Fast Launch\'s own stack (EC2ImageBuilderExecutionPolicy RunInstancesPermissions).',
       },
       {
         actions: ['ec2:RunInstances'],
         resources: [this.arn('ec2', region, account, 'instance', '*'), this.arn('ec2', region, account, 'volume', '*')],
         conditions: { StringEquals: REQUEST_TAG_CREATED_BY },
+        wildcardReason: 'Only instances and volumes tagged CreatedBy "EC2 Image Builder" or "EC2 Fast Launch" on launch (request tag condition).',
       },
       {
         actions: ['ec2:CreateTags'],
         resources: ['*'],
         conditions: { StringEquals: { ...REQUEST_TAG_CREATED_BY, 'ec2:CreateAction': ['CreateImage', 'RunInstances'] } },
+        wildcardReason: 'Only tags set while launching or creating an image, with the CreatedBy tag (ec2:CreateAction condition).',
       },
     ];
   }
@@ -143,10 +174,20 @@ export class ExecutionRoleStatements {
   s3Export(region: string, exportRoleArn: string): ExecutionRoleStatement[] {
     const tasks = this.arn('ec2', region, this.stack.account, 'export-image-task', '*');
     return [
-      { actions: ['ec2:ExportImage'], resources: [this.images(region)], conditions: { StringEquals: CREATED_BY_IMAGE_BUILDER } },
-      { actions: ['ec2:ExportImage', 'ec2:CreateTags'], resources: [tasks] },
-      { actions: ['ec2:CancelExportTask'], resources: [tasks], conditions: { StringEquals: CREATED_BY_IMAGE_BUILDER } },
-      { actions: ['ec2:DescribeExportImageTasks'], resources: ['*'] },
+      {
+        actions: ['ec2:ExportImage'],
+        resources: [this.images(region)],
+        conditions: { StringEquals: CREATED_BY_IMAGE_BUILDER },
+        wildcardReason: `The export of the copy Image Builder made (CreatedBy tag). ${DEPLOY_TIME_AMIS}`,
+      },
+      { actions: ['ec2:ExportImage', 'ec2:CreateTags'], resources: [tasks], wildcardReason: 'The export task is created at deploy time.' },
+      {
+        actions: ['ec2:CancelExportTask'],
+        resources: [tasks],
+        conditions: { StringEquals: CREATED_BY_IMAGE_BUILDER },
+        wildcardReason: 'Export tasks Image Builder created (CreatedBy tag), at deploy time.',
+      },
+      { actions: ['ec2:DescribeExportImageTasks'], resources: ['*'], wildcardReason: 'ec2:DescribeExportImageTasks supports no resource-level permissions.' },
       { actions: ['iam:PassRole'], resources: [exportRoleArn], conditions: { StringEquals: { 'iam:PassedToService': 'vmie.amazonaws.com' } } },
     ];
   }

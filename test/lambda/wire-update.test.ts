@@ -438,7 +438,6 @@ describe('fields of a newer Image Builder API, unknown to the bundled SDK', () =
 
 describe('RoleArn: the resource\'s calls are made as its own role', () => {
   const ROLE = wire.properties.Patch.RoleArn;
-  const OTHER_ROLE = wire.properties.Other.RoleArn;
   /** A role no template has: nothing trusts the handler to assume it. */
   const UNKNOWN_ROLE = 'arn:aws:iam::123456789012:role/cdk-imagebuilder-distribution/unknown/NotARoleOfThisStack';
   const withRole = (p: Record<string, string>, roleArn: string) => ({ ...p, RoleArn: roleArn });

@@ -88,9 +88,16 @@ export async function mismatchedResources(statement: PolicyStatement): Promise<R
 
 type Element = { kind: 'char'; c: string } | { kind: 'one' | 'many'; colon: boolean };
 
-/** Policy resource (`*` any run, `?` one character) as elements. */
+/**
+ * Policy resource (`*` any run, `?` one character) as elements. IAM matches the first five colon-separated ARN
+ * sections one by one, so a wildcard there does not reach over a colon.
+ */
 function globElements(glob: string): Element[] {
-  return [...glob].map((c): Element => c === '*' ? { kind: 'many', colon: true } : c === '?' ? { kind: 'one', colon: true } : { kind: 'char', c });
+  let colons = 0;
+  return [...glob].map((c): Element => {
+    if (c === ':') colons++;
+    return c === '*' ? { kind: 'many', colon: colons >= 5 } : c === '?' ? { kind: 'one', colon: colons >= 5 } : { kind: 'char', c };
+  });
 }
 
 /** ARN format (`${Variable}` one or more characters, no ':' within the first five ARN fields) as elements. */

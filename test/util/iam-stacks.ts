@@ -45,7 +45,12 @@ export function distributeWorld(account: string, configArn: string, executionRol
       removalPolicy,
     });
   }
-  return synth(stack, Object.keys(ids), 'Custom::ImageBuilderDistributeImage');
+  new DistributeImage(stack, 'FromParameter', {
+    source: DistributeImageSource.fromSsmParameterName('/golden/ami/latest'),
+    distributionConfiguration: config,
+    executionRole,
+  });
+  return synth(stack, [...Object.keys(ids), 'FromParameter'], 'Custom::ImageBuilderDistributeImage');
 }
 
 /**
