@@ -17,8 +17,8 @@ import { configure } from '../lambda/update-distribution';
 import {
   DiskImageFormat, DistributeImage, DistributeImageSource, DistributionConfiguration, ExecutionRolePolicy,
 } from '../src';
-import { DISTRIBUTE_IMAGE_RESOURCE_TYPE } from '../src/private/handler-contract';
 import { LocalServer } from './lambda/local-server';
+import { DISTRIBUTE_IMAGE_RESOURCE_TYPE } from '../src/private/handler-contract';
 import { DistributedImages, Ec2Images } from './lambda/server/distribute-routes';
 import { IamAuthorizer } from './lambda/server/iam';
 import { DistributionConfigurations } from './lambda/server/imagebuilder';
@@ -123,11 +123,17 @@ describe('every grant names a resource of a type its action takes', () => {
 });
 
 // The handler's scenarios, as in the wire tests, against a given IAM world; they return the denials seen.
-function env(server: LocalServer, ec2?: Ec2Images) {
+function env(server: LocalServer, ec2Server?: Ec2Images) {
   Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_SESSION_TOKEN: 'lambda-token', AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true', IMAGEBUILDER_ENDPOINT: server.endpoint, SSM_ENDPOINT: server.endpoint, STS_ENDPOINT: server.endpoint,
-    ...(ec2 ? { EC2_ENDPOINT: ec2.endpoint } : {}),
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SESSION_TOKEN: 'lambda-token',
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    IMAGEBUILDER_ENDPOINT: server.endpoint,
+    SSM_ENDPOINT: server.endpoint,
+    STS_ENDPOINT: server.endpoint,
+    ...(ec2Server ? { EC2_ENDPOINT: ec2Server.endpoint } : {}),
   });
   clients.resetClients();
 }
@@ -137,17 +143,18 @@ const noSleep = { maxAttempts: 2, sleep: async () => {} };
 /** Create, wait, delete (DESTROY) of each DistributeImage resource; a failure is fine, the denials are what counts. */
 async function distributeScenario(wire: WireWorld, world: IamRoles, only?: string): Promise<number> {
   const server = await LocalServer.start();
-  const ec2 = await Ec2Images.start();
+  const ec2Server = await Ec2Images.start();
   let now = Date.parse('2025-06-01T12:00:00.000Z');
   const images = new DistributedImages(server, { account: ACCOUNT, clock: () => now });
   images.addConfiguration(CONFIG_ARN, [{ region: 'us-east-1' }, { region: 'eu-west-1' }]);
   const authorizer = new IamAuthorizer(world, {
-    account: ACCOUNT, keys: { test: wire.providerRoleArn },
+    account: ACCOUNT,
+    keys: { test: wire.providerRoleArn },
     nextImageArn: (region) => `arn:aws:imagebuilder:${region}:${ACCOUNT}:image/distributed-image/1.0.0/${images.started + 1}`,
   }).attach(server);
-  ec2.authorize = authorizer.ec2Check;
+  ec2Server.authorize = authorizer.ec2Check;
   new Roles(server, { clock: () => now, iam: authorizer });
-  env(server, ec2);
+  env(server, ec2Server);
   const options = { retry: noSleep, now: () => now, log: () => {}, assumeRole: { accessDeniedBudgetMs: 0 } } as any;
   try {
     for (const [id, p] of Object.entries(wire.properties).filter(([i]) => only === undefined || i === only)) {
@@ -161,7 +168,7 @@ async function distributeScenario(wire: WireWorld, world: IamRoles, only?: strin
         }
         const image = images.images.get(created.PhysicalResourceId!)!;
         for (const ami of image.amis) {
-          ec2.add({ imageId: ami.image, region: ami.region, creationDate: new Date(now).toISOString(), snapshotIds: [`snap-${ami.image}`], tags: { CreatedBy: 'EC2 Image Builder' } });
+          ec2Server.add({ imageId: ami.image, region: ami.region, creationDate: new Date(now).toISOString(), snapshotIds: [`snap-${ami.image}`], tags: { CreatedBy: 'EC2 Image Builder' } });
         }
         const del = { ...base, RequestType: 'Delete', RequestId: `delete-${id}`, PhysicalResourceId: created.PhysicalResourceId };
         await onEvent(del as any, options);
@@ -173,7 +180,7 @@ async function distributeScenario(wire: WireWorld, world: IamRoles, only?: strin
   } finally {
     clients.resetClients();
     await server.close();
-    await ec2.close();
+    await ec2Server.close();
   }
   return authorizer.denials.length;
 }
@@ -286,4 +293,31 @@ describe('the execution role allows what Image Builder does for each feature', (
     expect((await assume(ACCOUNT)).allowed).toBe(true);
     expect((await assume('999999999999')).allowed).toBe(false);
   });
+});
+
+describe('ExecutionRolePolicy.MANAGED_POLICY: EC2ImageBuilderExecutionPolicy plus what it does not cover', () => {
+  const world = fullWorld(ExecutionRolePolicy.MANAGED_POLICY);
+  const exec = world.byLogicalId('FromAmiExecutionRole');
+  const principal = `arn:aws:sts::${ACCOUNT}:assumed-role/${exec.arn.split('/').pop()}/imagebuilder`;
+  test.each([
+    ['share a copy (managed policy)', 'ec2:ModifyImageAttribute', 'arn:aws:ec2:us-east-1::image/ami-0aaaaaaaaaaaaaaaa', { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' }],
+    ['share the untagged source AMI (added)', 'ec2:ModifyImageAttribute', 'arn:aws:ec2:us-east-1::image/ami-0123456789abcdef0'],
+    ['an SSM output outside /imagebuilder/ (added)', 'ssm:PutParameter', `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/golden/latest`],
+    ['Fast Launch without a launch template (EC2FastLaunchFullAccess)', 'ec2:EnableFastLaunch', 'arn:aws:ec2:eu-west-1::image/ami-0bbbbbbbbbbbbbbbb'],
+  ] as Array<[string, string, string, Record<string, string>?]>)('%s', async (...[, action, resource, context]) => {
+    expect(exec.identityPolicies.map((p) => p.name)).toContain('arn:aws:iam::aws:policy/EC2ImageBuilderExecutionPolicy');
+    expect((await isAllowed(exec, { action, resource, context }, { principal, resourceAccount: ACCOUNT })).result).toBe('Allowed');
+  });
+});
+
+test('the S3 export patch of an owned configuration may pass exactly its export roles, only to VM Import/Export', async () => {
+  const world = fullWorld();
+  const role = world.byLogicalId('ConfigS3ExportHandlerRole');
+  const principal = `arn:aws:sts::${ACCOUNT}:assumed-role/${role.arn.split('/').pop()}/patch`;
+  const pass = (name: string, service: string) => isAllowed(role,
+    { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/${name}`, context: { 'iam:PassedToService': service } },
+    { principal, resourceAccount: ACCOUNT });
+  expect((await pass('vmimport', 'vmie.amazonaws.com')).allowed).toBe(true);
+  expect((await pass('vmimport', 'ec2.amazonaws.com')).allowed).toBe(false);
+  expect((await pass('other', 'vmie.amazonaws.com')).allowed).toBe(false);
 });

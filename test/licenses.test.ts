@@ -23,7 +23,9 @@ test('the test-time IAM evaluator is copyleft, so the checks below have somethin
 
 test('no copyleft package is a dependency of the published package', () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  const shipped = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {}), ...(manifest.bundledDependencies ?? [])];
+  const shipped = [
+    ...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {}), ...(manifest.bundledDependencies ?? []),
+  ];
   const copyleft = shipped.filter((name) => COPYLEFT.test(packageOf(`node_modules/${name}/package.json`).license));
   expect(copyleft).toEqual([]);
 });

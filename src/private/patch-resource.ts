@@ -2,8 +2,8 @@ import * as crypto from 'crypto';
 import { CfnResource, CustomResource, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResource } from './nag';
 import { PATCH_RESOURCE_TYPE, PatchDocument, PatchResourceProperties } from './handler-contract';
+import { acknowledgeWildcardResource } from './nag';
 import { ImageBuilderProvider } from './provider';
 
 /** SSM parameters that keep patch baselines live under this path, one per patch resource. */

@@ -240,7 +240,10 @@ async function distributed(p: Record<string, any> = props): Promise<string> {
   // The AMIs Image Builder made in this account, plus the source AMI which is older.
   for (const ami of image.amis.filter((a) => a.accountId === ACCOUNT)) {
     ec2.add({
-      imageId: ami.image, region: ami.region, creationDate: new Date(T0 + 60_000).toISOString(), snapshotIds: [`snap-${ami.image}`],
+      imageId: ami.image,
+      region: ami.region,
+      creationDate: new Date(T0 + 60_000).toISOString(),
+      snapshotIds: [`snap-${ami.image}`],
       tags: { CreatedBy: 'EC2 Image Builder' },
     });
   }

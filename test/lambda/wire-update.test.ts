@@ -3,8 +3,8 @@
 // resource properties (role, baseline parameter) are those of the synthesized template.
 import { GetDistributionConfigurationCommand, ImagebuilderClient, UpdateDistributionConfigurationCommand } from '@aws-sdk/client-imagebuilder';
 import { faults, LocalServer, ReceivedRequest } from './local-server';
-import { DistributionConfigurations, FUTURE_FIELDS } from './server/imagebuilder';
 import { IamAuthorizer } from './server/iam';
+import { DistributionConfigurations, FUTURE_FIELDS } from './server/imagebuilder';
 import {
   ARN, createEvent, deleteEvent, exportPatch, fullDistribution, S3_EXPORT, sharePatch, updateEvent,
 } from './server/patch-fixtures';

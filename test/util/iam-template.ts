@@ -10,6 +10,7 @@
  * Physical names follow what CloudFormation generates closely enough for ARNs to be realistic (a role without
  * RoleName gets its logical ID as name, under its Path); what IAM evaluates is only ever these resolved values.
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -265,7 +266,5 @@ class Resolver {
 }
 
 function hex(s: string): string {
-  let h = 0;
-  for (const c of s) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  return h.toString(16).padStart(17, '0').slice(-17);
+  return createHash('sha256').update(s).digest('hex').slice(0, 17);
 }

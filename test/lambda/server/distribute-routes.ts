@@ -217,7 +217,8 @@ export class Ec2Images {
   /** Answer the next `n` calls with RequestLimitExceeded (HTTP 503), as EC2 throttles. */
   throttleNext = 0;
   /** IAM authorization of each signed request (./iam.ts): throws a ServiceError to deny it. */
-  authorize?: (action: string, params: Record<string, string>, region: string, accessKeyId: string, resourceTags: Record<string, string>) => Promise<void>;
+  authorize?: (action: string, params: Record<string, string>, region: string, accessKeyId: string,
+    resourceTags: Record<string, string>) => Promise<void>;
   /** Tags of each AMI and snapshot, by ID; kept after deregistration, as snapshots keep theirs. */
   private readonly tags = new Map<string, Record<string, string>>();
   private readonly server: http.Server;
