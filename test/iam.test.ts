@@ -321,3 +321,28 @@ test('the S3 export patch of an owned configuration may pass exactly its export 
   expect((await pass('vmimport', 'ec2.amazonaws.com')).allowed).toBe(false);
   expect((await pass('other', 'vmie.amazonaws.com')).allowed).toBe(false);
 });
+
+test('a request whose signature does not verify is refused before authorization and before the route', async () => {
+  const server = await LocalServer.start();
+  const wire = patchWorld(ARN, 'vmimport');
+  const authorizer = new IamAuthorizer(wire.world, { account: '123456789012', keys: { test: wire.providerRoleArn } }).attach(server);
+  let routed = 0;
+  server.route('GET', '/GetDistributionConfiguration', () => {
+    routed++;
+    return { body: {} };
+  });
+  try {
+    const res = await fetch(`${server.endpoint}/GetDistributionConfiguration?distributionConfigurationArn=${encodeURIComponent(ARN)}`, {
+      headers: {
+        'x-amz-date': '20250601T120000Z',
+        'authorization': `AWS4-HMAC-SHA256 Credential=test/20250601/us-east-1/imagebuilder/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`,
+      },
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('x-amzn-errortype')).toBe('InvalidSignatureException');
+    expect(routed).toBe(0);
+    expect(authorizer.evaluated).toEqual([]);
+  } finally {
+    await server.close();
+  }
+});

@@ -82,7 +82,12 @@ export class IamAuthorizer {
     try {
       verified = verifySigV4(req, service);
     } catch (err) {
-      if (err instanceof SignatureError) return; // the route answers the signature error as its service does
+      // Unauthenticated requests never reach authorization, nor the route (the local Image Builder does not check
+      // signatures itself).
+      if (err instanceof SignatureError) {
+        throw service === 'sts' ? new ServiceError(403, 'SignatureDoesNotMatch', err.message)
+          : new ServiceError(service === 'ssm' ? 400 : 403, 'InvalidSignatureException', err.message);
+      }
       throw err;
     }
     await this.authorize({ service, operation: req.operation, body: req.body, query: req.query, region: verified.region }, verified.accessKeyId);
