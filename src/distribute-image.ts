@@ -541,6 +541,10 @@ export function validateDistributeImage(
     }
   }
 
+  if (props.executionRole && props.executionRolePolicy !== undefined) {
+    errors.add('executionRolePolicy', props.executionRolePolicy, 'applies only to the execution role this construct creates; '
+      + 'with executionRole given, grant that role what the distribution needs (docs/iam.md)');
+  }
   if (props.executionRole) {
     const role = props.executionRole.roleArn;
     validateLength(errors, 'executionRole', role, 1, 2048);

