@@ -21,7 +21,6 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { GoldenImageStack } from '../examples/stack';
-import { nagFlatten } from '../src/private/nag';
 import {
   DiskImageFormat,
   DistributeImage,
@@ -31,6 +30,7 @@ import {
   InfrastructureConfiguration,
   Tenancy,
 } from '../src';
+import { nagFlatten } from '../src/private/nag';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
 const OTHER_ACCOUNT = '222222222222';
