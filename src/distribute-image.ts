@@ -4,11 +4,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { AmiDistribution, DistributionConfiguration, IDistributionConfiguration } from './distribution-configuration';
+import { DistributionConfiguration, IDistributionConfiguration } from './distribution-configuration';
 import { AmiAttributeRequest, validateDistributeImage } from './private/distribute-image-validation';
 import { ssmParameterName } from './private/distribution-render';
+import { ExecutionRoleStatement, ExecutionRoleStatements, ssmParameterArn } from './private/execution-role';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, DistributeImageAttributes, DistributeImageResourceProperties } from './private/handler-contract';
-import { acknowledgeNag, acknowledgeWildcardResource } from './private/nag';
+import { acknowledgeManagedPolicies, acknowledgeNag, acknowledgeWildcardResource } from './private/nag';
 import { SSM_PARAMETER_ARN_PATTERN } from './private/patterns';
 import { DISTRIBUTE_SERVICE_TIMEOUT, ImageBuilderProvider, MAX_DISTRIBUTION_WAIT } from './private/provider';
 import { RULES, warnRule } from './private/rules';
@@ -16,6 +17,26 @@ import { addValidation, isUnresolved } from './private/validation';
 
 /** The role name Image Builder assumes in each target account for cross-account distribution (documented name). */
 export const CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME = 'EC2ImageBuilderDistributionCrossAccountRole';
+
+const EXECUTION_POLICY = 'EC2ImageBuilderExecutionPolicy';
+const FAST_LAUNCH_POLICY = 'EC2FastLaunchFullAccess';
+
+/** How the execution role that `DistributeImage` creates gets its permissions. */
+export enum ExecutionRolePolicy {
+  /**
+   * Statements for exactly the features the distribution configuration uses, derived from the AWS managed policy
+   * `EC2ImageBuilderExecutionPolicy`, with resources narrowed to the Regions, accounts, launch templates, license
+   * configurations, parameters and roles the configuration names. Needs this library's `DistributionConfiguration`
+   * to see the features.
+   */
+  PER_FEATURE = 'PER_FEATURE',
+  /**
+   * The AWS managed policy `EC2ImageBuilderExecutionPolicy`, which the Image Builder user guide recommends for
+   * execution roles and AWS keeps current (broader: every Image Builder workflow action), plus what it does not cover
+   * (SSM parameters outside `/imagebuilder/`, custom log groups, Fast Launch without a launch template, KMS keys).
+   */
+  MANAGED_POLICY = 'MANAGED_POLICY',
+}
 
 /** The kind of image a `DistributeImageSource` names. */
 export enum DistributeImageSourceType {
@@ -104,11 +125,19 @@ export interface DistributeImageProps {
   /**
    * The role Image Builder assumes to distribute the image.
    *
-   * @default - a role trusted by `imagebuilder.amazonaws.com` with what distribution needs: copying and sharing
-   * AMIs and snapshots, tagging, the KMS keys in `kmsKeys`, and `sts:AssumeRole` on
-   * `EC2ImageBuilderDistributionCrossAccountRole` in each account of `targetAccountIds`.
+   * @default - a role trusted by `imagebuilder.amazonaws.com` (from this account) with what the distribution
+   * configuration's features need (see `executionRolePolicy` and docs/iam.md): copying, sharing and tagging AMIs,
+   * launch templates, Fast Launch, license configurations, SSM outputs, S3 export, the KMS keys in `kmsKeys`, the log
+   * group, and `sts:AssumeRole` on `EC2ImageBuilderDistributionCrossAccountRole` in each account of `targetAccountIds`.
    */
   readonly executionRole?: iam.IRole;
+
+  /**
+   * How the created execution role gets its permissions. Only used when `executionRole` is not given.
+   *
+   * @default ExecutionRolePolicy.PER_FEATURE
+   */
+  readonly executionRolePolicy?: ExecutionRolePolicy;
 
   /**
    * Accounts the configuration distributes to. The created execution role may assume the documented
@@ -193,6 +222,7 @@ export class DistributeImage extends Construct {
     const configArn = props.distributionConfiguration.distributionConfigurationArn;
 
     this.executionRole = props.executionRole ?? this.createExecutionRole(props);
+    if (props.executionRole) warnUntaggedSourceAmi(this, props);
 
     const removal = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const timeout = props.timeout ?? MAX_DISTRIBUTION_WAIT;
@@ -254,39 +284,52 @@ export class DistributeImage extends Construct {
   private createExecutionRole(props: DistributeImageProps): iam.IRole {
     const stack = Stack.of(this);
     const role = new iam.Role(this, 'ExecutionRole', {
-      assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com'),
+      // Image Builder user guide: the execution role trusts the service; aws:SourceAccount keeps other accounts'
+      // Image Builder from using it (AWS agent toolkit's execution-role trust policy).
+      assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
       description: 'Assumed by EC2 Image Builder to distribute an image (cdk-imagebuilder-distribution DistributeImage)',
     });
-    // Copying and sharing AMIs across Regions: the new AMIs' IDs are unknown, so images and snapshots are scoped
-    // to this account (snapshots) and to AMIs (which have no owner in their ARN).
-    const images = stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'image', resourceName: '*' });
-    const snapshots = stack.formatArn({ service: 'ec2', region: '*', resource: 'snapshot', resourceName: '*' });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['ec2:CopyImage', 'ec2:CreateTags', 'ec2:ModifyImageAttribute', 'ec2:ModifySnapshotAttribute'],
-      resources: [images, snapshots],
-    }));
-    acknowledgeWildcardResource(role, images, 'The AMIs that DistributeImage copies are created during the deployment, in '
-      + 'every Region of the distribution: their IDs cannot be known in advance. AMI ARNs have no account to scope by.');
-    acknowledgeWildcardResource(role, snapshots, 'The snapshots of the copied AMIs are created during the deployment, in '
-      + 'every Region of the distribution; they are scoped to this account.');
-    // Describe* actions support no resource-level permissions.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['ec2:DescribeImages', 'ec2:DescribeImageAttribute', 'ec2:DescribeSnapshots'],
-      resources: ['*'],
-    }));
-    acknowledgeNag(role, 'AwsSolutions-IAM5[Resource::*]', 'Only for ec2:DescribeImages, ec2:DescribeImageAttribute and '
-      + 'ec2:DescribeSnapshots, which support no resource-level permissions (EC2 service authorization reference).');
+    const managed = props.executionRolePolicy === ExecutionRolePolicy.MANAGED_POLICY;
+    const statements = new ExecutionRoleStatements(stack);
+    const seen = new Set<string>();
+    const add = (list: ExecutionRoleStatement[]) => {
+      for (const st of list) {
+        const key = JSON.stringify(stack.resolve(st));
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const { wildcardReason, ...statement } = st;
+        role.addToPrincipalPolicy(new iam.PolicyStatement(statement));
+        for (const resource of st.resources.filter((r) => r.includes('*'))) {
+          if (!wildcardReason) throw new Error(`execution role statement ${st.actions.join(', ')} on ${resource} has no wildcardReason`);
+          if (resource === '*') continue; // acknowledged once below, naming every such action
+          acknowledgeWildcardResource(role, resource, wildcardReason);
+        }
+      }
+    };
+    const managedPolicies = new Set<string>();
+    const attach = (name: string) => {
+      if (managedPolicies.has(name)) return;
+      managedPolicies.add(name);
+      role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(name));
+    };
+    if (managed) {
+      attach(EXECUTION_POLICY);
+    } else {
+      add(statements.base());
+      acknowledgeNag(role, 'AwsSolutions-IAM5[Resource::*]', 'ec2:DescribeImages, ec2:DescribeSnapshots, ec2:DescribeTags, '
+        + 'ec2:DescribeLaunchTemplates/Versions and ec2:DescribeExportImageTasks support no resource-level permissions; '
+        + 'ec2:CopyImage creates AMIs and snapshots whose IDs exist only at deploy time, in every Region of the '
+        + 'distribution (EC2ImageBuilderExecutionPolicy grants it on "*" as well); ec2:CreateTags on "*" is only for '
+        + 'tags on create (ec2:CreateAction RunInstances/CreateImage with CreatedBy tags, Fast Launch).');
+    }
 
     const assumed = new Set<string>();
     const allowAccount = (account: string) => {
       if (assumed.has(account) || (!isUnresolved(account) && account === stack.account)) return;
       assumed.add(account);
-      role.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: ['sts:AssumeRole'],
-        resources: [stack.formatArn({
-          service: 'iam', region: '', account, resource: 'role', resourceName: CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME,
-        })],
-      }));
+      if (!managed || isUnresolved(account)) add(statements.crossAccount(account));
     };
     // What EBS needs to copy encrypted snapshots, spelled out (no kms:ReEncrypt* / kms:GenerateDataKey* wildcards).
     const grantKey = (key: kms.IKey) => key.grant(role,
@@ -295,83 +338,127 @@ export class DistributeImage extends Construct {
 
     props.targetAccountIds?.forEach(allowAccount);
     props.kmsKeys?.forEach(grantKey);
+    const sourceAmi = props.source.type === DistributeImageSourceType.AMI_ID && !isUnresolved(props.source.value) ? props.source.value : undefined;
+    // An AMI not built by Image Builder lacks the CreatedBy tag the statements require to act on the AMI itself.
+    const untaggedSource = (action: string) => {
+      if (sourceAmi) add(statements.untaggedSourceAmi(stack.region, sourceAmi, [action]));
+    };
     const config = props.distributionConfiguration;
     if (config instanceof DistributionConfiguration) {
       // Also sees AMI distributions added to the configuration after this construct.
       config._forEachAmiDistribution((distribution, region) => {
-        warnUngrantedFeatures(this, distribution, region);
         if (!props.targetAccountIds) distribution.targetAccountIds?.forEach(allowAccount);
         if (!props.kmsKeys && distribution.kmsKey) grantKey(distribution.kmsKey);
-        // SSM output parameters are written with the execution role, in the distribution's Region; those of other
-        // accounts are written through the cross-account distribution role there.
+        const own = (account: string | undefined) => account === undefined || account === stack.account;
+        if (!managed && (distribution.launchPermission || distribution.targetAccountIds?.length)) add(statements.launchPermission(region));
+        if (distribution.launchPermission) untaggedSource('ec2:ModifyImageAttribute');
+        const templates = (distribution.launchTemplates ?? []).filter((t) => own(t.accountId));
+        if (!managed && templates.length > 0) {
+          add(statements.launchTemplates(region, templates.map((t) => t.launchTemplate.launchTemplateId!)));
+        }
+        const fastLaunch = (distribution.fastLaunchConfigurations ?? []).filter((f) => own(f.accountId));
+        if (fastLaunch.length > 0) {
+          if (!managed) add(statements.fastLaunch(region));
+          // Without a launch template, Fast Launch creates its own VPC, subnets and template through CloudFormation:
+          // Image Builder's prerequisites say to attach EC2FastLaunchFullAccess.
+          if (fastLaunch.some((f) => !f.launchTemplate)) attach(FAST_LAUNCH_POLICY);
+          untaggedSource('ec2:EnableFastLaunch');
+        }
+        if (!managed && distribution.licenseConfigurationArns?.length) add(statements.licenses(distribution.licenseConfigurationArns));
         for (const output of distribution.ssmParameters ?? []) {
-          if (output.accountId !== undefined && output.accountId !== stack.account) continue;
+          // SSM outputs of other accounts are written through the cross-account distribution role there.
+          if (!own(output.accountId)) {
+            allowAccount(output.accountId!);
+            continue;
+          }
           const name = ssmParameterName(output);
-          role.addToPrincipalPolicy(new iam.PolicyStatement({
-            actions: ['ssm:GetParameter', 'ssm:PutParameter'],
-            resources: [stack.formatArn({
-              service: 'ssm',
-              region,
-              resource: 'parameter',
-              resourceName: Token.isUnresolved(name) || !name.startsWith('/') ? name : name.slice(1),
-            })],
-          }));
+          const arn = output.parameter && !output.parameterName ? output.parameter.parameterArn : ssmParameterArn(stack, region, name);
+          // The managed policy covers /imagebuilder/ parameters only.
+          if (!managed || isUnresolved(name) || !name.replace(/^\//, '').startsWith('imagebuilder/')) add(statements.ssmOutput(arn));
+        }
+        if (distribution.s3Export) {
+          // The managed policy passes any role to vmie.amazonaws.com.
+          if (!managed) add(statements.s3Export(region, distribution.s3Export.role.roleArn));
+          untaggedSource('ec2:ExportImage');
         }
       });
     }
     if (props.logGroup) {
       props.logGroup.grantWrite(role);
     }
+    acknowledgeManagedPolicies(role, [EXECUTION_POLICY, FAST_LAUNCH_POLICY], 'EC2ImageBuilderExecutionPolicy is the policy '
+      + 'the Image Builder user guide names for execution roles (attached only with ExecutionRolePolicy.MANAGED_POLICY); '
+      + 'EC2FastLaunchFullAccess is what its Fast Launch prerequisites require when no launch template is given (Fast '
+      + 'Launch then creates its own network resources through CloudFormation).');
     return role;
   }
 
-  /** What the handler needs for this distribution, on its role for this resource. */
+  /**
+   * What the handler needs for this distribution, on its role for this resource: what the DistributeImage call
+   * authorizes (Service Authorization Reference, "API operations": imagebuilder:DistributeImage, GetDistributionConfiguration,
+   * GetImage, TagResource, iam:PassRole to imagebuilder.amazonaws.com), polling GetImage, and the removal.
+   */
   private grantHandler(configArn: string, props: DistributeImageProps, removal: RemovalPolicy): void {
     const stack = Stack.of(this);
     const role = this.handlerRole;
+    // DistributeImage and TagResource act on the image build version the call creates, GetImage and DeleteImage on it
+    // too: its ARN is only known from the response. An image ARN source is read as well.
     const images = stack.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: '*' });
-    const distributeResources = [configArn, images];
-    if (props.source.type === DistributeImageSourceType.IMAGE_ARN) distributeResources.push(props.source.value);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['imagebuilder:DistributeImage'], resources: distributeResources }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['imagebuilder:GetImage'], resources: [images] }));
+    const imageActions = ['imagebuilder:DistributeImage', 'imagebuilder:GetImage'];
+    if (props.tags) imageActions.push('imagebuilder:TagResource');
+    // A distribution still running when its Delete arrives is cancelled first (then its AMIs and image deleted).
+    if (removal === RemovalPolicy.DESTROY) imageActions.push('imagebuilder:CancelImageCreation', 'imagebuilder:DeleteImage');
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: imageActions, resources: [images] }));
     acknowledgeWildcardResource(role, images, 'DistributeImage creates a new image build version whose ARN is '
-      + 'only known from the API response; the handler reads (and, with RemovalPolicy.DESTROY, deletes) it. Scoped to '
-      + 'Image Builder images of this account and Region.');
+      + 'only known from the API response; the handler distributes, tags, reads (and, with RemovalPolicy.DESTROY, '
+      + 'deletes) it. Scoped to Image Builder images of this account and Region.');
+    if (props.source.type === DistributeImageSourceType.IMAGE_ARN && !isCoveredBy(stack, props.source.value)) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['imagebuilder:DistributeImage', 'imagebuilder:GetImage'], resources: [props.source.value],
+      }));
+    }
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['imagebuilder:GetDistributionConfiguration'], resources: [configArn],
+    }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['iam:PassRole'],
       resources: [this.executionRole.roleArn],
       conditions: { StringEquals: { 'iam:PassedToService': 'imagebuilder.amazonaws.com' } },
     }));
+    // Image Builder resolves an `ssm:` source; which identity reads the parameter is not documented, so the caller
+    // may as well as the execution role.
     if (props.source.parameter) {
-      props.source.parameter.grantRead(role);
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['ssm:GetParameter'], resources: [props.source.parameter.parameterArn],
+      }));
     } else if (props.source.type === DistributeImageSourceType.SSM_PARAMETER) {
       const name = props.source.value;
       role.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: ['ssm:GetParameter', 'ssm:GetParameters'],
-        resources: [!Token.isUnresolved(name) && SSM_PARAMETER_ARN_PATTERN.test(name) ? name : stack.formatArn({
-          service: 'ssm', resource: 'parameter', resourceName: Token.isUnresolved(name) || !name.startsWith('/') ? name : name.slice(1),
-        })],
+        actions: ['ssm:GetParameter'],
+        resources: [!Token.isUnresolved(name) && SSM_PARAMETER_ARN_PATTERN.test(name) ? name : ssmParameterArn(stack, stack.region, name)],
       }));
     }
     if (removal === RemovalPolicy.DESTROY) {
-      // A distribution still running when its Delete arrives is cancelled first (then its AMIs and image deleted).
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['imagebuilder:CancelImageCreation', 'imagebuilder:DeleteImage'], resources: [images] }));
+      // Only AMIs and snapshots Image Builder made: it tags them CreatedBy "EC2 Image Builder", the condition its own
+      // lifecycle policy (EC2ImageBuilderLifecycleExecutionPolicy) deletes them by. AMI and snapshot ARNs name no
+      // account; the IDs exist only at deploy time.
+      const createdByImageBuilder = { StringEquals: { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' } };
+      const amis = stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'image', resourceName: '*' });
+      const snapshots = stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'snapshot', resourceName: '*' });
       role.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: ['ec2:DeregisterImage'],
-        resources: [stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'image', resourceName: '*' })],
+        actions: ['ec2:DeregisterImage'], resources: [amis], conditions: createdByImageBuilder,
       }));
       role.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: ['ec2:DeleteSnapshot'],
-        resources: [stack.formatArn({ service: 'ec2', region: '*', resource: 'snapshot', resourceName: '*' })],
+        actions: ['ec2:DeleteSnapshot'], resources: [snapshots], conditions: createdByImageBuilder,
       }));
       // DescribeImages has no resource-level permissions; it finds the snapshots to delete.
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeImages'], resources: ['*'] }));
-      const amis = stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'image', resourceName: '*' });
       acknowledgeWildcardResource(role, amis, 'With RemovalPolicy.DESTROY the handler deregisters the AMIs that '
-        + 'the distribution created in each Region; their IDs are only known at deploy time.');
-      acknowledgeWildcardResource(role, stack.formatArn({ service: 'ec2', region: '*', resource: 'snapshot', resourceName: '*' }),
-        'With RemovalPolicy.DESTROY the handler deletes the snapshots of the distributed AMIs, created at deploy time '
-        + 'in each Region; scoped to this account.');
+        + 'the distribution created in each Region; their IDs are only known at deploy time, AMI ARNs have no account, '
+        + 'and the grant only reaches AMIs tagged CreatedBy "EC2 Image Builder".');
+      acknowledgeWildcardResource(role, snapshots, 'With RemovalPolicy.DESTROY the handler deletes the snapshots of '
+        + 'the distributed AMIs, created at deploy time in each Region; snapshot ARNs have no account, and the grant '
+        + 'only reaches snapshots tagged CreatedBy "EC2 Image Builder".');
       acknowledgeNag(role, 'AwsSolutions-IAM5[Resource::*]', 'Only for ec2:DescribeImages, which supports no '
         + 'resource-level permissions; it finds the snapshots of the AMIs to delete.');
     }
@@ -379,23 +466,30 @@ export class DistributeImage extends Construct {
 }
 
 /**
- * Image Builder performs launch template updates, Fast Launch, license configurations and the S3 export of a
- * distribution with the execution role. Their permissions depend on resources the configuration only names (templates
- * possibly in other accounts, the export's VM Import/Export role), so the created role gets none of them and says so.
+ * A given execution role: the features that act on the source AMI itself need, with the AWS managed policy, the tag
+ * CreatedBy "EC2 Image Builder" on it, which an AMI not built by Image Builder lacks.
  */
-function warnUngrantedFeatures(scope: Construct, distribution: AmiDistribution, region: string): void {
-  const features = [
-    distribution.launchTemplates?.length ? 'launchTemplates' : undefined,
-    distribution.fastLaunchConfigurations?.length ? 'fastLaunchConfigurations' : undefined,
-    distribution.licenseConfigurationArns?.length ? 'licenseConfigurationArns' : undefined,
-    distribution.s3Export ? 's3Export' : undefined,
-  ].filter((f): f is string => f !== undefined);
-  if (features.length === 0) return;
-  const where = !Token.isUnresolved(region) ? region
-    : distribution.region === undefined ? 'the stack\'s Region' : 'a Region given as a token';
-  warnRule(scope, RULES.executionRoleNotGranted,
-    `executionRole: the AMI distribution to ${where} uses ${features.join(', ')}, which Image Builder performs with the `
-    + 'execution role; the role this construct creates is not granted them. Give an executionRole that allows them.');
+function warnUntaggedSourceAmi(scope: Construct, props: DistributeImageProps): void {
+  if (props.source.type !== DistributeImageSourceType.AMI_ID || !(props.distributionConfiguration instanceof DistributionConfiguration)) return;
+  const features = new Set<string>();
+  props.distributionConfiguration._forEachAmiDistribution((d) => {
+    if (d.launchPermission) features.add('launchPermission (ec2:ModifyImageAttribute)');
+    if (d.s3Export) features.add('s3Export (ec2:ExportImage)');
+    if (d.fastLaunchConfigurations?.length) features.add('fastLaunchConfigurations (ec2:EnableFastLaunch)');
+  });
+  if (features.size === 0) return;
+  warnRule(scope, RULES.untaggedSourceAmi,
+    `executionRole: the source ${props.source.value} is an AMI ID and the configuration uses ${[...features].join(', ')}. `
+    + 'EC2ImageBuilderExecutionPolicy allows these only on AMIs tagged CreatedBy "EC2 Image Builder", which an AMI not '
+    + 'built by Image Builder lacks: tag the AMI, or allow the actions on it in the execution role (the role this '
+    + 'construct creates when executionRole is not given does).');
+}
+
+/** Whether an image ARN is of the stack's own account and Region (so `image/*` of the stack covers it). */
+function isCoveredBy(stack: Stack, imageArn: string): boolean {
+  if (isUnresolved(imageArn) || isUnresolved(stack.region) || isUnresolved(stack.account)) return false;
+  const [, , , region, account] = imageArn.split(':');
+  return region === stack.region && account === stack.account;
 }
 
 /**

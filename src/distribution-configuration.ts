@@ -574,6 +574,7 @@ export class DistributionConfiguration extends DistributionConfigurationBase {
     if (distribution.s3Export) {
       grantS3Export(distribution.s3Export);
       this._onS3Export();
+      this.s3ExportPatch?.grantPassExportRole(distribution.s3Export.role);
     }
   }
 

@@ -1,4 +1,4 @@
-import { App, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import {
-  DiskImageFormat, DistributeImage, DistributeImageSource, DistributeImageSourceType, DistributionConfiguration,
+  DiskImageFormat, DistributeImage, DistributeImageSource, DistributeImageSourceType, DistributionConfiguration, ExecutionRolePolicy,
 } from '../src';
 
 const CONFIG_ARN = 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/shared';
@@ -95,7 +95,8 @@ describe('DistributeImage', () => {
     t.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: 'imagebuilder:DistributeImage', Resource: Match.arrayWith([CONFIG_ARN]) }),
+          Match.objectLike({ Action: ['imagebuilder:DistributeImage', 'imagebuilder:GetImage'] }),
+          Match.objectLike({ Action: 'imagebuilder:GetDistributionConfiguration', Resource: CONFIG_ARN }),
           Match.objectLike({
             Action: 'iam:PassRole',
             Resource: 'arn:aws:iam::111111111111:role/distributor',
@@ -104,8 +105,11 @@ describe('DistributeImage', () => {
         ]),
       },
     });
-    // No DESTROY: no permission to delete anything.
+    // No DESTROY: no permission to delete anything. No tags: no TagResource. DistributeImage's resource type is image,
+    // never the configuration (a grant on it would match nothing).
     const policies = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+    expect(policies).not.toContain('imagebuilder:TagResource');
+    expect(policies).not.toMatch(/"imagebuilder:DistributeImage"[^}]*distribution-configuration/);
     expect(policies).not.toContain('ec2:DeregisterImage');
     expect(policies).not.toContain('imagebuilder:DeleteImage');
     // A supplied role gets no execution-role policy from us.
@@ -179,7 +183,7 @@ describe('DistributeImage', () => {
     expect(distribute.DependsOn).toEqual(expect.arrayContaining([patchId, configId]));
   });
 
-  test('the created execution role warns about each distribution whose features it is not granted', () => {
+  test('the created execution role is granted the features the configuration uses, without warnings', () => {
     const s = stack();
     const template = ec2.LaunchTemplate.fromLaunchTemplateAttributes(s, 'T', { launchTemplateId: 'lt-0123456789abcdef0' });
     const config = new DistributionConfiguration(s, 'Config', {
@@ -203,41 +207,47 @@ describe('DistributeImage', () => {
         diskImageFormat: DiskImageFormat.VMDK,
       },
     });
-    const warnings = Annotations.fromStack(s).findWarning('/Stack/D', Match.anyValue()).map(w => String(w.entry.data));
-    expect(warnings).toEqual([
-      expect.stringMatching(/^executionRole: the AMI distribution to us-east-1 uses launchTemplates, fastLaunchConfigurations, which Image Builder performs with the execution role; .* Give an executionRole that allows them\. \[ack: Annotation::cdk-imagebuilder-distribution:executionRoleNotGranted\]$/),
-      expect.stringMatching(/^executionRole: the AMI distribution to eu-central-1 uses licenseConfigurationArns, s3Export, /),
-    ]);
+    Annotations.fromStack(s).hasNoWarning('/Stack/D', Match.anyValue());
+    const policies = JSON.stringify(Template.fromStack(s).findResources('AWS::IAM::Policy'));
+    for (const action of ['ec2:CreateLaunchTemplateVersion', 'ec2:EnableFastLaunch', 'license-manager:UpdateLicenseSpecificationsForResource', 'ec2:ExportImage']) {
+      expect(policies).toContain(action);
+    }
   });
 
-  test('no such warning with a given execution role, and a token Region is named for what it is', () => {
+  test('launch template and Fast Launch configurations of another account warn: Image Builder applies them only in the source account', () => {
+    const s = stack();
+    const template = ec2.LaunchTemplate.fromLaunchTemplateAttributes(s, 'T', { launchTemplateId: 'lt-0123456789abcdef0' });
+    const config = new DistributionConfiguration(s, 'Config', {
+      amiDistributions: [{
+        amiName: 'golden-{{ imagebuilder:buildDate }}',
+        targetAccountIds: ['222222222222'],
+        launchTemplates: [{ launchTemplate: template, accountId: '222222222222' }],
+        fastLaunchConfigurations: [{ launchTemplate: template, maxParallelLaunches: 6, accountId: '222222222222' }],
+      }],
+    });
+    new DistributeImage(s, 'D', { source: DistributeImageSource.fromAmiId('ami-12345678'), distributionConfiguration: config });
+    const annotations = Annotations.fromStack(s);
+    for (const what of ['launchTemplates', 'fastLaunchConfigurations']) {
+      annotations.hasWarning('/Stack/D', Match.stringLikeRegexp(`^distributionConfiguration: the AMI distribution to us-east-1 has ${what} for `
+        + 'account 222222222222; DistributeImage applies such configurations only in the source account .*sourceAccountOnlyConfigurations'));
+    }
+    const policies = JSON.stringify(Template.fromStack(s).findResources('AWS::IAM::Policy'));
+    expect(policies).not.toContain('ec2:CreateLaunchTemplateVersion');
+    expect(policies).not.toContain('ec2:EnableFastLaunch');
+  });
+
+  test('a given execution role with an AMI ID source warns that the managed policy needs the CreatedBy tag on it', () => {
     const given = stack();
     const config = new DistributionConfiguration(given, 'Config', {
-      amiDistributions: [{ licenseConfigurationArns: ['arn:aws:license-manager:us-east-1:111111111111:license-configuration:lic-0123456789abcdef0123456789abcdef'] }],
+      amiDistributions: [{ amiName: 'golden-x', launchPermission: { accountIds: ['222222222222'] } }],
     });
     new DistributeImage(given, 'D', {
       source: DistributeImageSource.fromAmiId('ami-12345678'),
       distributionConfiguration: config,
       executionRole: iam.Role.fromRoleName(given, 'Exec', 'distribution-role'),
     });
-    Annotations.fromStack(given).hasNoWarning('/Stack/D', Match.stringLikeRegexp('executionRoleNotGranted'));
-
-    const agnostic = new Stack(new App(), 'Stack');
-    const agnosticConfig = new DistributionConfiguration(agnostic, 'Config', {
-      amiDistributions: [{ licenseConfigurationArns: ['arn:aws:license-manager:us-east-1:111111111111:license-configuration:lic-0123456789abcdef0123456789abcdef'] }],
-    });
-    new DistributeImage(agnostic, 'D', { source: DistributeImageSource.fromAmiId('ami-12345678'), distributionConfiguration: agnosticConfig });
-    agnosticConfig.addAmiDistribution({
-      region: Lazy.string({ produce: () => 'eu-west-1' }),
-      s3Export: {
-        role: iam.Role.fromRoleName(agnostic, 'VmImport', 'vmimport'),
-        bucket: s3.Bucket.fromBucketName(agnostic, 'Exports', 'exports'),
-        diskImageFormat: DiskImageFormat.RAW,
-      },
-    });
-    const annotations = Annotations.fromStack(agnostic);
-    annotations.hasWarning('/Stack/D', Match.stringLikeRegexp("^executionRole: the AMI distribution to the stack's Region uses licenseConfigurationArns"));
-    annotations.hasWarning('/Stack/D', Match.stringLikeRegexp('^executionRole: the AMI distribution to a Region given as a token uses s3Export'));
+    Annotations.fromStack(given).hasWarning('/Stack/D', Match.stringLikeRegexp(
+      '^executionRole: the source ami-12345678 is an AMI ID and the configuration uses launchPermission \\(ec2:ModifyImageAttribute\\)\\. EC2ImageBuilderExecutionPolicy allows these only on AMIs tagged CreatedBy "EC2 Image Builder"'));
   });
 
   test('the created execution role may write the SSM output parameters of this account, in their Region', () => {
@@ -301,6 +311,17 @@ describe('DistributeImage', () => {
       expect(message).toMatch(/tags\.aws:reserved: .*reserved prefix "aws:"/);
       expect(message).toMatch(/targetAccountIds\[0\]: "1234" is invalid; must be a 12-digit AWS account ID/);
       expect(message).toMatch(/timeout: "10800 seconds" is invalid; must be from 1 minute to 50 minutes/);
+    });
+
+    test('rejects executionRolePolicy with a given execution role', () => {
+      const s = stack();
+      new DistributeImage(s, 'D', {
+        source: DistributeImageSource.fromAmiId('ami-12345678'),
+        distributionConfiguration: DistributionConfiguration.fromDistributionConfigurationArn(s, 'C', CONFIG_ARN),
+        executionRole: iam.Role.fromRoleName(s, 'Exec', 'distribution-role'),
+        executionRolePolicy: ExecutionRolePolicy.MANAGED_POLICY,
+      });
+      expect(synthErrors(s)).toMatch(/executionRolePolicy: "MANAGED_POLICY" is invalid; applies only to the execution role this construct creates/);
     });
 
     test('rejects an execution role that is not a role', () => {

@@ -30,6 +30,7 @@ import {
   InfrastructureConfiguration,
   Tenancy,
 } from '../src';
+import { nagFlatten } from '../src/private/nag';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
 const OTHER_ACCOUNT = '222222222222';
@@ -211,5 +212,29 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       expect(id).toMatch(/^(Annotation::)?AwsSolutions-(L1|SF1|SF2|IAM4\[Policy::[^\]]+\]|IAM5\[(Resource|Action)::.+\])$/);
       expect(String(reason).length).toBeGreaterThan(40);
     }
+  });
+
+  test('every IAM5 acknowledgement on a role names a wildcard that role\'s policies hold (no stale reason)', () => {
+    const app = new App();
+    const stack = everyConstructStack(app);
+    const stale: string[] = [];
+    let checked = 0;
+    for (const role of stack.node.findAll().filter((c): c is iam.Role => c instanceof iam.Role)) {
+      const acked = role.node.metadata
+        .filter(m => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap(m => Object.keys(m.data as Record<string, string>))
+        .map(id => /AwsSolutions-IAM5\[Resource::(.*)\]$/.exec(id)?.[1])
+        .filter((r): r is string => r !== undefined);
+      if (acked.length === 0) continue;
+      const policies = role.node.findAll().filter((c): c is iam.CfnPolicy => c instanceof iam.CfnPolicy);
+      const resources = new Set(policies.flatMap(p => (stack.resolve(p.policyDocument).Statement as any[])
+        .flatMap(st => [st.Resource].flat().map(r => nagFlatten(r)))));
+      for (const r of acked) {
+        checked++;
+        if (!resources.has(r)) stale.push(`${role.node.path}: ${r}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+    expect(stale).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import {
-  AmiDistribution, DiskImageFormat, DistributeImage, DistributeImageProps, DistributeImageSource, DistributionConfiguration,
+  AmiDistribution, DiskImageFormat, DistributeImage, ExecutionRolePolicy, DistributeImageProps, DistributeImageSource, DistributionConfiguration,
   DistributionConfigurationPatch, InfrastructureConfiguration, InfrastructureConfigurationProps, S3ExportConfiguration, Tenancy,
 } from '../src';
 import type { RuleConstruct, RuleId } from '../src/private/rules';
@@ -819,16 +819,28 @@ export const CORPUS: CorpusCase[] = [
     }),
   },
   {
-    name: 'created execution role and launch templates',
+    name: 'AMI-ID source shared by a given execution role',
     construct: 'DistributeImage',
-    rule: 'executionRoleNotGranted',
-    source: 'Image Builder User Guide, execution role',
+    rule: 'untaggedSourceAmi',
+    source: 'AWS managed policy EC2ImageBuilderExecutionPolicy: ec2:ModifyImageAttribute needs the tag CreatedBy "EC2 Image Builder"',
     path: 'executionRole',
-    invalid: s => distribute(s, { distributionConfiguration: config(s, { launchTemplates: [{ launchTemplate: importedTemplate(s) }] }) }),
-    valid: s => distribute(s, {
+    invalid: s => distribute(s, {
       executionRole: new iam.Role(s, 'Exec', { assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com') }),
-      distributionConfiguration: config(s, { launchTemplates: [{ launchTemplate: importedTemplate(s) }] }),
+      distributionConfiguration: config(s, { launchPermission: { accountIds: [OTHER_ACCOUNT] } }),
     }),
+    valid: s => distribute(s, { distributionConfiguration: config(s, { launchPermission: { accountIds: [OTHER_ACCOUNT] } }) }),
+  },
+  {
+    name: 'executionRolePolicy with a given execution role',
+    construct: 'DistributeImage',
+    rule: 'executionRolePolicyWithRole',
+    source: 'this library: docs/iam.md',
+    path: 'executionRolePolicy',
+    invalid: s => distribute(s, {
+      executionRole: new iam.Role(s, 'Exec', { assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com') }),
+      executionRolePolicy: ExecutionRolePolicy.MANAGED_POLICY,
+    }),
+    valid: s => distribute(s, { executionRolePolicy: ExecutionRolePolicy.MANAGED_POLICY }),
   },
   {
     name: 'distributed image tag with the lowercase reserved prefix',

@@ -93,6 +93,10 @@ export function validateDistributeImage(errors: ValidationErrors, input: Distrib
   validateTags(errors, 'tags', props.tags);
   // Accounts taken from this library's configuration are validated by the configuration itself.
   validateAccountIds(errors, 'targetAccountIds', props.targetAccountIds);
+  if (props.executionRole && props.executionRolePolicy !== undefined) {
+    reportRule(errors, RULES.executionRolePolicyWithRole, 'executionRolePolicy', 'applies only to the execution role this '
+      + 'construct creates; with executionRole given, grant that role what the distribution needs (docs/iam.md)');
+  }
   validateEnum(errors, 'removalPolicy', props.removalPolicy, REMOVAL_POLICIES, 'RemovalPolicy that DistributeImage supports');
   if (!isUnresolved(timeout.toSeconds()) && (timeout.toSeconds() < 60 || timeout.toSeconds() > maxTimeout.toSeconds())) {
     errors.add('timeout', `${timeout.toSeconds()} seconds`, `must be from 1 minute to ${maxTimeout.toMinutes()} minutes `

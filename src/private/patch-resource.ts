@@ -72,6 +72,21 @@ export class PatchResource extends Construct {
     const leases = leaseParameterArns(stack, props.distributionConfigurationArn);
     // A baseline too large for one parameter continues in `<name>-<slot><i>` (lambda/baseline-chunks.ts).
     const baselineChunks = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${this.baselineParameterName.slice(1)}-*` });
+    if (!props.base) {
+      // UpdateDistributionConfiguration authorizes iam:PassRole (to vmie.amazonaws.com) for the S3 export role of every
+      // Region it sends (Service Authorization Reference, "API operations"), and the handler sends the whole
+      // configuration back: the exports its owner set, unknown here, are passed again. Export roles are named without
+      // account, so they are in this one.
+      const roles = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' });
+      this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [roles],
+        conditions: { StringEquals: { 'iam:PassedToService': VM_IMPORT_EXPORT_SERVICE } },
+      }));
+      acknowledgeWildcardResource(this.handlerRole, roles, 'UpdateDistributionConfiguration passes the S3 export role '
+        + 'of every Region the handler writes back, including exports the owner of this imported configuration set, '
+        + 'unknown at synth time. Only to VM Import/Export (iam:PassedToService vmie.amazonaws.com), in this account.');
+    }
     this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
       resources: [
@@ -123,6 +138,18 @@ export class PatchResource extends Construct {
       last.set(key, this.resource);
     }
   }
+
+  /**
+   * Lets the handler pass `role` as an S3 export role: UpdateDistributionConfiguration authorizes iam:PassRole to
+   * VM Import/Export for it. A patch of a configuration this stack owns sends only the exports it sets.
+   */
+  public grantPassExportRole(role: iam.IRole): void {
+    this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [role.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': VM_IMPORT_EXPORT_SERVICE } },
+    }));
+  }
 }
 
 /**
@@ -161,6 +188,8 @@ function leaseParameterArns(stack: Stack, arn: string): { lease: string; takeove
   });
   return { lease: leaseArn(''), takeovers: leaseArn('.*') };
 }
+/** The service principal S3 export roles are passed to (VM Import/Export). */
+export const VM_IMPORT_EXPORT_SERVICE = 'vmie.amazonaws.com';
 
 const LAST_PATCH = new WeakMap<Stack, Map<string, CustomResource>>();
 

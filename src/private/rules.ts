@@ -399,13 +399,21 @@ export const RULES = {
     source: { kind: 'cloudformation', reference: 'CloudFormation User Guide, SSM parameter types (resolved on every deployment)' },
     why: 'The deployment fails while the parameter Image Builder is to create does not exist yet.',
   }),
-  executionRoleNotGranted: rule({
-    id: 'executionRoleNotGranted',
+  untaggedSourceAmi: rule({
+    id: 'untaggedSourceAmi',
     severity: 'warning',
     constructs: [DI],
-    check: 'The created execution role is not granted launch templates, Fast Launch, license configurations or S3 export.',
-    source: { kind: 'docs', reference: 'Image Builder User Guide, execution role (EC2ImageBuilderExecutionPolicy)' },
-    why: 'Those features fail at distribution time unless an executionRole allows them.',
+    check: 'An AMI-ID source with a given executionRole, for a configuration that shares, exports or Fast Launches the AMI.',
+    source: { kind: 'docs', reference: 'AWS managed policy EC2ImageBuilderExecutionPolicy (ec2:ModifyImageAttribute, ec2:ExportImage, ec2:EnableFastLaunch conditioned on the tag CreatedBy: EC2 Image Builder)' },
+    why: 'An AMI not built by Image Builder lacks that tag, so a role with the managed policy is denied those actions at distribution time.',
+  }),
+  executionRolePolicyWithRole: rule({
+    id: 'executionRolePolicyWithRole',
+    severity: 'error',
+    constructs: [DI],
+    check: 'executionRolePolicy is set together with executionRole.',
+    source: { kind: 'docs', reference: 'this library: executionRolePolicy shapes only the execution role DistributeImage creates (docs/iam.md)' },
+    why: 'The setting would be ignored: a given role keeps the permissions it has.',
   }),
   infrastructureSubnetUnknown: rule({
     id: 'infrastructureSubnetUnknown',

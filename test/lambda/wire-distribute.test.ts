@@ -1,13 +1,16 @@
 // Over the wire: the real SDK clients, through the DistributeImage handler, against a local Image Builder, EC2 and
-// STS on 127.0.0.1.
+// STS on 127.0.0.1, with IAM: every call is authorized against the roles the constructs synthesize
+// (../util/iam-stacks.ts), and the resource properties are those of the synthesized template.
 import { faults, LocalServer, ReceivedRequest } from './local-server';
 import { DistributedImages, Ec2Images, IMAGE_BUILD_VERSION_ARN } from './server/distribute-routes';
+import { IamAuthorizer } from './server/iam';
 import { verifySigV4 } from './server/sigv4';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
 import { DistributeImageOptions, isComplete, onEvent, STARTED_AT_KEY } from '../../lambda/distribute-image';
 import * as router from '../../lambda/index';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE } from '../../src/private/handler-contract';
+import { distributeWorld } from '../util/iam-stacks';
 
 const ACCOUNT = '111111111111';
 const OTHER = '222222222222';
@@ -19,14 +22,12 @@ const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOK
   'AWS_EC2_METADATA_DISABLED'];
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 
-const props = {
-  ServiceToken: 'arn:aws:lambda:us-east-1:111111111111:function:provider',
-  SourceImage: 'ami-0123456789abcdef0',
-  DistributionConfigurationArn: CONFIG_ARN,
-  ExecutionRole: `arn:aws:iam::${ACCOUNT}:role/ImageBuilderDistribution`,
-  LogGroupName: '/aws/imagebuilder/wire',
-  Tags: JSON.stringify({ team: 'platform' }),
-};
+const wire = distributeWorld(ACCOUNT, CONFIG_ARN, `arn:aws:iam::${ACCOUNT}:role/ImageBuilderDistribution`);
+/** The properties CloudFormation sends: RemovalPolicy retain, and destroy (own role each). */
+const props: Record<string, string> = wire.properties.Retain;
+const destroyProps: Record<string, string> = wire.properties.Destroy;
+/** Properties of a resource without RoleArn: the Lambda's own keys sign its calls. */
+const withoutRole = ({ RoleArn: _, ...p }: Record<string, string>) => p;
 
 function event(requestType: 'Create' | 'Update' | 'Delete', p: Record<string, any> = props, extra: Record<string, any> = {}): any {
   return {
@@ -50,6 +51,8 @@ let now: number;
 let sleeps: number[];
 let logs: string[];
 let options: DistributeImageOptions;
+let iam: IamAuthorizer;
+let expectedDenials: unknown[] = [];
 
 beforeEach(async () => {
   server = await LocalServer.start();
@@ -57,7 +60,13 @@ beforeEach(async () => {
   now = T0;
   images = new DistributedImages(server, { account: ACCOUNT, clock: () => now });
   images.addConfiguration(CONFIG_ARN, [{ region: 'us-east-1' }, { region: 'eu-west-1', accountIds: [OTHER] }]);
-  roles = new Roles(server, { clock: () => now });
+  iam = new IamAuthorizer(wire.world, {
+    account: ACCOUNT,
+    keys: { test: wire.providerRoleArn },
+    nextImageArn: (region) => `arn:aws:imagebuilder:${region}:${ACCOUNT}:image/distributed-image/1.0.0/${images.started + 1}`,
+  }).attach(server);
+  ec2.authorize = iam.ec2Check;
+  roles = new Roles(server, { clock: () => now, iam });
   Object.assign(process.env, {
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
@@ -76,6 +85,9 @@ beforeEach(async () => {
 
 afterEach(async () => {
   clients.resetClients();
+  // Every call the handler made was allowed, unless a test looked for the denial.
+  expect(iam.denials).toEqual(expectedDenials);
+  expectedDenials = [];
   await server.close();
   await ec2.close();
 });
@@ -185,6 +197,14 @@ test.each([
   expect(server.count('DistributeImage')).toBe(1);
 });
 
+test('a configuration the role is not granted is AccessDenied (IAM decides before the service looks it up)', async () => {
+  const missing = `${CONFIG_ARN}-missing`;
+  await expect(onEvent(event('Create', { ...props, DistributionConfigurationArn: missing }), options)).rejects.toThrow(
+    new RegExp(`AccessDeniedException \\(HTTP 403\\): User: arn:aws:sts::${ACCOUNT}:assumed-role/RetainHandlerRole[^/]*/cdk-ibd-req-Create `
+      + `is not authorized to perform: imagebuilder:GetDistributionConfiguration on resource: ${missing}`));
+  expectedDenials = [expect.objectContaining({ action: 'imagebuilder:GetDistributionConfiguration', resource: missing })];
+});
+
 test('an Update of the execution role keeps the distribution and returns the same attributes', async () => {
   const ev = event('Create');
   const created = await onEvent(ev, options);
@@ -223,7 +243,13 @@ async function distributed(p: Record<string, any> = props): Promise<string> {
   const image = images.images.get(arn)!;
   // The AMIs Image Builder made in this account, plus the source AMI which is older.
   for (const ami of image.amis.filter((a) => a.accountId === ACCOUNT)) {
-    ec2.add({ imageId: ami.image, region: ami.region, creationDate: new Date(T0 + 60_000).toISOString(), snapshotIds: [`snap-${ami.image}`] });
+    ec2.add({
+      imageId: ami.image,
+      region: ami.region,
+      creationDate: new Date(T0 + 60_000).toISOString(),
+      snapshotIds: [`snap-${ami.image}`],
+      tags: { CreatedBy: 'EC2 Image Builder' },
+    });
   }
   const source = `ami-${String(images.started).padStart(5, '0')}000000000099`;
   ec2.add({ imageId: source, region: 'us-east-1', creationDate: '2024-01-01T00:00:00.000Z', snapshotIds: [`snap-source-${images.started}`] });
@@ -245,7 +271,7 @@ describe('Delete', () => {
   test('destroy deregisters this account\'s AMIs in each Region, deletes their snapshots and the image', async () => {
     const arn = await distributed();
     ec2.throttleNext = 1;
-    const del = event('Delete', { ...props, RemovalPolicy: 'destroy' }, { PhysicalResourceId: arn });
+    const del = event('Delete', destroyProps, { PhysicalResourceId: arn });
     await onEvent(del, options);
     expect(await isComplete(del, options)).toEqual({ IsComplete: true });
 
@@ -264,9 +290,9 @@ describe('Delete', () => {
 
   test('destroy cancels a running distribution and deletes it once it stopped', async () => {
     images.nextOutcome = { stepsPerState: 3 };
-    const ev = event('Create', { ...props, RemovalPolicy: 'destroy' });
+    const ev = event('Create', destroyProps);
     const created = await onEvent(ev, options);
-    const del = event('Delete', { ...props, RemovalPolicy: 'destroy' }, { PhysicalResourceId: created.PhysicalResourceId });
+    const del = event('Delete', destroyProps, { PhysicalResourceId: created.PhysicalResourceId });
     const answers = await poll(del);
     expect(answers.map((a) => a.IsComplete)).toEqual([false, true]);
     expect(server.count('CancelImageCreation')).toBe(1);
@@ -277,9 +303,18 @@ describe('Delete', () => {
 });
 
 describe('RoleArn: the resource\'s calls are made as its own role', () => {
-  const ROLE = `arn:aws:iam::${ACCOUNT}:role/cdk-ibd/wire-DistributeRole-1A2B3C`;
-  const OTHER_ROLE = `arn:aws:iam::${ACCOUNT}:role/cdk-ibd/wire-DistributeRole-4D5E6F`;
-  const withRole = (roleArn: string) => ({ ...props, RemovalPolicy: 'destroy', RoleArn: roleArn });
+  const ROLE = destroyProps.RoleArn;
+  const OTHER_ROLE = wire.properties.Other.RoleArn;
+  /** A role no template has: nothing trusts the handler to assume it. */
+  const UNKNOWN_ROLE = `arn:aws:iam::${ACCOUNT}:role/cdk-imagebuilder-distribution/unknown/NotARoleOfThisStack`;
+  const withRole = (roleArn: string) => ({ ...destroyProps, RoleArn: roleArn });
+  /**
+   * The Lambda's own role, as it was when it held the statements of the resources it served (before each resource
+   * had a role of its own): what a resource without RoleArn needs.
+   */
+  const lambdaHoldsResourceStatements = () => {
+    iam.world = wire.world.withPoliciesOf(wire.providerRoleArn, ROLE);
+  };
 
   const imagebuilderCalls = () => server.calls.filter((c) => c.operation !== 'AssumeRole');
   /** Asserts `c` is signed (verifiably) for Image Builder with `key` and carries `token`. */
@@ -320,8 +355,9 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
   });
 
   test('without RoleArn the Lambda\'s own keys sign every request and STS is not called', async () => {
-    const arn = await distributed({ ...props, RemovalPolicy: 'destroy' });
-    const del = event('Delete', { ...props, RemovalPolicy: 'destroy' }, { PhysicalResourceId: arn });
+    lambdaHoldsResourceStatements();
+    const arn = await distributed(withoutRole(destroyProps));
+    const del = event('Delete', withoutRole(destroyProps), { PhysicalResourceId: arn });
     expect(await isComplete(del, options)).toEqual({ IsComplete: true });
     expect(server.count('AssumeRole')).toBe(0);
     expect(imagebuilderCalls().length).toBeGreaterThanOrEqual(5);
@@ -331,8 +367,8 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
   });
 
   test('resources with different roles, or none, in one Lambda container never share a client', async () => {
-    roles.add(ROLE).add(OTHER_ROLE);
-    const sequence = [withRole(ROLE), props, withRole(OTHER_ROLE), withRole(ROLE), props];
+    lambdaHoldsResourceStatements();
+    const sequence = [withRole(ROLE), withoutRole(props), withRole(OTHER_ROLE), withRole(ROLE), withoutRole(props)];
     for (const [i, p] of sequence.entries()) {
       const ev = { ...event('Create', { ...p, SourceImage: `ami-0000000000000000${i}` }), RequestId: `req-${i}`, LogicalResourceId: `Distribute${i}` };
       await isComplete({ ...ev, ...await onEvent(ev, options) }, options);
@@ -359,10 +395,12 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
   });
 
   test('a role that cannot be assumed fails the event, naming the role and STS\'s reason; Image Builder is never called', async () => {
-    // OTHER_ROLE is not known to the local STS: it answers AccessDenied, as for a role that does not trust the handler's.
-    await expect(onEvent(event('Create', withRole(OTHER_ROLE)), options)).rejects.toThrow(new RegExp(
+    // No role of the templates: the provider's role may not assume it, and no trust policy names it.
+    await expect(onEvent(event('Create', withRole(UNKNOWN_ROLE)), options)).rejects.toThrow(new RegExp(
       `^Custom::ImageBuilderDistributeImage Distribute: DistributeImage of ami-0123456789abcdef0 with ${CONFIG_ARN} failed: AccessDenied \\(HTTP 403\\): `
-      + `AssumeRole of ${OTHER_ROLE} was denied for 90 s \\(\\d+ attempts\\): User: .* is not authorized to perform: sts:AssumeRole on resource: ${OTHER_ROLE}`));
+      + `AssumeRole of ${UNKNOWN_ROLE} was denied for 90 s \\(\\d+ attempts\\): User: .* is not authorized to perform: sts:AssumeRole on resource: ${UNKNOWN_ROLE}`));
+    expectedDenials = iam.denials.map(() => expect.objectContaining({ action: 'sts:AssumeRole', resource: UNKNOWN_ROLE }));
+    expect(expectedDenials.length).toBeGreaterThan(1);
     expect(server.count('DistributeImage')).toBe(0);
     expect(sleeps.reduce((x, y) => x + y, 0)).toBe(90_000);
   });

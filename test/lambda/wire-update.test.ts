@@ -1,9 +1,12 @@
-// Over the wire: the real SDK clients, through the handler, against a local Image Builder + SSM + STS on 127.0.0.1.
+// Over the wire: the real SDK clients, through the handler, against a local Image Builder + SSM + STS on 127.0.0.1,
+// with IAM: every call is authorized against the roles the constructs synthesize (../util/iam-stacks.ts), and the
+// resource properties (role, baseline parameter) are those of the synthesized template.
 import { GetDistributionConfigurationCommand, ImagebuilderClient, UpdateDistributionConfigurationCommand } from '@aws-sdk/client-imagebuilder';
 import { faults, LocalServer, ReceivedRequest } from './local-server';
+import { IamAuthorizer } from './server/iam';
 import { DistributionConfigurations, FUTURE_FIELDS } from './server/imagebuilder';
 import {
-  ARN, createEvent, deleteEvent, exportPatch, fullDistribution, PARAM, props, S3_EXPORT, sharePatch, updateEvent,
+  ARN, createEvent, deleteEvent, exportPatch, fullDistribution, S3_EXPORT, sharePatch, updateEvent,
 } from './server/patch-fixtures';
 import { verifySigV4 } from './server/sigv4';
 import { Parameters } from './server/ssm';
@@ -13,12 +16,30 @@ import { onEvent as route } from '../../lambda/index';
 import { leaseLocation } from '../../lambda/lease';
 import { DEADLINE_MARGIN_MS } from '../../lambda/retry';
 import { configure } from '../../lambda/update-distribution';
+import { PatchDocument } from '../../src/private/handler-contract';
+import { patchWorld } from '../util/iam-stacks';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
 
 const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'STS_ENDPOINT',
   'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+
+const wire = patchWorld(ARN, S3_EXPORT.roleName);
+/** The synthesized patch's properties with the test's patch (BaseHash as a configuration this stack owns has it). */
+const props = (patch: PatchDocument, arn = ARN): Record<string, string> =>
+  ({ ...wire.properties.Patch, DistributionConfigurationArn: arn, Patch: JSON.stringify(patch), BaseHash: 'h1' });
+const PARAM = wire.properties.Patch.BaselineParameterName;
+const withoutRole = ({ RoleArn: _, ...p }: Record<string, string>) => p;
+let iam: IamAuthorizer;
+let expectedDenials: unknown[] = [];
+/**
+ * The Lambda's own role, as it was when it held the statements of the resources it served (before each resource had
+ * a role of its own): what a resource without RoleArn, or a direct SDK call with the Lambda's keys, needs.
+ */
+const lambdaHoldsResourceStatements = () => {
+  iam.world = wire.world.withPoliciesOf(wire.providerRoleArn, wire.properties.Patch.RoleArn);
+};
 
 let server: LocalServer;
 let ib: DistributionConfigurations;
@@ -49,7 +70,8 @@ beforeEach(async () => {
   server = await LocalServer.start();
   ib = new DistributionConfigurations(server);
   ssm = new Parameters(server);
-  roles = new Roles(server);
+  iam = new IamAuthorizer(wire.world, { account: '123456789012', keys: { test: wire.providerRoleArn } }).attach(server);
+  roles = new Roles(server, { iam });
   Object.assign(process.env, {
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
@@ -70,6 +92,9 @@ beforeEach(async () => {
 afterEach(async () => {
   clients.resetClients();
   await server.close();
+  // Every call was allowed, unless a test looked for the denial.
+  expect(iam.denials).toEqual(expectedDenials);
+  expectedDenials = [];
 });
 
 afterAll(() => {
@@ -238,6 +263,7 @@ describe('the invocation\'s deadline (the Lambda context\'s remaining time)', ()
 
   test('AccessDenied from AssumeRole is not retried for 90 s when the invocation ends sooner', async () => {
     const ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/TestStack-PatchRole-Unknown';
+    expectedDenials = [expect.objectContaining({ action: 'sts:AssumeRole', resource: ROLE })];
     await expect(route(createEvent({ ...props(exportPatch), RoleArn: ROLE }), lambdaContext(DEADLINE_MARGIN_MS + 100))).rejects.toThrow(new RegExp(
       `^ssm:PutParameter on ${leaseLocation(ARN).name} failed: AccessDenied: AssumeRole of ${ROLE} was denied for 0 s \\(1 attempts; no time left for another `
       + `before the invocation ends\\): User: .* is not authorized to perform: sts:AssumeRole on resource: ${ROLE}`));
@@ -247,8 +273,17 @@ describe('the invocation\'s deadline (the Lambda context\'s remaining time)', ()
 });
 
 test('a configuration that does not exist fails the create clearly; a delete after it is gone succeeds', async () => {
-  const missing = ARN.replace('imported-dist', 'missing');
-  await expect(route(createEvent(props(exportPatch, missing)))).rejects.toThrow(`Distribution configuration ${missing} not found`);
+  // The role is granted its configuration's ARN; the configuration is gone.
+  const saved = ib.configs.get(ARN)!;
+  ib.configs.delete(ARN);
+  await expect(route(createEvent(props(exportPatch)))).rejects.toThrow(`Distribution configuration ${ARN} not found`);
+  ib.configs.set(ARN, saved);
+  // Another configuration: IAM denies before the service looks it up.
+  const other = ARN.replace('imported-dist', 'missing');
+  await expect(route(createEvent(props(exportPatch, other)))).rejects.toThrow(
+    `GetDistributionConfiguration on ${other} failed: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/`);
+  expectedDenials = [expect.objectContaining({ action: 'imagebuilder:GetDistributionConfiguration', resource: other })];
+  clients.resetClients();
 
   const created = await route(createEvent(props(exportPatch)));
   ib.configs.delete(ARN);
@@ -290,6 +325,7 @@ describe('fields of a newer Image Builder API, unknown to the bundled SDK', () =
   const storedJson = () => JSON.stringify(stored());
 
   test('the SDK alone loses them: its deserializer drops them, its serializer does not send them', async () => {
+    lambdaHoldsResourceStatements(); // the SDK signs with the Lambda's keys
     const client = new ImagebuilderClient({ endpoint: server.endpoint, region: 'us-east-1', maxAttempts: 1 });
     try {
       const out = await client.send(new GetDistributionConfigurationCommand({ distributionConfigurationArn: ARN }));
@@ -312,6 +348,7 @@ describe('fields of a newer Image Builder API, unknown to the bundled SDK', () =
   });
 
   test('the server still refuses unknown fields that are not declared, and known ones in the wrong place', async () => {
+    lambdaHoldsResourceStatements(); // the SDK signs with the Lambda's keys
     const client = new ImagebuilderClient({ endpoint: server.endpoint, region: 'us-east-1', maxAttempts: 1 });
     const put = (distributions: any[]) => {
       const command = new UpdateDistributionConfigurationCommand({ distributionConfigurationArn: ARN, clientToken: 'x', distributions });
@@ -364,7 +401,7 @@ describe('fields of a newer Image Builder API, unknown to the bundled SDK', () =
       expect(c.body.distributions[0][DIST_FIELD]).toEqual(FUTURE_DISTRIBUTION);
       expect(c.body.distributions[1].amiDistributionConfiguration[AMI_FIELD]).toEqual(FUTURE_AMI_WEST);
       expect(Number(c.headers['content-length'])).toBe(Buffer.byteLength(c.rawBody));
-      expect(verifySigV4(c, 'imagebuilder').accessKeyId).toBe('test');
+      expect(roles.sessionOfKey(verifySigV4(c, 'imagebuilder').accessKeyId)?.roleArn).toBe(wire.properties.Patch.RoleArn);
     }
   });
 
@@ -393,8 +430,7 @@ describe('fields of a newer Image Builder API, unknown to the bundled SDK', () =
   });
 
   test('with RoleArn: the same, signed with the role\'s session', async () => {
-    const ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/TestStack-PatchRole-1A2B3C';
-    roles.add(ROLE);
+    const ROLE = wire.properties.Patch.RoleArn;
     const start = storedJson();
     const created = await route(createEvent({ ...props(exportPatch), RoleArn: ROLE }));
     await route(deleteEvent(created.PhysicalResourceId!, { ...props(exportPatch), RoleArn: ROLE }));
@@ -409,8 +445,9 @@ describe('fields of a newer Image Builder API, unknown to the bundled SDK', () =
 });
 
 describe('RoleArn: the resource\'s calls are made as its own role', () => {
-  const ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/TestStack-PatchRole-1A2B3C';
-  const OTHER_ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/TestStack-PatchRole-4D5E6F';
+  const ROLE = wire.properties.Patch.RoleArn;
+  /** A role no template has: nothing trusts the handler to assume it. */
+  const UNKNOWN_ROLE = 'arn:aws:iam::123456789012:role/cdk-imagebuilder-distribution/unknown/NotARoleOfThisStack';
   const withRole = (p: Record<string, string>, roleArn: string) => ({ ...p, RoleArn: roleArn });
   const isSsm = (c: ReceivedRequest) => c.headers['x-amz-target'] !== undefined;
   const serviceCalls = () => server.calls.filter((c) => c.operation !== 'AssumeRole');
@@ -449,8 +486,9 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
   });
 
   test('without RoleArn the Lambda\'s own keys sign every request and STS is not called', async () => {
-    const created = await route(createEvent(props(exportPatch)));
-    await route(deleteEvent(created.PhysicalResourceId!, props(exportPatch)));
+    lambdaHoldsResourceStatements();
+    const created = await route(createEvent(withoutRole(props(exportPatch))));
+    await route(deleteEvent(created.PhysicalResourceId!, withoutRole(props(exportPatch))));
     expect(server.count('AssumeRole')).toBe(0);
     expect(serviceCalls().filter(isSsm).length).toBeGreaterThanOrEqual(3);
     expect(serviceCalls().filter((c) => !isSsm(c)).length).toBeGreaterThanOrEqual(3);
@@ -458,7 +496,9 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
   });
 
   test('an Update that only changes RoleArn writes nothing; the Delete uses the role in its properties', async () => {
-    roles.add(ROLE).add(OTHER_ROLE);
+    // The role replaced (a new name, the same statements), as CloudFormation replaces it.
+    const OTHER_ROLE = `${ROLE}Replaced`;
+    iam.world = wire.world.withRoleCopy(ROLE, OTHER_ROLE);
     const created = await route(createEvent(withRole(props(exportPatch), ROLE)));
     const beforeUpdate = server.calls.length;
     const update = updateEvent(created.PhysicalResourceId!, withRole(props(exportPatch), OTHER_ROLE), withRole(props(exportPatch), ROLE));
@@ -497,9 +537,10 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
     clients.resetClients();
     sleeps.length = 0;
     const calls = serviceCalls().length;
-    await expect(route(createEvent(withRole(props(exportPatch), OTHER_ROLE)))).rejects.toThrow(new RegExp(
-      `^ssm:PutParameter on ${leaseLocation(ARN).name} failed: AccessDenied: AssumeRole of ${OTHER_ROLE} was denied for 90 s \\(\\d+ attempts\\): `
-      + `User: .* is not authorized to perform: sts:AssumeRole on resource: ${OTHER_ROLE}`));
+    await expect(route(createEvent(withRole(props(exportPatch), UNKNOWN_ROLE)))).rejects.toThrow(new RegExp(
+      `^ssm:PutParameter on ${leaseLocation(ARN).name} failed: AccessDenied: AssumeRole of ${UNKNOWN_ROLE} was denied for 90 s \\(\\d+ attempts\\): `
+      + `User: .* is not authorized to perform: sts:AssumeRole on resource: ${UNKNOWN_ROLE}`));
+    expectedDenials = iam.denials.map(() => expect.objectContaining({ action: 'sts:AssumeRole', resource: UNKNOWN_ROLE }));
     expect(serviceCalls()).toHaveLength(calls);
   });
 });

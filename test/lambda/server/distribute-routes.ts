@@ -184,6 +184,8 @@ export interface Ec2Ami {
   readonly region: string;
   readonly creationDate: string;
   readonly snapshotIds: string[];
+  /** Tags of the AMI and its snapshots (what IAM's aws:ResourceTag conditions see). */
+  readonly tags?: Record<string, string>;
 }
 
 /**
@@ -208,6 +210,11 @@ export class Ec2Images {
   throttleNext = 0;
   /** The EC2 API model's check of requests and answers (model-check.ts); bugs it finds go to FAKE_BUGS. */
   readonly modelCheck = new ModelCheck(['ec2']);
+  /** IAM authorization of each signed request (./iam.ts): throws a ServiceError to deny it. */
+  authorize?: (action: string, params: Record<string, string>, region: string, accessKeyId: string,
+    resourceTags: Record<string, string>) => Promise<void>;
+  /** Tags of each AMI and snapshot, by ID; kept after deregistration, as snapshots keep theirs. */
+  private readonly tags = new Map<string, Record<string, string>>();
   private readonly server: http.Server;
 
   private constructor() {
@@ -215,12 +222,10 @@ export class Ec2Images {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        try {
-          this.handle(req, Buffer.concat(chunks).toString('utf8'), res);
-        } catch (err) {
+        this.handle(req, Buffer.concat(chunks).toString('utf8'), res).catch((err) => {
           FAKE_BUGS.push(`EC2 ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
           if (!res.headersSent) res.writeHead(500).end();
-        }
+        });
       });
     });
   }
@@ -232,6 +237,7 @@ export class Ec2Images {
   add(ami: Ec2Ami): void {
     this.amis.set(ami.imageId, ami);
     for (const s of ami.snapshotIds) this.snapshots.add(s);
+    for (const id of [ami.imageId, ...ami.snapshotIds]) this.tags.set(id, ami.tags ?? {});
   }
 
   async close(): Promise<void> {
@@ -239,7 +245,7 @@ export class Ec2Images {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+  private async handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): Promise<void> {
     const params = Object.fromEntries(new URLSearchParams(body).entries());
     const action = params.Action;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -282,6 +288,14 @@ export class Ec2Images {
     } catch (err) {
       if (err instanceof SignatureError) return error(401, 'AuthFailure', err.message);
       throw err;
+    }
+    if (this.authorize) {
+      try {
+        await this.authorize(action, params, region, accessKeyId, this.tags.get(params.ImageId ?? params.SnapshotId) ?? {});
+      } catch (err) {
+        if (err instanceof ServiceError) return error(err.status, err.type, err.message);
+        throw err;
+      }
     }
     const token = req.headers['x-amz-security-token'] as string | undefined;
     this.calls.push({ action, region, params, accessKeyId, ...(token !== undefined ? { sessionToken: token } : {}) });

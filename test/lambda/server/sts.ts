@@ -9,9 +9,13 @@
  *   roles.sessions                         // every issued session: role, session name, duration, keys, caller's key
  *   roles.sessionOfKey('ASIA...')          // the session a temporary key belongs to
  * Unknown roles answer AccessDenied (HTTP 403), as STS does for a role that does not trust the caller.
+ * With IAM (`new Roles(server, { iam })`, the IamAuthorizer attached to the server), AssumeRole is authorized by the
+ * caller's identity policy and the role's trust policy as synthesized, any role of the templates may be assumed when
+ * they allow it, and each issued key belongs to the role assumed.
  */
 import type { LocalServer, ReceivedRequest } from '../local-server';
 import { escapeXml, ServiceError } from '../local-server';
+import type { IamAuthorizer } from './iam';
 import { KNOWN_KEYS, SignatureError, verifySigV4 } from './sigv4';
 
 export const ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/;
@@ -39,9 +43,11 @@ export class Roles {
   denied = 0;
   private readonly roles = new Map<string, { deniedFor: number }>();
   private readonly clock: () => number;
+  private readonly iam?: IamAuthorizer;
 
-  constructor(server: LocalServer, options: { clock?: () => number } = {}) {
+  constructor(server: LocalServer, options: { clock?: () => number; iam?: IamAuthorizer } = {}) {
     this.clock = options.clock ?? Date.now;
+    this.iam = options.iam;
     server.action('AssumeRole', (req) => this.assumeRoleOp(req));
   }
 
@@ -76,7 +82,8 @@ export class Roles {
       throw validation(`1 validation error detected: Value '${p.DurationSeconds}' at 'durationSeconds' failed to satisfy constraint`);
     }
     const role = this.roles.get(p.RoleArn);
-    if (!role || role.deniedFor > 0) {
+    // With IAM, the trust and identity policies decided already (the server's check); `add` only delays.
+    if ((!role && !(this.iam && this.iam.world.get(p.RoleArn))) || (role && role.deniedFor > 0)) {
       if (role) role.deniedFor--;
       this.denied++;
       throw new ServiceError(403, 'AccessDenied', `User: ${CALLER} is not authorized to perform: sts:AssumeRole on resource: ${p.RoleArn}`);
@@ -96,6 +103,7 @@ export class Roles {
     };
     this.sessions.push(session);
     KNOWN_KEYS.set(session.accessKeyId, session.secretAccessKey);
+    this.iam?.bindSession(session.accessKeyId, session.roleArn, session.sessionName);
     const roleName = p.RoleArn.split('/').pop();
     return {
       body: `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">

@@ -1,0 +1,122 @@
+/**
+ * IAM for the local services: every request is authorized as AWS would, against the policies of the role its SigV4
+ * access key belongs to, as the constructs synthesized them (../../util/iam-template.ts), with a real evaluator
+ * (../../util/iam-evaluate.ts) and the operation -> IAM actions table (../../util/iam-operations.ts). A request that
+ * is not allowed gets the service's AccessDenied answer. Usage:
+ *   const iam = new IamAuthorizer(IamRoles.fromTemplates(...), { account, keys: { test: providerRoleArn } });
+ *   iam.attach(server);            // Image Builder, SSM and STS routes of a LocalServer (its addCheck hook)
+ *   const roles = new Roles(server, { iam });   // AssumeRole: caller's identity policy + the role's trust policy
+ *   ec2.authorize = iam.ec2Check;  // the local EC2
+ *   iam.denials                    // every denied authorization (what, for whom, why)
+ * Access keys: those of sessions the local STS issued belong to the role assumed; the base keys (the Lambda's own)
+ * belong to the role given in `keys`.
+ */
+import type { LocalServer, ReceivedRequest } from '../local-server';
+import { ServiceError } from '../local-server';
+import { SignatureError, verifySigV4 } from './sigv4';
+import { isAllowed } from '../../util/iam-evaluate';
+import { Authorization, authorizationsOf, OperationRequest } from '../../util/iam-operations';
+import { IamRoles } from '../../util/iam-template';
+
+export interface Denial {
+  readonly principal: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly operation: string;
+}
+
+export interface IamAuthorizerOptions {
+  readonly account: string;
+  /** Base access keys (not issued by the local STS) and the role each belongs to. */
+  readonly keys?: Record<string, string>;
+  /** For DistributeImage: the ARN of the image build version the next call will create (see iam-operations.ts). */
+  readonly nextImageArn?: (region: string) => string;
+}
+
+/** The protocol's AccessDenied error of each service. */
+const DENIED: Record<OperationRequest['service'], { status: number; type: string }> = {
+  imagebuilder: { status: 403, type: 'AccessDeniedException' },
+  ssm: { status: 400, type: 'AccessDeniedException' },
+  sts: { status: 403, type: 'AccessDenied' },
+  ec2: { status: 403, type: 'UnauthorizedOperation' },
+};
+
+export class IamAuthorizer {
+  readonly denials: Denial[] = [];
+  /** Every authorization that was evaluated, allowed or not. */
+  readonly evaluated: Array<Authorization & { principal: string; allowed: boolean }> = [];
+  private readonly sessions = new Map<string, { roleArn: string; sessionName: string }>();
+
+  constructor(public world: IamRoles, private readonly options: IamAuthorizerOptions) {}
+
+  /** Called by the local STS for each session it issues. */
+  bindSession(accessKeyId: string, roleArn: string, sessionName: string): void {
+    this.sessions.set(accessKeyId, { roleArn, sessionName });
+  }
+
+  /** Authorizes every Image Builder, SSM and STS request of `server` before it reaches its route. */
+  attach(server: LocalServer): this {
+    server.addCheck({ request: (req) => this.checkLocal(req) });
+    return this;
+  }
+
+  /** For the local EC2: throws ServiceError(403, UnauthorizedOperation) for a request IAM denies. */
+  readonly ec2Check = async (action: string, params: Record<string, string>, region: string, accessKeyId: string,
+    resourceTags: Record<string, string>): Promise<void> => {
+    await this.authorize({ service: 'ec2', operation: action, body: params, query: {}, region, resourceTags }, accessKeyId);
+  };
+
+  /** The role behind an access key and the principal ARN IAM sees (an assumed-role session). */
+  identityOf(accessKeyId: string): { roleArn: string; principal: string } {
+    const session = this.sessions.get(accessKeyId);
+    const roleArn = session?.roleArn ?? this.options.keys?.[accessKeyId];
+    if (!roleArn) throw new ServiceError(403, 'InvalidClientTokenId', `The security token included in the request is invalid (${accessKeyId})`);
+    const [, partition, , , account, resource] = roleArn.split(':');
+    const name = resource.split('/').pop();
+    return { roleArn, principal: `arn:${partition}:sts::${account}:assumed-role/${name}/${session?.sessionName ?? 'lambda'}` };
+  }
+
+  private async checkLocal(req: ReceivedRequest): Promise<void> {
+    const service = req.headers['x-amz-target'] !== undefined ? 'ssm' : req.operation === 'AssumeRole' ? 'sts' : 'imagebuilder';
+    let verified;
+    try {
+      verified = verifySigV4(req, service);
+    } catch (err) {
+      // Unauthenticated requests never reach authorization, nor the route (the local Image Builder does not check
+      // signatures itself).
+      if (err instanceof SignatureError) {
+        throw service === 'sts' ? new ServiceError(403, 'SignatureDoesNotMatch', err.message)
+          : new ServiceError(service === 'ssm' ? 400 : 403, 'InvalidSignatureException', err.message);
+      }
+      throw err;
+    }
+    await this.authorize({ service, operation: req.operation, body: req.body, query: req.query, region: verified.region }, verified.accessKeyId);
+  }
+
+  private async authorize(r: Omit<OperationRequest, 'account' | 'partition' | 'nextImageArn'>, accessKeyId: string): Promise<void> {
+    const { roleArn, principal } = this.identityOf(accessKeyId);
+    const role = this.world.get(roleArn);
+    const request: OperationRequest = {
+      ...r,
+      account: this.options.account,
+      partition: this.world.partition,
+      nextImageArn: this.options.nextImageArn?.(r.region) ?? `arn:${this.world.partition}:imagebuilder:${r.region}:${this.options.account}:image/distributed-image/1.0.0/1`,
+    };
+    for (const auth of authorizationsOf(request)) {
+      const target = auth.action === 'sts:AssumeRole' ? this.world.get(auth.resource) : undefined;
+      const decision = await isAllowed(role, auth, {
+        principal,
+        resourceAccount: auth.resource.split(':')[4] || this.options.account,
+        // A role that is not in the templates has no trust policy that lets anyone assume it.
+        ...(auth.action === 'sts:AssumeRole' ? { resourcePolicy: target?.trustPolicy ?? { Version: '2012-10-17', Statement: [] } } : {}),
+      });
+      this.evaluated.push({ ...auth, principal, allowed: decision.allowed });
+      if (!decision.allowed) {
+        this.denials.push({ principal, action: auth.action, resource: auth.resource, operation: r.operation });
+        const { status, type } = DENIED[r.service];
+        throw new ServiceError(status, type, `User: ${principal} is not authorized to perform: ${auth.action} on resource: ${auth.resource} `
+          + `because no ${auth.action === 'sts:AssumeRole' ? 'identity-based or trust' : 'identity-based'} policy allows the ${auth.action} action`);
+      }
+    }
+  }
+}
