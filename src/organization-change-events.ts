@@ -17,7 +17,7 @@ export interface OrganizationChangeDestination {
 }
 
 /**
- * Properties of an {@link OrganizationChangeEvents}.
+ * Properties of an `OrganizationChangeEvents`.
  */
 export interface OrganizationChangeEventsProps {
   /** The default event buses to forward the events to. */

@@ -7,7 +7,7 @@ import { ACCOUNT_ID_PATTERN } from './private/patterns';
 import { addValidation, isUnresolved, validateNotEmpty, validateRegion, validateUnique } from './private/validation';
 
 /**
- * Properties of an {@link OrganizationDistributionRoles}.
+ * Properties of an `OrganizationDistributionRoles`.
  */
 export interface OrganizationDistributionRolesProps {
   /** The OUs (or roots) whose accounts, present and future, get the role. */
@@ -25,7 +25,7 @@ export interface OrganizationDistributionRolesProps {
   readonly encryptedAmis?: boolean;
 
   /**
-   * The Region of the stack instances (the role is global; one Region is enough).
+   * The Region of the stack instances: the role is global, so one Region is enough.
    *
    * @default - the stack's Region
    */
@@ -43,7 +43,7 @@ export interface OrganizationDistributionRolesProps {
  * For the stack of the organization's management account (or a delegated StackSets administrator): a service-managed
  * CloudFormation StackSet that creates `EC2ImageBuilderDistributionCrossAccountRole`, which Image Builder assumes to
  * copy AMIs, in every account of the OUs, including accounts that join them later (automatic deployment), and removes
- * it from accounts that leave. Accounts resolved by {@link OrganizationDistributionTargets} then never lack it.
+ * it from accounts that leave. Accounts resolved by `OrganizationDistributionTargets` then never lack it.
  */
 export class OrganizationDistributionRoles extends Construct {
   /** The StackSet. */

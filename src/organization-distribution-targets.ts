@@ -20,12 +20,12 @@ import { addValidation, validateNotEmpty, validateRegion, validateUnique } from 
 import { TargetAccounts } from './target-accounts';
 
 /**
- * Properties of an {@link OrganizationDistributionTargets}.
+ * Properties of an `OrganizationDistributionTargets`.
  */
 export interface OrganizationDistributionTargetsProps {
   /**
    * The distribution configuration whose AMI distributions get the accounts as `targetAccountIds`. It may be owned by
-   * this stack or imported; like a {@link DistributionConfigurationPatch}, this resource changes it through the API and
+   * this stack or imported; like a `DistributionConfigurationPatch`, this resource changes it through the API and
    * gives it back as it was on delete, keeping what others changed meanwhile.
    */
   readonly distributionConfiguration: IDistributionConfiguration;
@@ -46,7 +46,7 @@ export interface OrganizationDistributionTargetsProps {
 
   /**
    * The role, in the organization's management account or an account delegated to administer Organizations, that the
-   * handler assumes to list OUs and accounts. {@link OrganizationsReaderRole} makes it in that account's stack, and
+   * handler assumes to list OUs and accounts. `OrganizationsReaderRole` makes it in that account's stack, and
    * `OrganizationsReaderRole.fromAccount` imports it here.
    *
    * @default - this stack is itself in the management or delegated-administrator account: the resource's own role
@@ -81,7 +81,7 @@ export interface OrganizationDistributionTargetsProps {
   readonly refreshSchedule?: events.Schedule;
 
   /**
-   * Also resolve again when an account joins, moves, leaves or closes: {@link OrganizationChangeEvents} in the
+   * Also resolve again when an account joins, moves, leaves or closes: `OrganizationChangeEvents` in the
    * management account (us-east-1) forwards Organizations' events to this stack's default event bus, which this
    * resource allows the management account (the account of `organizationsRole`) to put events to. One invocation
    * per event; a burst of changes makes a burst of refreshes, which the configuration's lease serializes.
@@ -97,7 +97,7 @@ export interface OrganizationDistributionTargetsProps {
  * The custom resource lists the OUs' accounts (ListChildren, ListAccountsForParent, or ListAccounts for the whole
  * organization) through a role in the management or delegated-administrator account, then merges them into the
  * `targetAccountIds` of the configuration's AMI distributions through the same locked, lossless update as a
- * {@link DistributionConfigurationPatch}: accounts that left since the last resolution are removed, accounts others
+ * `DistributionConfigurationPatch`: accounts that left since the last resolution are removed, accounts others
  * added to the configuration stay.
  */
 export class OrganizationDistributionTargets extends Construct {
@@ -106,7 +106,7 @@ export class OrganizationDistributionTargets extends Construct {
   /** A digest of the resolved account set: changes exactly when the set changes. @attribute */
   public readonly accountSetDigest: string;
   /**
-   * The resolved account IDs, comma-joined, when they fit a custom-resource answer (about 200 accounts); else empty.
+   * The resolved account IDs, comma-joined, when they fit a custom-resource answer (about 200 accounts), else empty.
    * @attribute
    */
   public readonly accountIds: string;
@@ -263,9 +263,16 @@ export class OrganizationDistributionTargets extends Construct {
 function allowEventsFrom(stack: Stack, account: string): void {
   const id = `OrganizationChangeEventsFrom${Token.isUnresolved(account) ? 'Management' : account}`;
   if (stack.node.tryFindChild(id)) return;
+  const statementId = `cdk-imagebuilder-distribution-organizations-${Token.isUnresolved(account) ? 'management' : account}`;
+  // `statement` rather than the deprecated action/principal pair.
   new events.CfnEventBusPolicy(stack, id, {
-    statementId: `cdk-imagebuilder-distribution-organizations-${Token.isUnresolved(account) ? 'management' : account}`,
-    action: 'events:PutEvents',
-    principal: account,
+    statementId,
+    statement: {
+      Sid: statementId,
+      Effect: 'Allow',
+      Principal: { AWS: stack.formatArn({ service: 'iam', region: '', account, resource: 'root' }) },
+      Action: 'events:PutEvents',
+      Resource: stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' }),
+    },
   });
 }

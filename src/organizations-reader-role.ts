@@ -11,12 +11,12 @@ import { addValidation, isUnresolved, validateNotEmpty, validateUnique } from '.
 export const DEFAULT_ORGANIZATIONS_READER_ROLE_NAME = 'cdk-imagebuilder-distribution-organizations-reader';
 
 /**
- * Properties of an {@link OrganizationsReaderRole}.
+ * Properties of an `OrganizationsReaderRole`.
  */
 export interface OrganizationsReaderRoleProps {
   /**
    * The accounts whose stacks distribute to the organization's accounts (they use
-   * {@link OrganizationDistributionTargets}): only the custom-resource handler roles of this library in these accounts
+   * `OrganizationDistributionTargets`): only the custom-resource handler roles of this library in these accounts
    * may assume the role.
    */
   readonly distributingAccountIds: string[];
@@ -31,7 +31,7 @@ export interface OrganizationsReaderRoleProps {
 
 /**
  * The role, for the stack of the organization's management account (or of an account delegated to administer
- * Organizations), that {@link OrganizationDistributionTargets} assumes to list the organization's OUs and accounts.
+ * Organizations), that `OrganizationDistributionTargets` assumes to list the organization's OUs and accounts.
  *
  * It may only read the organization's structure (ListChildren, ListAccountsForParent, ListAccounts), and only the
  * handler roles this library creates in the distributing accounts may assume it: its trust policy names those

@@ -41,7 +41,7 @@ export interface OrganizationAccountsOptions {
 }
 
 /**
- * Options of {@link TargetAccounts.fromOrganizationalUnits}.
+ * Options of `TargetAccounts.fromOrganizationalUnits`.
  */
 export interface OrganizationalUnitAccountsOptions extends OrganizationAccountsOptions {
   /**
@@ -56,7 +56,7 @@ export interface OrganizationalUnitAccountsOptions extends OrganizationAccountsO
 /**
  * The accounts a distribution copies AMIs into: account IDs given literally, or the accounts of organizational units
  * or of the whole organization, resolved from AWS Organizations at deploy time (and, optionally, on a schedule) by
- * {@link OrganizationDistributionTargets}.
+ * `OrganizationDistributionTargets`.
  */
 export class TargetAccounts {
   /**

@@ -189,7 +189,7 @@ async function distributeScenario(wire: WireWorld, world: IamRoles, only?: strin
 async function patchScenario(wire: WireWorld, world: IamRoles, only?: string): Promise<number> {
   const server = await LocalServer.start();
   const ib = new DistributionConfigurations(server);
-  ib.put({ arn: ARN, name: 'imported-dist', description: 'owned by another team', distributions: [fullDistribution('us-east-1'), fullDistribution('us-west-2')], tags: {} });
+  ib.put({ arn: ARN, name: 'imported-dist', description: 'owned by another team', distributions: [fullDistribution('us-east-1'), fullDistribution('us-west-2')], tags: { owner: 'team-a' } });
   new Parameters(server);
   const authorizer = new IamAuthorizer(world, { account: '123456789012', keys: { test: wire.providerRoleArn } }).attach(server);
   new Roles(server, { iam: authorizer });

@@ -236,7 +236,10 @@ test('refreshOnOrganizationChanges: the management account forwards Organization
   const [rule] = Object.values(template.findResources('AWS::Events::Rule')) as any[];
   expect(rule.Properties.EventPattern).toEqual({ ...forward.Properties.EventPattern, account: [MANAGEMENT] });
   expect(JSON.stringify(stack.resolve(rule.Properties.Targets[0].Input))).toContain('\\"Refresh\\":true');
-  template.hasResourceProperties('AWS::Events::EventBusPolicy', { Action: 'events:PutEvents', Principal: MANAGEMENT });
+  template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+    Statement: Match.objectLike({ Action: 'events:PutEvents', Principal: { AWS: Match.anyValue() } }),
+  });
+  expect(JSON.stringify(Object.values(template.findResources('AWS::Events::EventBusPolicy'))[0])).toContain(`:iam::${MANAGEMENT}:root`);
 });
 
 test('OrganizationChangeEvents must be in Organizations\' home Region and validates its destinations', () => {

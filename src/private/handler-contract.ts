@@ -26,7 +26,7 @@ export const LEASE_PARAMETER_PREFIX = '/cdk-imagebuilder-distribution/leases';
 export interface PatchResourceProperties {
   /** ARN of the distribution configuration to change. */
   readonly DistributionConfigurationArn: string;
-  /** JSON of {@link PatchDocument}. */
+  /** JSON of `PatchDocument`. */
   readonly Patch: string;
   /** Name (starting with `/`) of the SSM parameter in which the handler keeps the configuration as it was before. */
   readonly BaselineParameterName: string;

@@ -28,7 +28,7 @@ export interface TargetAccountsQuery {
 
 /** Properties of `Custom::ImageBuilderOrganizationTargets`: a patch whose target accounts are resolved at deploy time. */
 export interface OrganizationTargetsResourceProperties extends PatchResourceProperties {
-  /** JSON list of {@link TargetAccountsQuery}: the targets are the union of their accounts. */
+  /** JSON list of `TargetAccountsQuery`: the targets are the union of their accounts. */
   readonly Query: string;
   /** `true`: an empty resolution is accepted; else it fails the deployment. */
   readonly AllowEmpty?: string;

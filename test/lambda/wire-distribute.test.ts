@@ -191,7 +191,6 @@ test('a re-delivered Create gets the same image; other properties are another di
 test.each([
   [{ ExecutionRole: 'role with spaces' }, /InvalidRequestException \(HTTP 400\): 1 validation error detected: 'executionRole' Value "role with spaces" must satisfy regular expression pattern/],
   [{ Tags: JSON.stringify({ 'aws:reserved': 'x' }) }, /InvalidRequestException \(HTTP 400\): 1 validation error detected: 'tags.key\(aws:reserved\)' Value "aws:reserved" must satisfy regular expression pattern/],
-  [{ DistributionConfigurationArn: `${CONFIG_ARN}-missing` }, /ResourceNotFoundException \(HTTP 404\): Distribution configuration .* not found/],
 ])('the service\'s validation error reaches CloudFormation: %j', async (change, message) => {
   await expect(onEvent(event('Create', { ...props, ...change }), options)).rejects.toThrow(message);
   expect(server.count('DistributeImage')).toBe(1);

@@ -280,9 +280,10 @@ test('a configuration that does not exist fails the create clearly; a delete aft
   ib.configs.set(ARN, saved);
   // Another configuration: IAM denies before the service looks it up.
   const other = ARN.replace('imported-dist', 'missing');
+  // (The first call of a patch is its lease's, next to the configuration, which the role is not granted either.)
   await expect(route(createEvent(props(exportPatch, other)))).rejects.toThrow(
-    `GetDistributionConfiguration on ${other} failed: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/`);
-  expectedDenials = [expect.objectContaining({ action: 'imagebuilder:GetDistributionConfiguration', resource: other })];
+    `ssm:PutParameter on ${leaseLocation(other).name} failed: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/`);
+  expectedDenials = [expect.objectContaining({ action: 'ssm:PutParameter', resource: expect.stringContaining(leaseLocation(other).name) })];
   clients.resetClients();
 
   const created = await route(createEvent(props(exportPatch)));
@@ -581,20 +582,24 @@ describe('undoing a patch always sends what the API model accepts (the fake refu
 
 test('a configuration in another Region is read and written at that Region\'s endpoint, with its lease; the baseline stays in the Lambda\'s Region', async () => {
   const arn = 'arn:aws:imagebuilder:eu-west-1:123456789012:distribution-configuration/imported-dist';
+  // The roles a stack in us-east-1 synthesizes for a patch of that configuration.
+  const eu = patchWorld(arn, S3_EXPORT.roleName, 'us-east-1');
+  iam.world = eu.world;
   ib.put({ arn, name: 'imported-dist', distributions: [fullDistribution('eu-west-1')] });
   const start = ib.get(arn)!;
-  const p = { ...props({ distributions: [{ region: 'eu-west-1', merge: { s3ExportConfiguration: S3_EXPORT } }] }), DistributionConfigurationArn: arn };
+  const p = { ...eu.properties.Patch, DistributionConfigurationArn: arn, BaseHash: 'h1',
+    Patch: JSON.stringify({ distributions: [{ region: 'eu-west-1', merge: { s3ExportConfiguration: S3_EXPORT } }] }) };
   const created = await route(createEvent(p));
   expect(ib.get(arn)!.distributions[0].s3ExportConfiguration).toEqual(S3_EXPORT);
   await route(deleteEvent(created.PhysicalResourceId!, p));
   expect(ib.get(arn)!.distributions).toEqual(start.distributions);
-  const ibCalls = server.calls.filter((c) => !c.headers['x-amz-target']);
+  const ibCalls = server.calls.filter((c) => !c.headers['x-amz-target'] && c.operation !== 'AssumeRole');
   // Each write is read back (lease.ts).
   const writeAndReadBack = ['GetDistributionConfiguration', 'UpdateDistributionConfiguration', 'GetDistributionConfiguration'];
   expect(ibCalls.map((c) => c.operation)).toEqual([...writeAndReadBack, ...writeAndReadBack]);
   for (const c of ibCalls) expect(verifySigV4(c, 'imagebuilder').region).toBe('eu-west-1');
   const ssmCalls = server.calls.filter((c) => c.headers['x-amz-target']);
-  const baselineRegions = ssmCalls.filter((c) => c.body?.Name === PARAM).map((c) => verifySigV4(c, 'ssm').region);
+  const baselineRegions = ssmCalls.filter((c) => c.body?.Name === p.BaselineParameterName).map((c) => verifySigV4(c, 'ssm').region);
   const leaseRegions = ssmCalls.filter((c) => String(c.body?.Name).includes('/leases/')).map((c) => verifySigV4(c, 'ssm').region);
   expect(new Set(baselineRegions)).toEqual(new Set(['us-east-1']));
   expect(leaseRegions.length).toBeGreaterThan(0);

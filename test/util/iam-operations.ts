@@ -77,6 +77,9 @@ export const OPERATIONS: Record<OperationRequest['service'], Table> = {
     },
     GetImage: (r) => [{ action: 'imagebuilder:GetImage', resource: r.query.imageBuildVersionArn }],
     DeleteImage: (r) => [{ action: 'imagebuilder:DeleteImage', resource: r.query.imageBuildVersionArn }],
+    // CancelImageCreation: imagebuilder:CancelImageCreation on the image (INFERRED from the action's name and resource type in the
+    // Service Authorization Reference; the reference lists no dependent actions). A PUT: the ARN is in the body.
+    CancelImageCreation: (r) => [{ action: 'imagebuilder:CancelImageCreation', resource: r.body?.imageBuildVersionArn }],
     GetDistributionConfiguration: (r) => [
       { action: 'imagebuilder:GetDistributionConfiguration', resource: r.query.distributionConfigurationArn },
     ],

@@ -57,9 +57,9 @@ export function distributeWorld(account: string, configArn: string, executionRol
  * A DistributionConfigurationPatch of an imported configuration, as wire-update.test.ts sends it: `Patch` sets an S3
  * export with role `exportRoleName`; `Other` adds a target account.
  */
-export function patchWorld(configArn: string, exportRoleName: string): WireWorld {
+export function patchWorld(configArn: string, exportRoleName: string, stackRegion?: string): WireWorld {
   const [, , , region, account] = configArn.split(':');
-  const stack = new Stack(new App(), 'TestStack', { env: { account, region } });
+  const stack = new Stack(new App(), 'TestStack', { env: { account, region: stackRegion ?? region } });
   const config = DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Config', configArn);
   const patch = new DistributionConfigurationPatch(stack, 'Patch', { distributionConfiguration: config });
   patch.setS3Export(region, {
