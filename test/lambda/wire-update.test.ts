@@ -587,8 +587,12 @@ test('a configuration in another Region is read and written at that Region\'s en
   iam.world = eu.world;
   ib.put({ arn, name: 'imported-dist', distributions: [fullDistribution('eu-west-1')] });
   const start = ib.get(arn)!;
-  const p = { ...eu.properties.Patch, DistributionConfigurationArn: arn, BaseHash: 'h1',
-    Patch: JSON.stringify({ distributions: [{ region: 'eu-west-1', merge: { s3ExportConfiguration: S3_EXPORT } }] }) };
+  const p = {
+    ...eu.properties.Patch,
+    DistributionConfigurationArn: arn,
+    BaseHash: 'h1',
+    Patch: JSON.stringify({ distributions: [{ region: 'eu-west-1', merge: { s3ExportConfiguration: S3_EXPORT } }] }),
+  };
   const created = await route(createEvent(p));
   expect(ib.get(arn)!.distributions[0].s3ExportConfiguration).toEqual(S3_EXPORT);
   await route(deleteEvent(created.PhysicalResourceId!, p));
