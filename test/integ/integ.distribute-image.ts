@@ -22,7 +22,7 @@ const distributed = new DistributeImage(stack, 'Distribute', {
   distributionConfiguration: config,
   tags: { purpose: 'integ' },
   removalPolicy: RemovalPolicy.DESTROY,
-  timeout: Duration.minutes(90),
+  timeout: Duration.minutes(45),
 });
 
 const test = new IntegTest(app, 'DistributeImageTest', { testCases: [stack] });
