@@ -104,7 +104,7 @@ export class GoldenImageStack extends Stack {
       source: DistributeImageSource.fromSsmParameter(latestAmi),
       distributionConfiguration: distribution,
       tags: { release: 'example' },
-      timeout: Duration.minutes(90),
+      timeout: Duration.minutes(45),
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const amiId = distributed.amiIdInRegion(this.region);

@@ -138,7 +138,7 @@ class GoldenImageStack(Stack):
             source=DistributeImageSource.from_ssm_parameter(latest_ami),
             distribution_configuration=distribution,
             tags={"release": "example"},
-            timeout=Duration.minutes(90),
+            timeout=Duration.minutes(45),
             removal_policy=RemovalPolicy.RETAIN,
         )
         ami_id = distributed.ami_id_in_region(self.region)

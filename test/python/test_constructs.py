@@ -149,7 +149,7 @@ class ValidationTest(unittest.TestCase):
             stack, "Distribution", ami_distributions=[AmiDistribution(ami_name="a-{{ imagebuilder:buildDate }}")])
         DistributeImage(stack, "Distribute", source=DistributeImageSource.from_ami_id("ami-0123456789abcdef0"),
                         distribution_configuration=distribution, timeout=cdk.Duration.hours(3))
-        with self.assertRaisesRegex(RuntimeError, r"timeout.*10800 seconds.*must be from 1 minute to 2 hours"):
+        with self.assertRaisesRegex(RuntimeError, r"timeout.*10800 seconds.*must be from 1 minute to 50 minutes"):
             Template.from_stack(stack)
 
     def test_dicts_in_lists(self):
