@@ -17,6 +17,7 @@ import { configure } from '../lambda/update-distribution';
 import {
   DiskImageFormat, DistributeImage, DistributeImageSource, DistributionConfiguration, ExecutionRolePolicy,
 } from '../src';
+import { setLambdaEnvironment } from './lambda/lambda-environment';
 import { LocalServer } from './lambda/local-server';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE } from '../src/private/handler-contract';
 import { DistributedImages, Ec2Images } from './lambda/server/distribute-routes';
@@ -124,15 +125,7 @@ describe('every grant names a resource of a type its action takes', () => {
 
 // The handler's scenarios, as in the wire tests, against a given IAM world; they return the denials seen.
 function env(server: LocalServer, ec2Server?: Ec2Images) {
-  Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SESSION_TOKEN: 'lambda-token',
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    IMAGEBUILDER_ENDPOINT: server.endpoint,
-    SSM_ENDPOINT: server.endpoint,
-    STS_ENDPOINT: server.endpoint,
+  setLambdaEnvironment(server, {
     ...(ec2Server ? { EC2_ENDPOINT: ec2Server.endpoint } : {}),
   });
   clients.resetClients();

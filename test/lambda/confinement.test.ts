@@ -3,6 +3,7 @@
 // synthesize (two stacks, each with its provider); the events are those CloudFormation would send, then crafted.
 import { App, Stack } from 'aws-cdk-lib';
 import type { CdkCustomResourceEvent } from 'aws-lambda';
+import { setLambdaEnvironment } from './lambda-environment';
 import { LocalServer } from './local-server';
 import { DistributionConfigurations } from './server/imagebuilder';
 import { ARN, fullDistribution } from './server/patch-fixtures';
@@ -100,15 +101,7 @@ beforeEach(async () => {
   new Parameters(server);
   roles = new Roles(server);
   ib.put({ arn: ARN, name: 'imported-dist', distributions: [fullDistribution('us-east-1')] });
-  Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SESSION_TOKEN: 'lambda-token',
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    IMAGEBUILDER_ENDPOINT: server.endpoint,
-    SSM_ENDPOINT: server.endpoint,
-    STS_ENDPOINT: server.endpoint,
+  setLambdaEnvironment(server, {
     HANDLER_REQUEST_TIMEOUT_MS: '1000',
     // The handler runs as stack A's provider.
     ...a.handlerEnvironment(),

@@ -1,6 +1,7 @@
 // Many writers of one distribution configuration at once, over the wire: the handler (each writer with its own role,
 // baseline and CloudFormation request) against the local Image Builder, SSM and STS. Every writer's change must end
 // present, or the writer must fail with a clear reason; none may report success for a change that is not there.
+import { setLambdaEnvironment } from './lambda-environment';
 import { faults, LocalServer } from './local-server';
 import { DistributionConfigurations } from './server/imagebuilder';
 import { ARN, createEvent, deleteEvent, exportPatch, fullDistribution, props, S3_EXPORT, updateEvent } from './server/patch-fixtures';
@@ -42,15 +43,7 @@ beforeEach(async () => {
   ib = new DistributionConfigurations(server);
   ssm = new Parameters(server);
   roles = new Roles(server, { clock: now });
-  Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SESSION_TOKEN: 'lambda-token',
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    IMAGEBUILDER_ENDPOINT: server.endpoint,
-    SSM_ENDPOINT: server.endpoint,
-    STS_ENDPOINT: server.endpoint,
+  setLambdaEnvironment(server, {
     HANDLER_REQUEST_TIMEOUT_MS: '2000',
   });
   clients.resetClients();

@@ -5,6 +5,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { CdkCustomResourceEvent } from 'aws-lambda';
+import { setLambdaEnvironment } from './lambda-environment';
 import { faults, LocalServer, ServiceError } from './local-server';
 import { DistributionConfigurations } from './server/imagebuilder';
 import { Organization, ROOT_ID } from './server/organizations';
@@ -83,15 +84,7 @@ beforeEach(async () => {
   roles = new Roles(server);
   roles.add(RESOURCE_ROLE).add(PATCH_ROLE).add(READER_ROLE);
   org = new Organization(server, { callerRole: READER_ROLE, roles });
-  Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SESSION_TOKEN: 'lambda-token',
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    IMAGEBUILDER_ENDPOINT: server.endpoint,
-    SSM_ENDPOINT: server.endpoint,
-    STS_ENDPOINT: server.endpoint,
+  setLambdaEnvironment(server, {
     ORGANIZATIONS_ENDPOINT: server.endpoint,
     HANDLER_REQUEST_TIMEOUT_MS: '2000',
   });

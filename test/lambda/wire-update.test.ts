@@ -2,6 +2,7 @@
 // with IAM: every call is authorized against the roles the constructs synthesize (../util/iam-stacks.ts), and the
 // resource properties (role, baseline parameter) are those of the synthesized template.
 import { GetDistributionConfigurationCommand, ImagebuilderClient, UpdateDistributionConfigurationCommand } from '@aws-sdk/client-imagebuilder';
+import { setLambdaEnvironment } from './lambda-environment';
 import { faults, LocalServer, ReceivedRequest } from './local-server';
 import { IamAuthorizer } from './server/iam';
 import { DistributionConfigurations, FUTURE_FIELDS } from './server/imagebuilder';
@@ -72,15 +73,7 @@ beforeEach(async () => {
   ssm = new Parameters(server);
   iam = new IamAuthorizer(wire.world, { account: '123456789012', keys: { test: wire.providerRoleArn } }).attach(server);
   roles = new Roles(server, { iam });
-  Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SESSION_TOKEN: 'lambda-token',
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    IMAGEBUILDER_ENDPOINT: server.endpoint,
-    SSM_ENDPOINT: server.endpoint,
-    STS_ENDPOINT: server.endpoint,
+  setLambdaEnvironment(server, {
     HANDLER_REQUEST_TIMEOUT_MS: '150',
   });
   clients.resetClients();
@@ -603,7 +596,7 @@ test('a configuration in another Region is read and written at that Region\'s en
   expect(ibCalls.map((c) => c.operation)).toEqual([...writeAndReadBack, ...writeAndReadBack]);
   for (const c of ibCalls) expect(verifySigV4(c, 'imagebuilder').region).toBe('eu-west-1');
   const ssmCalls = server.calls.filter((c) => c.headers['x-amz-target']);
-  const baselineRegions = ssmCalls.filter((c) => c.body?.Name === p.BaselineParameterName).map((c) => verifySigV4(c, 'ssm').region);
+  const baselineRegions = ssmCalls.filter((c) => c.body?.Name === eu.properties.Patch.BaselineParameterName).map((c) => verifySigV4(c, 'ssm').region);
   const leaseRegions = ssmCalls.filter((c) => String(c.body?.Name).includes('/leases/')).map((c) => verifySigV4(c, 'ssm').region);
   expect(new Set(baselineRegions)).toEqual(new Set(['us-east-1']));
   expect(leaseRegions.length).toBeGreaterThan(0);
