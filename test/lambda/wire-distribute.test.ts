@@ -1,6 +1,7 @@
 // Over the wire: the real SDK clients, through the DistributeImage handler, against a local Image Builder, EC2 and
 // STS on 127.0.0.1, with IAM: every call is authorized against the roles the constructs synthesize
 // (../util/iam-stacks.ts), and the resource properties are those of the synthesized template.
+import { setLambdaEnvironment } from './lambda-environment';
 import { faults, LocalServer, ReceivedRequest } from './local-server';
 import { DistributedImages, Ec2Images, IMAGE_BUILD_VERSION_ARN } from './server/distribute-routes';
 import { IamAuthorizer } from './server/iam';
@@ -67,16 +68,7 @@ beforeEach(async () => {
   }).attach(server);
   ec2.authorize = iam.ec2Check;
   roles = new Roles(server, { clock: () => now, iam });
-  Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SESSION_TOKEN: 'lambda-token',
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    IMAGEBUILDER_ENDPOINT: server.endpoint,
-    EC2_ENDPOINT: ec2.endpoint,
-    STS_ENDPOINT: server.endpoint,
-  });
+  setLambdaEnvironment(server, { EC2_ENDPOINT: ec2.endpoint });
   clients.resetClients();
   sleeps = [];
   logs = [];
