@@ -8,7 +8,7 @@ import * as distributeImage from './distribute-image';
 import { forCloudFormation, ResponseFields } from './errors';
 import * as organizationTargets from './organization-targets';
 import { eventDeadline, InvocationContext } from './retry';
-import * as patch from './update-distribution';
+import * as patch from './distribution-configuration-patch';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, PATCH_RESOURCE_TYPE } from '../src/private/handler-contract';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE } from '../src/private/organization-contract';
 

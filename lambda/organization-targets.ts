@@ -1,5 +1,5 @@
 // Custom::ImageBuilderOrganizationTargets: the target accounts of a distribution configuration's AMI distributions,
-// resolved from AWS Organizations at deploy time, then written through the patch's own path (update-distribution.ts):
+// resolved from AWS Organizations at deploy time, then written through the patch's own path (distribution-configuration-patch.ts):
 // the same lease, the same stored baseline, the same three-way undo. The resolved accounts become the patch's merge of
 // `targetAccountIds`; on the next resolution the previous patch is undone (accounts that left are removed) and the new
 // one applied, while accounts others added to the configuration stay.
@@ -15,7 +15,7 @@ import { findEntry, readBaseline } from './baseline';
 import * as clients from './clients';
 import { parseAssumeRoleResponse, roleSessionName, stsEndpoint, STS_API_VERSION, TemporaryCredentials, REFRESH_MARGIN_MS } from './credentials';
 import { call } from './errors';
-import * as patch from './update-distribution';
+import * as patch from './distribution-configuration-patch';
 import type { PatchDocument } from '../src/private/handler-contract';
 import {
   MAX_TARGET_ACCOUNTS, ORGANIZATION_TARGETS_METRICS, OrganizationTargetsAttributes, OrganizationTargetsResourceProperties, TargetAccountsQuery,

@@ -13,7 +13,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as clients from '../lambda/clients';
 import { isComplete, onEvent } from '../lambda/distribute-image';
 import { onEvent as route } from '../lambda/index';
-import { configure } from '../lambda/update-distribution';
+import { configure } from '../lambda/distribution-configuration-patch';
 import {
   DiskImageFormat, DistributeImage, DistributeImageSource, DistributionConfiguration, ExecutionRolePolicy,
 } from '../src';

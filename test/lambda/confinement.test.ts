@@ -11,7 +11,7 @@ import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
 import { onEvent as route } from '../../lambda/index';
-import { configure } from '../../lambda/update-distribution';
+import { configure } from '../../lambda/distribution-configuration-patch';
 import { DistributionConfiguration, DistributionConfigurationPatch } from '../../src';
 import { HANDLER_ROLE_ARN_PREFIX_ENV, HANDLER_STACK_ID_ENV, PATCH_RESOURCE_TYPE } from '../../src/private/handler-contract';
 

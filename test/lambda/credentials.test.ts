@@ -13,7 +13,7 @@ import {
 } from '../../lambda/credentials';
 import { call as callWithRetries } from '../../lambda/errors';
 import { isRetryable, withRetries } from '../../lambda/retry';
-import { configure } from '../../lambda/update-distribution';
+import { configure } from '../../lambda/distribution-configuration-patch';
 
 const ROLE = 'arn:aws:iam::111111111111:role/cdk-ibd/Stack-DistributeHandlerRole-1A2B3C';
 const OTHER_ROLE = 'arn:aws:iam::111111111111:role/cdk-ibd/Stack-PatchHandlerRole-4D5E6F';

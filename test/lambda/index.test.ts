@@ -3,10 +3,10 @@ import type { CdkCustomResourceEvent, CdkCustomResourceIsCompleteEvent } from 'a
 import * as distributeImage from '../../lambda/distribute-image';
 import { isComplete, onEvent } from '../../lambda/index';
 import { DEADLINE_MARGIN_MS } from '../../lambda/retry';
-import * as patch from '../../lambda/update-distribution';
+import * as patch from '../../lambda/distribution-configuration-patch';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, PATCH_RESOURCE_TYPE } from '../../src/private/handler-contract';
 
-jest.mock('../../lambda/update-distribution', () => ({ onEvent: jest.fn(async () => ({ PhysicalResourceId: 'patch' })) }));
+jest.mock('../../lambda/distribution-configuration-patch', () => ({ onEvent: jest.fn(async () => ({ PhysicalResourceId: 'patch' })) }));
 jest.mock('../../lambda/distribute-image', () => ({
   onEvent: jest.fn(async () => ({ PhysicalResourceId: 'image' })),
   isComplete: jest.fn(async () => ({ IsComplete: false })),
@@ -32,7 +32,7 @@ const expectDeadline = (fn: jest.Mock, remainingMs: number, started: number) => 
 beforeEach(() => jest.clearAllMocks());
 
 describe('onEvent', () => {
-  test('a patch goes to update-distribution, with the deadline of the invocation', async () => {
+  test('a patch goes to distribution-configuration-patch, with the deadline of the invocation', async () => {
     const started = Date.now();
     const ev = event(PATCH_RESOURCE_TYPE);
     expect(await onEvent(ev, lambdaContext(840_000))).toEqual({ PhysicalResourceId: 'patch' });

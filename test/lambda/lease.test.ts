@@ -12,7 +12,7 @@ import { onEvent as route } from '../../lambda/index';
 import {
   CLOCK_SKEW_MS, configureLease, LEASE_PARAMETER_PREFIX, LEASE_TTL_MS, leaseLocation, LeaseValue, withLease,
 } from '../../lambda/lease';
-import { configure, MAX_WRITE_ROUNDS } from '../../lambda/update-distribution';
+import { configure, MAX_WRITE_ROUNDS } from '../../lambda/distribution-configuration-patch';
 import type { PatchDocument } from '../../src/private/handler-contract';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });

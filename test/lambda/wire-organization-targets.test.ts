@@ -15,7 +15,7 @@ import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
 import { onEvent as route } from '../../lambda/index';
 import { Organizations } from '../../lambda/organization-targets';
-import { configure } from '../../lambda/update-distribution';
+import { configure } from '../../lambda/distribution-configuration-patch';
 import { DistributionConfiguration, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts } from '../../src';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE, TargetAccountsQuery } from '../../src/private/organization-contract';
 

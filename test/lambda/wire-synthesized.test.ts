@@ -12,7 +12,7 @@ import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
 import { onEvent as route } from '../../lambda/index';
-import { configure } from '../../lambda/update-distribution';
+import { configure } from '../../lambda/distribution-configuration-patch';
 import { DiskImageFormat, DistributionConfiguration, DistributionConfigurationPatch } from '../../src';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });

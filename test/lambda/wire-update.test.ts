@@ -16,7 +16,7 @@ import * as clients from '../../lambda/clients';
 import { onEvent as route } from '../../lambda/index';
 import { leaseLocation } from '../../lambda/lease';
 import { DEADLINE_MARGIN_MS } from '../../lambda/retry';
-import { configure } from '../../lambda/update-distribution';
+import { configure } from '../../lambda/distribution-configuration-patch';
 import { PatchDocument } from '../../src/private/handler-contract';
 import { patchWorld } from '../util/iam-stacks';
 

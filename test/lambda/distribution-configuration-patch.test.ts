@@ -13,7 +13,7 @@ import { LEASE_PARAMETER_PREFIX } from '../../lambda/lease';
 import * as merge from '../../lambda/merge';
 import { CAPTURE_MIDDLEWARE, SEND_MIDDLEWARE } from '../../lambda/raw-json';
 import { CLIENT_TOKEN_MAX_LENGTH, clientToken, digest } from '../../lambda/tokens';
-import { configure, onEvent, physicalResourceId } from '../../lambda/update-distribution';
+import { configure, onEvent, physicalResourceId } from '../../lambda/distribution-configuration-patch';
 
 const ib = mockClient(ImagebuilderClient);
 // The three Parameter Store calls of clients.Ssm, as jest mocks (clients.ssm() is spied to return them).
