@@ -67,6 +67,12 @@ export interface ServerCheck {
   readonly request?: (req: ReceivedRequest) => void | Promise<void>;
   /** Throw (a plain Error: a bug in the fake, not a service answer) when a successful reply breaks the contract. */
   readonly response?: (req: ReceivedRequest, reply: Reply) => void;
+  /**
+   * Throw (a plain Error: a bug in the fake) when the service would never answer `req` with this error; else the
+   * members of the error's body as the service names them (its message included), or undefined to leave them to
+   * another check (the default: `message` and the error's fields).
+   */
+  readonly error?: (req: ReceivedRequest, err: ServiceError) => Record<string, unknown> | undefined;
 }
 
 /** Thrown by a ServerCheck's `response`: the operation ran, but the connection drops before its answer is sent. */
@@ -134,6 +140,8 @@ export class LocalServer {
   }
 
   readonly calls: ReceivedRequest[] = [];
+  /** Every error answered, in order: the operation, HTTP status, and body as sent (JSON parsed; XML as text). */
+  readonly errorAnswers: Array<{ readonly operation: string; readonly status: number; readonly body: unknown }> = [];
   /** The API-model check installed by start() (undefined when opted out). */
   modelCheck?: ModelCheck;
   private readonly server: http.Server;
@@ -247,16 +255,16 @@ export class LocalServer {
     const fault = rejection ? undefined : this.injected.get(operation)?.shift();
     const received: ReceivedRequest = { ...request, faulted: rejection !== undefined || fault?.kind === 'error' };
     this.calls.push(received);
-    if (rejection) return this.sendError(res, protocol, rejection);
+    if (rejection) return this.sendError(res, protocol, rejection, received);
 
     if (fault?.kind === 'slow') await this.delay(fault.delayMs);
     if (res.destroyed) return; // the client gave up waiting
     if (fault?.kind === 'error') {
-      return this.sendError(res, protocol, new ServiceError(fault.status, fault.type, fault.message ?? fault.type));
+      return this.sendError(res, protocol, new ServiceError(fault.status, fault.type, fault.message ?? fault.type), received);
     }
     const handler = this.routes.get(key);
     if (!handler) {
-      return this.sendError(res, protocol, new ServiceError(404, 'UnknownOperationException', `No route for ${key}`));
+      return this.sendError(res, protocol, new ServiceError(404, 'UnknownOperationException', `No route for ${key}`), received);
     }
     try {
       const reply = await handler(received);
@@ -270,20 +278,27 @@ export class LocalServer {
       this.send(res, reply.status ?? 200, reply.body ?? {}, { 'content-type': CONTENT_TYPES[protocol], ...reply.headers });
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
-      this.sendError(res, protocol, err);
+      this.sendError(res, protocol, err, received);
     }
   }
 
-  private sendError(res: http.ServerResponse, protocol: Protocol, err: ServiceError): void {
+  private sendError(res: http.ServerResponse, protocol: Protocol, err: ServiceError, req: ReceivedRequest): void {
+    // The checks see every error answer (the model's: is it one the operation can give, in its shape?).
+    let modeled: Record<string, unknown> | undefined;
+    for (const check of this.checks) modeled ??= check.error?.(req, err);
     if (protocol === 'query') {
       // <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>, as STS answers.
       const xml = `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>${err.status >= 500 ? 'Receiver' : 'Sender'}</Type>`
         + `<Code>${escapeXml(err.type)}</Code><Message>${escapeXml(err.message)}</Message></Error><RequestId>req-${this.calls.length}</RequestId></ErrorResponse>`;
+      this.errorAnswers.push({ operation: req.operation, status: err.status, body: xml });
       return this.send(res, err.status, xml, { 'content-type': CONTENT_TYPES.query });
     }
     // REST-JSON clients read the type from x-amzn-errortype; AWS JSON clients from __type in the body.
     const isJsonProtocol = protocol === 'json';
-    this.send(res, err.status, isJsonProtocol ? { __type: err.type, message: err.message } : { message: err.message }, {
+    const members = modeled ?? { message: err.message, ...err.fields };
+    const body = isJsonProtocol ? { __type: err.type, ...members } : members;
+    this.errorAnswers.push({ operation: req.operation, status: err.status, body });
+    this.send(res, err.status, body, {
       'content-type': CONTENT_TYPES[protocol],
       'x-amzn-errortype': err.type,
     });

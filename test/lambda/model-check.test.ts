@@ -1,9 +1,10 @@
 // The local fakes enforce the API models (server/service-model.ts, server/model-check.ts): requests that break the
 // model are answered as AWS answers them, and answers of the fakes that break it fail the test.
 import { GetDistributionConfigurationCommand, ImagebuilderClient, UpdateDistributionConfigurationCommand } from '@aws-sdk/client-imagebuilder';
-import { FAKE_BUGS, LocalServer, takeFakeBugs } from './local-server';
+import { FAKE_BUGS, faults, LocalServer, ServiceError, takeFakeBugs } from './local-server';
 import { DistributedImages, Ec2Images } from './server/distribute-routes';
 import { DistributionConfigurations } from './server/imagebuilder';
+import { ModelCheck } from './server/model-check';
 import { ARN, fullDistribution } from './server/patch-fixtures';
 import { describeViolations, javaPattern, ServiceModel, translateJavaPattern } from './server/service-model';
 import { Parameters } from './server/ssm';
@@ -252,6 +253,85 @@ describe('every LocalServer and Ec2Images enforces the models by default', () =>
     } finally {
       ec2Client.destroy();
       await ec2.close();
+    }
+  });
+
+  test('error answers: only the operation\'s declared errors or its protocol\'s common ones, in the error\'s shape; else a fake bug', async () => {
+    const ssm = new Parameters(server);
+    server.addCheck(new ModelCheck(['organizations']));
+    const ssmClient = new JsonClient({ service: 'ssm', region: 'us-east-1', endpoint: server.endpoint, timeoutMs: 5_000 }, 'AmazonSSM');
+    const org = new JsonClient({ service: 'organizations', region: 'us-east-1', endpoint: server.endpoint, timeoutMs: 5_000 }, 'AWSOrganizationsV20161128');
+    const children = { ParentId: 'r-ex12', ChildType: 'ORGANIZATIONAL_UNIT' };
+    try {
+      // Declared (SSM GetParameter: ParameterNotFound) and common (AccessDeniedException) errors pass, as `message`.
+      await expect(ssmClient.call('GetParameter', { Name: '/missing' })).rejects.toMatchObject({ name: 'ParameterNotFound' });
+      server.inject('GetParameter', faults.error(400, 'AccessDeniedException', 'denied'));
+      await expect(ssmClient.call('GetParameter', { Name: '/p' })).rejects.toMatchObject({ name: 'AccessDeniedException', message: 'denied' });
+      expect(server.errorAnswers.map((a) => a.body)).toEqual([
+        { __type: 'ParameterNotFound', message: expect.any(String) }, { __type: 'AccessDeniedException', message: 'denied' },
+      ]);
+      expect(ssm.params.size).toBe(0);
+
+      // An error the operation never answers: SSM's GetParameter does not throttle as Organizations does; Organizations'
+      // ListAccounts knows no parent, and never answers ValidationException.
+      server.inject('GetParameter', faults.error(400, 'TooManyRequestsException'));
+      await expect(ssmClient.call('GetParameter', { Name: '/p' })).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+      server.target('AWSOrganizationsV20161128.ListAccounts', () => {
+        throw new ServiceError(400, 'ParentNotFoundException', 'no parent');
+      });
+      server.target('AWSOrganizationsV20161128.ListChildren', () => {
+        throw new ServiceError(400, 'ValidationException', 'invalid');
+      });
+      await expect(org.call('ListAccounts', {})).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+      await expect(org.call('ListChildren', children)).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+      // A declared error outside its shape: a Reason the model does not list.
+      server.target('AWSOrganizationsV20161128.ListChildren', () => {
+        throw new ServiceError(400, 'InvalidInputException', 'invalid', { Reason: 'BAD_PARENT' });
+      });
+      await expect(org.call('ListChildren', children)).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+      expect(takeFakeBugs()).toEqual([
+        expect.stringMatching(/ssm GetParameter answered TooManyRequestsException, which the operation never answers: its errors are InternalServerError, InvalidKeyId, ParameterNotFound/),
+        expect.stringMatching(/organizations ListAccounts answered ParentNotFoundException, which the operation never answers: its errors are AccessDeniedException, AWSOrganizationsNotInUseException, InvalidInputException, ServiceException, TooManyRequestsException/),
+        expect.stringMatching(/organizations ListChildren answered ValidationException, which the operation never answers/),
+        expect.stringMatching(/organizations ListChildren answered InvalidInputException outside its shape: .*'Reason' Value "BAD_PARENT" must satisfy enum value set/),
+      ]);
+
+      // In its shape: Organizations names the message `Message`.
+      server.target('AWSOrganizationsV20161128.ListChildren', () => {
+        throw new ServiceError(400, 'InvalidInputException', 'invalid', { Reason: 'INVALID_NEXT_TOKEN' });
+      });
+      await expect(org.call('ListChildren', children)).rejects.toMatchObject({ name: 'InvalidInputException', message: 'invalid' });
+      expect(server.errorAnswers.at(-1)!.body).toEqual({ __type: 'InvalidInputException', Message: 'invalid', Reason: 'INVALID_NEXT_TOKEN' });
+    } finally {
+      ssmClient.destroy();
+      org.destroy();
+    }
+  });
+
+  test('Organizations refuses a request its model forbids with InvalidInputException and the Reason, never ValidationException', async () => {
+    server.addCheck(new ModelCheck(['organizations']));
+    server.target('AWSOrganizationsV20161128.ListChildren', () => ({ body: { Children: [] } }));
+    server.target('AWSOrganizationsV20161128.ListAccounts', () => ({ body: { Accounts: [] } }));
+    const org = new JsonClient({ service: 'organizations', region: 'us-east-1', endpoint: server.endpoint, timeoutMs: 5_000 }, 'AWSOrganizationsV20161128');
+    try {
+      const reasons: Array<[string, object, string]> = [
+        ['ListChildren', { ParentId: 'ou-NOT-valid', ChildType: 'ORGANIZATIONAL_UNIT' }, 'INVALID_PATTERN'],
+        ['ListChildren', { ParentId: 'r-ex12' }, 'INPUT_REQUIRED'],
+        ['ListChildren', { ParentId: 'r-ex12', ChildType: 'OU' }, 'INVALID_ENUM'],
+        ['ListAccounts', { MaxResults: 21 }, 'MAX_VALUE_EXCEEDED'],
+        ['ListAccounts', { MaxResults: 0 }, 'MIN_VALUE_EXCEEDED'],
+        ['ListAccounts', { NextToken: 'x'.repeat(100001) }, 'MAX_LENGTH_EXCEEDED'],
+      ];
+      for (const [operation, input, reason] of reasons) {
+        await expect(org.call(operation, input)).rejects.toMatchObject({ name: 'InvalidInputException', $metadata: { httpStatusCode: 400 } });
+        expect(server.errorAnswers.at(-1)!.body).toEqual({ __type: 'InvalidInputException', Message: expect.stringMatching(/validation error/), Reason: reason });
+      }
+      // A member of the wrong type, or one the operation does not take: the JSON does not deserialize into the input.
+      await expect(org.call('ListAccounts', { MaxResults: '20' })).rejects.toMatchObject({ name: 'SerializationException' });
+      await expect(org.call('ListAccounts', { Filter: 'x' })).rejects.toMatchObject({ name: 'SerializationException' });
+      expect(server.calls.every((c) => c.faulted)).toBe(true);
+    } finally {
+      org.destroy();
     }
   });
 

@@ -465,8 +465,8 @@ test('the fake Organizations answers requests its API model refuses as AWS does,
   }), 'us-east-1', server.endpoint);
   try {
     await expect(client.all('ListChildren', { ParentId: 'ou-NOT-valid', ChildType: 'ORGANIZATIONAL_UNIT' }, 'Children', 'x'))
-      .rejects.toThrow(/ValidationException: .*ParentId/);
-    await expect(client.all('ListChildren', { ParentId: ROOT_ID }, 'Children', 'x')).rejects.toThrow(/ValidationException: .*ChildType/);
+      .rejects.toThrow(/InvalidInputException: .*ParentId/);
+    await expect(client.all('ListChildren', { ParentId: ROOT_ID }, 'Children', 'x')).rejects.toThrow(/InvalidInputException: .*ChildType/);
     await expect(client.all('ListChildren', { ParentId: ROOT_ID, ChildType: 'ORGANIZATIONAL_UNIT' }, 'Children', 'x')).resolves.toHaveLength(1);
   } finally {
     client.destroy();

@@ -10,9 +10,12 @@
  *   const tree = org.generate({ seed: 1, ous: 120, accounts: 900, depth: 4 });  // realistic, reproducible
  *   org.addAccount(ouId); org.closeAccount(id); org.moveAccount(id, ouId); org.removeAccount(id);
  *   org.throttleEvery = 7;      // every 7th request answers TooManyRequestsException, as Organizations does under load
+ *   org.inUse = false;          // the caller's account is in no organization: AWSOrganizationsNotInUseException
  *   org.requests                // requests answered (throttled ones included)
  * Pages hold at most MaxResults items (default 20), and, like Organizations, sometimes fewer (`shortPages`) with a
  * NextToken all the same; a NextToken is valid only for the operation and parent that gave it.
+ * Errors are the operations' own (the model's `errors`, in their shapes: `Message`, InvalidInputException's
+ * `Reason`), which the ModelCheck holds the fake to.
  */
 import type { LocalServer, ReceivedRequest } from '../local-server';
 import { ServiceError } from '../local-server';
@@ -75,6 +78,8 @@ export class Organization {
   latencyMs = 0;
   /** Some pages come back shorter than MaxResults, as Organizations' do. */
   shortPages = true;
+  /** False: the caller's account belongs to no organization (every call answers AWSOrganizationsNotInUseException). */
+  inUse = true;
   private received = 0;
   /** Account IDs are random (as AWS's are: nothing in them compresses), reproducibly. */
   private readonly idRandom: () => number;
@@ -168,6 +173,9 @@ export class Organization {
       throw err;
     }
     if (signed.region !== 'us-east-1') throw new ServiceError(400, 'InvalidSignatureException', `signed for ${signed.region}; Organizations is in us-east-1`);
+    if (!this.inUse) {
+      throw new ServiceError(400, 'AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.');
+    }
     if (this.options.callerRole) {
       const session = this.options.roles?.sessionOfKey(signed.accessKeyId);
       if (session?.roleArn !== this.options.callerRole) {
@@ -200,7 +208,7 @@ export class Organization {
         token = undefined;
       }
       if (token?.scope !== scope || typeof token.offset !== 'number') {
-        throw new ServiceError(400, 'InvalidInputException', 'The provided NextToken is not valid for this request.');
+        throw new ServiceError(400, 'InvalidInputException', 'The provided NextToken is not valid for this request.', { Reason: 'INVALID_NEXT_TOKEN' });
       }
       offset = token.offset;
     }

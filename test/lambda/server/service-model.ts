@@ -55,6 +55,7 @@ export interface Shape {
   readonly timestampFormat?: string;
   readonly sensitive?: boolean;
   readonly document?: boolean;
+  readonly exception?: boolean;
 }
 
 export interface Operation {
@@ -85,6 +86,8 @@ export interface ModelViolation {
   /** Where, as AWS names it in validation errors: members joined with '.', list items with their index. */
   readonly path: string;
   readonly kind: 'missing' | 'unknown' | 'type' | 'constraint';
+  /** Which constraint a 'constraint' violation breaks. */
+  readonly rule?: 'enum' | 'pattern' | 'min-length' | 'max-length' | 'min-value' | 'max-value' | 'range';
   readonly message: string;
 }
 
@@ -199,6 +202,23 @@ export class ServiceModel {
   /** The error types this operation declares (its `errors`). */
   declaredErrors(op: Operation): string[] {
     return (op.errors ?? []).map((e) => e.shape);
+  }
+
+  /** Whether structure `shape` has a member `member`. */
+  hasMember(shape: string, member: string): boolean {
+    return this.file.shapes[shape]?.members?.[member] !== undefined;
+  }
+
+  /** Whether the model has an exception shape named `type`. */
+  isErrorShape(type: string): boolean {
+    return this.file.shapes[type]?.exception === true;
+  }
+
+  /** Violations of the error shape `type` by the members of an error answer's body (JSON protocols). */
+  checkError(type: string, members: Record<string, unknown>): ModelViolation[] {
+    const out: ModelViolation[] = [];
+    this.validate(members, type, '', out, 'unixTimestamp');
+    return out;
   }
 
   /** Violations of the operation's input shape by a request. */
@@ -441,7 +461,7 @@ export class ServiceModel {
   }
 
   private validateWith(value: unknown, shape: Shape, shapeName: string, path: string, out: ModelViolation[], timestamps: string): void {
-    const fail = (kind: ModelViolation['kind'], message: string) => out.push({ path, kind, message });
+    const fail = (kind: ModelViolation['kind'], message: string, rule?: ModelViolation['rule']) => out.push({ path, kind, message, ...(rule ? { rule } : {}) });
     if (shape.document) return;
     switch (shape.type) {
       case 'structure': {
@@ -482,20 +502,20 @@ export class ServiceModel {
         if (typeof value !== 'string') return void fail('type', `expected a string (${shapeName}), got ${describe(value)}`);
         const shown = shape.sensitive ? '***' : JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value);
         const length = [...value].length;
-        if (shape.min !== undefined && length < shape.min) fail('constraint', `Value ${shown} must have length greater than or equal to ${shape.min}`);
-        if (shape.max !== undefined && length > shape.max) fail('constraint', `Value ${shown} must have length less than or equal to ${shape.max}`);
-        if (shape.enum && !shape.enum.includes(value)) fail('constraint', `Value ${shown} must satisfy enum value set: [${shape.enum.join(', ')}]`);
+        if (shape.min !== undefined && length < shape.min) fail('constraint', `Value ${shown} must have length greater than or equal to ${shape.min}`, 'min-length');
+        if (shape.max !== undefined && length > shape.max) fail('constraint', `Value ${shown} must have length less than or equal to ${shape.max}`, 'max-length');
+        if (shape.enum && !shape.enum.includes(value)) fail('constraint', `Value ${shown} must satisfy enum value set: [${shape.enum.join(', ')}]`, 'enum');
         if (shape.pattern !== undefined && !javaPattern(shape.pattern).test(value)) {
-          fail('constraint', `Value ${shown} must satisfy regular expression pattern: ${shape.pattern}`);
+          fail('constraint', `Value ${shown} must satisfy regular expression pattern: ${shape.pattern}`, 'pattern');
         }
         return;
       }
       case 'integer':
       case 'long':
         if (typeof value !== 'number' || !Number.isInteger(value)) return void fail('type', `expected an integer (${shapeName}), got ${describe(value)}`);
-        if (shape.type === 'integer' && (value < -(2 ** 31) || value >= 2 ** 31)) fail('constraint', `Value ${value} is not a 32-bit integer`);
-        if (shape.min !== undefined && value < shape.min) fail('constraint', `Value ${value} must be greater than or equal to ${shape.min}`);
-        if (shape.max !== undefined && value > shape.max) fail('constraint', `Value ${value} must be less than or equal to ${shape.max}`);
+        if (shape.type === 'integer' && (value < -(2 ** 31) || value >= 2 ** 31)) fail('constraint', `Value ${value} is not a 32-bit integer`, 'range');
+        if (shape.min !== undefined && value < shape.min) fail('constraint', `Value ${value} must be greater than or equal to ${shape.min}`, 'min-value');
+        if (shape.max !== undefined && value > shape.max) fail('constraint', `Value ${value} must be less than or equal to ${shape.max}`, 'max-value');
         return;
       case 'float':
       case 'double':
@@ -528,9 +548,9 @@ export function describeViolations(violations: readonly ModelViolation[]): strin
   return `${n} validation error${n === 1 ? '' : 's'} detected: ${violations.map((v) => `'${v.path || '(input)'}' ${v.message}`).join('; ')}`;
 }
 
-function size(length: number, shape: Shape, fail: (kind: ModelViolation['kind'], message: string) => void): void {
-  if (shape.min !== undefined && length < shape.min) fail('constraint', `Member must have length greater than or equal to ${shape.min} (has ${length})`);
-  if (shape.max !== undefined && length > shape.max) fail('constraint', `Member must have length less than or equal to ${shape.max} (has ${length})`);
+function size(length: number, shape: Shape, fail: (kind: ModelViolation['kind'], message: string, rule?: ModelViolation['rule']) => void): void {
+  if (shape.min !== undefined && length < shape.min) fail('constraint', `Member must have length greater than or equal to ${shape.min} (has ${length})`, 'min-length');
+  if (shape.max !== undefined && length > shape.max) fail('constraint', `Member must have length less than or equal to ${shape.max} (has ${length})`, 'max-length');
 }
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
