@@ -300,7 +300,9 @@ export function jsonError(res: RawResponse): AwsError {
   const raw = String(body?.__type ?? body?.code ?? res.headers['x-amzn-errortype'] ?? '');
   const name = raw.split(':')[0].split('#').pop() || `Http${res.status}Error`;
   const message = body?.message ?? body?.Message ?? body?.errorMessage ?? (body ? '' : `HTTP ${res.status}: ${res.body.slice(0, 200)}`);
-  return awsError(name, String(message), res.status, requestId(res.headers));
+  // Organizations' InvalidInputException says which constraint the input broke only in its Reason.
+  const reason = typeof body?.Reason === 'string' ? ` (Reason: ${body.Reason})` : '';
+  return awsError(name, `${String(message)}${reason}`, res.status, requestId(res.headers));
 }
 
 /** A service that speaks AWS JSON 1.1 (SSM: target prefix 'AmazonSSM'). */

@@ -16,6 +16,7 @@ import * as clients from './clients';
 import { parseAssumeRoleResponse, roleSessionName, stsEndpoint, STS_API_VERSION, TemporaryCredentials, REFRESH_MARGIN_MS } from './credentials';
 import { call } from './errors';
 import * as patch from './distribution-configuration-patch';
+import { explainOrganizationsFailure } from './organizations-failures';
 import type { PatchDocument } from '../src/private/handler-contract';
 import {
   MAX_TARGET_ACCOUNTS, ORGANIZATION_TARGETS_METRICS, OrganizationTargetsAttributes, OrganizationTargetsResourceProperties, TargetAccountsQuery,
@@ -189,6 +190,7 @@ export class Organizations {
   private readonly client: JsonClient;
   /** Called when a request is throttled (the resolution then lists fewer OUs at a time). */
   private throttleListener?: () => void;
+  private destroyed = false;
 
   constructor(
     readonly context: clients.CallContext, credentials: () => Promise<AwsCredentials>, region?: string, endpoint?: string,
@@ -204,6 +206,8 @@ export class Organizations {
     let token: string | undefined;
     do {
       const page: Record<string, any> = await call(this.context, `organizations:${operation}`, target, async () => {
+        // Another listing of the walk failed and the resolution ended: no more requests (nor retries) on its behalf.
+        if (this.destroyed) throw new Error('The resolution ended (another listing failed)');
         this.requests++;
         try {
           return await this.client.call(operation, { ...input, MaxResults: PAGE_SIZE, ...(token ? { NextToken: token } : {}) });
@@ -214,7 +218,7 @@ export class Organizations {
           }
           throw err;
         }
-      });
+      }).catch((err) => { throw explainOrganizationsFailure(err); });
       items.push(...(page[field] ?? []));
       token = page.NextToken ?? undefined;
     } while (token);
@@ -240,6 +244,7 @@ export class Organizations {
   }
 
   destroy(): void {
+    this.destroyed = true;
     this.client.destroy();
     this.onDestroy();
   }
@@ -266,7 +271,8 @@ export function organizationsClient(context: clients.CallContext, roleArn: strin
   const assume = async (): Promise<TemporaryCredentials> => {
     sts ??= new QueryClient({ service: 'sts', region: lambdaRegion(), endpoint: stsEndpoint(), timeoutMs: requestTimeoutMs(), credentials: () => context.credentials() }, STS_API_VERSION);
     const client = sts;
-    const doc = await call(context, 'sts:AssumeRole', roleArn, () => client.call('AssumeRole', { RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: 900 }));
+    const doc = await call(context, 'sts:AssumeRole', roleArn, () => client.call('AssumeRole', { RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: 900 }))
+      .catch((err) => { throw explainOrganizationsFailure(err); });
     return parseAssumeRoleResponse(doc);
   };
   // One AssumeRole for the OUs listed at the same time; again when the credentials near their expiry (or it failed).

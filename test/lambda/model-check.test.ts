@@ -300,7 +300,7 @@ describe('every LocalServer and Ec2Images enforces the models by default', () =>
       server.target('AWSOrganizationsV20161128.ListChildren', () => {
         throw new ServiceError(400, 'InvalidInputException', 'invalid', { Reason: 'INVALID_NEXT_TOKEN' });
       });
-      await expect(org.call('ListChildren', children)).rejects.toMatchObject({ name: 'InvalidInputException', message: 'invalid' });
+      await expect(org.call('ListChildren', children)).rejects.toMatchObject({ name: 'InvalidInputException', message: 'invalid (Reason: INVALID_NEXT_TOKEN)' });
       expect(server.errorAnswers.at(-1)!.body).toEqual({ __type: 'InvalidInputException', Message: 'invalid', Reason: 'INVALID_NEXT_TOKEN' });
     } finally {
       ssmClient.destroy();
@@ -323,7 +323,10 @@ describe('every LocalServer and Ec2Images enforces the models by default', () =>
         ['ListAccounts', { NextToken: 'x'.repeat(100001) }, 'MAX_LENGTH_EXCEEDED'],
       ];
       for (const [operation, input, reason] of reasons) {
-        await expect(org.call(operation, input)).rejects.toMatchObject({ name: 'InvalidInputException', $metadata: { httpStatusCode: 400 } });
+        // The handler's client keeps the Reason in the message: it alone says which constraint was broken.
+        await expect(org.call(operation, input)).rejects.toMatchObject({
+          name: 'InvalidInputException', $metadata: { httpStatusCode: 400 }, message: expect.stringMatching(new RegExp(`validation error.*\\(Reason: ${reason}\\)$`)),
+        });
         expect(server.errorAnswers.at(-1)!.body).toEqual({ __type: 'InvalidInputException', Message: expect.stringMatching(/validation error/), Reason: reason });
       }
       // A member of the wrong type, or one the operation does not take: the JSON does not deserialize into the input.
