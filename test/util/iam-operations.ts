@@ -24,10 +24,12 @@ export interface Authorization {
   readonly action: string;
   readonly resource: string;
   readonly context?: Record<string, string | string[]>;
+  /** The account that owns the resource, where its ARN does not say (`*`): by default the ARN's, else the caller's. */
+  readonly resourceAccount?: string;
 }
 
 export interface OperationRequest {
-  readonly service: 'imagebuilder' | 'ssm' | 'ec2' | 'sts';
+  readonly service: 'imagebuilder' | 'ssm' | 'ec2' | 'sts' | 'organizations';
   readonly operation: string;
   /** JSON body (Image Builder, SSM) or form parameters (EC2, STS). */
   readonly body: any;
@@ -39,6 +41,8 @@ export interface OperationRequest {
   readonly nextImageArn?: string;
   /** Tags of the resource acted on (aws:ResourceTag/<key>), where the service knows them. */
   readonly resourceTags?: Record<string, string>;
+  /** For Organizations: the organization whose roots and OUs are read, and its management account (their ARNs'). */
+  readonly organization?: { readonly id: string; readonly managementAccount: string };
 }
 
 const ROLE = /^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role\/)?[a-zA-Z_0-9+=,.@\-_/]+$/;
@@ -116,7 +120,27 @@ export const OPERATIONS: Record<OperationRequest['service'], Table> = {
   sts: {
     AssumeRole: (r) => [{ action: 'sts:AssumeRole', resource: r.body.RoleArn }],
   },
+  // One action per operation, on the parent's root or OU ARN (the Service Authorization Reference's resource types
+  // root and ou of ListChildren and ListAccountsForParent); ListAccounts takes no resource.
+  organizations: {
+    ListChildren: (r) => [{ action: 'organizations:ListChildren', resource: parentArn(r, r.body.ParentId), resourceAccount: organizationOf(r).managementAccount }],
+    ListAccountsForParent: (r) => [{
+      action: 'organizations:ListAccountsForParent', resource: parentArn(r, r.body.ParentId), resourceAccount: organizationOf(r).managementAccount,
+    }],
+    ListAccounts: (r) => [{ action: 'organizations:ListAccounts', resource: '*', resourceAccount: organizationOf(r).managementAccount }],
+  },
 };
+
+function organizationOf(r: OperationRequest): { id: string; managementAccount: string } {
+  if (!r.organization) throw new Error('An Organizations request is authorized only with the organization it reads (IamAuthorizerOptions.organization)');
+  return r.organization;
+}
+
+/** `arn:aws:organizations::<management account>:root/o-<id>/r-<id>`, or `.../ou/o-<id>/ou-<id>`. */
+function parentArn(r: OperationRequest, parentId: string): string {
+  const { id, managementAccount } = organizationOf(r);
+  return `arn:${r.partition}:organizations::${managementAccount}:${String(parentId).startsWith('ou-') ? 'ou' : 'root'}/${id}/${parentId}`;
+}
 
 /** The authorizations of one request; an operation missing from the table is a gap in the test bed, not a pass. */
 export function authorizationsOf(r: OperationRequest): Authorization[] {

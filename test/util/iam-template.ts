@@ -4,6 +4,7 @@
  * managed policies from ./iam-managed-policies.json), with `Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Sub` and the pseudo
  * parameters resolved to concrete values of one test account and Region. Usage:
  *   const roles = IamRoles.fromTemplates([Template.fromStack(stack).toJSON()], { account, region });
+ *   IamRoles.fromTemplates({ Distributing: a, Management: b }, env, { Management: { account: '999999999999', region } });
  *   roles.get(roleArn)               // { logicalId, arn, trustPolicy, identityPolicies }
  *   roles.resolve(value)             // a template value made concrete (e.g. a custom resource's properties)
  *   roles.withoutStatement(arn, i)   // a copy in which the role lacks its i-th identity statement (mutation tests)
@@ -58,19 +59,28 @@ const MANAGED_POLICIES: Record<string, PolicyDocument> = JSON.parse(
   fs.readFileSync(path.join(__dirname, 'iam-managed-policies.json'), 'utf8')).policies;
 
 export class IamRoles {
-  static fromTemplates(templates: Record<string, TemplateJson> | TemplateJson[], env: Environment): IamRoles {
+  /**
+   * @param env the account and Region the templates are deployed to
+   * @param stackEnvs per stack name, another account or Region (e.g. the management account's stack of a cross-account
+   *   setup); the partition is `env`'s
+   */
+  static fromTemplates(
+    templates: Record<string, TemplateJson> | TemplateJson[], env: Environment, stackEnvs: Record<string, Environment> = {},
+  ): IamRoles {
     const named = Array.isArray(templates) ? Object.fromEntries(templates.map((t, i) => [`Stack${i}`, t])) : templates;
-    return new IamRoles(named, env);
+    return new IamRoles(named, env, stackEnvs);
   }
 
   readonly partition: string;
   private readonly roles = new Map<string, IamRole>();
   private readonly resolvers = new Map<string, Resolver>();
 
-  private constructor(private readonly templates: Record<string, TemplateJson>, readonly env: Environment) {
+  private constructor(
+    private readonly templates: Record<string, TemplateJson>, readonly env: Environment, stackEnvs: Record<string, Environment> = {},
+  ) {
     this.partition = env.partition ?? 'aws';
     for (const [stack, template] of Object.entries(templates)) {
-      const resolver = new Resolver(template, { ...env, partition: this.partition });
+      const resolver = new Resolver(template, { ...(stackEnvs[stack] ?? env), partition: this.partition });
       this.resolvers.set(stack, resolver);
       const resources = template.Resources ?? {};
       for (const [logicalId, r] of Object.entries(resources)) {

@@ -4,7 +4,7 @@
  * (../../util/iam-evaluate.ts) and the operation -> IAM actions table (../../util/iam-operations.ts). A request that
  * is not allowed gets the service's AccessDenied answer. Usage:
  *   const iam = new IamAuthorizer(IamRoles.fromTemplates(...), { account, keys: { test: providerRoleArn } });
- *   iam.attach(server);            // Image Builder, SSM and STS routes of a LocalServer (its addCheck hook)
+ *   iam.attach(server);            // Image Builder, SSM, STS and Organizations routes of a LocalServer (its addCheck hook)
  *   const roles = new Roles(server, { iam });   // AssumeRole: caller's identity policy + the role's trust policy
  *   ec2.authorize = iam.ec2Check;  // the local EC2
  *   iam.denials                    // every denied authorization (what, for whom, why)
@@ -31,6 +31,8 @@ export interface IamAuthorizerOptions {
   readonly keys?: Record<string, string>;
   /** For DistributeImage: the ARN of the image build version the next call will create (see iam-operations.ts). */
   readonly nextImageArn?: (region: string) => string;
+  /** For Organizations (server/organizations.ts): the organization read, and its management account. */
+  readonly organization?: { readonly id: string; readonly managementAccount: string };
 }
 
 /** The protocol's AccessDenied error of each service. */
@@ -39,6 +41,7 @@ const DENIED: Record<OperationRequest['service'], { status: number; type: string
   ssm: { status: 400, type: 'AccessDeniedException' },
   sts: { status: 403, type: 'AccessDenied' },
   ec2: { status: 403, type: 'UnauthorizedOperation' },
+  organizations: { status: 400, type: 'AccessDeniedException' },
 };
 
 export class IamAuthorizer {
@@ -77,7 +80,9 @@ export class IamAuthorizer {
   }
 
   private async checkLocal(req: ReceivedRequest): Promise<void> {
-    const service = req.headers['x-amz-target'] !== undefined ? 'ssm' : req.operation === 'AssumeRole' ? 'sts' : 'imagebuilder';
+    const target = req.headers['x-amz-target'];
+    const service = target !== undefined ? (String(target).startsWith('AWSOrganizationsV20161128.') ? 'organizations' : 'ssm')
+      : req.operation === 'AssumeRole' ? 'sts' : 'imagebuilder';
     let verified;
     try {
       verified = verifySigV4(req, service);
@@ -86,7 +91,7 @@ export class IamAuthorizer {
       // signatures itself).
       if (err instanceof SignatureError) {
         throw service === 'sts' ? new ServiceError(403, 'SignatureDoesNotMatch', err.message)
-          : new ServiceError(service === 'ssm' ? 400 : 403, 'InvalidSignatureException', err.message);
+          : new ServiceError(service === 'ssm' || service === 'organizations' ? 400 : 403, 'InvalidSignatureException', err.message);
       }
       throw err;
     }
@@ -101,12 +106,13 @@ export class IamAuthorizer {
       account: this.options.account,
       partition: this.world.partition,
       nextImageArn: this.options.nextImageArn?.(r.region) ?? `arn:${this.world.partition}:imagebuilder:${r.region}:${this.options.account}:image/distributed-image/1.0.0/1`,
+      organization: this.options.organization,
     };
     for (const auth of authorizationsOf(request)) {
       const target = auth.action === 'sts:AssumeRole' ? this.world.get(auth.resource) : undefined;
       const decision = await isAllowed(role, auth, {
         principal,
-        resourceAccount: auth.resource.split(':')[4] || this.options.account,
+        resourceAccount: auth.resourceAccount ?? (auth.resource.split(':')[4] || this.options.account),
         // A role that is not in the templates has no trust policy that lets anyone assume it.
         ...(auth.action === 'sts:AssumeRole' ? { resourcePolicy: target?.trustPolicy ?? { Version: '2012-10-17', Statement: [] } } : {}),
       });
