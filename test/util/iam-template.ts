@@ -233,6 +233,7 @@ class Resolver {
       case 'AWS::AccountId': return this.env.account;
       case 'AWS::URLSuffix': return 'amazonaws.com';
       case 'AWS::StackName': return 'Stack';
+      case 'AWS::StackId': return `arn:${this.env.partition}:cloudformation:${this.env.region}:${this.env.account}:stack/Stack/00000000-0000-4000-8000-000000000000`;
       case 'AWS::NoValue': return undefined as any;
     }
     const r = this.resource(name);
