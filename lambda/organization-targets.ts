@@ -17,10 +17,10 @@ import { AwsCredentials, JsonClient, lambdaRegion, QueryClient, requestTimeoutMs
 import { findEntry, readBaseline } from './baseline';
 import * as clients from './clients';
 import { parseAssumeRoleResponse, roleSessionName, stsEndpoint, STS_API_VERSION, TemporaryCredentials, REFRESH_MARGIN_MS } from './credentials';
+import * as patch from './distribution-configuration-patch';
 import { checkDistributionRoles } from './distribution-role-check';
 import { call } from './errors';
 import { semaphore } from './semaphore';
-import * as patch from './distribution-configuration-patch';
 import { CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME, PatchDocument } from '../src/private/handler-contract';
 import {
   DISTRIBUTION_ROLE_CHECKS, DistributionRoleCheckMode, MAX_TARGET_ACCOUNTS, ORGANIZATION_TARGETS_METRICS, OrganizationTargetsAttributes,
@@ -32,9 +32,12 @@ export const ORGANIZATIONS_TARGET_PREFIX = 'AWSOrganizationsV20161128';
 export const PAGE_SIZE = 20;
 /** OUs listed at the same time: Organizations throttles per account at a few requests per second. */
 export const CONCURRENCY = 4;
-/** Above this many bytes the AccountIds attribute is left empty: a custom resource's whole answer is at most 4096 bytes. */
+/**
+ * Above this many bytes the AccountIds attribute (with MissingRoleAccountIds, which shares the room) is left empty: a
+ * custom resource's whole answer is at most 4096 bytes.
+ */
 export const MAX_ACCOUNT_IDS_ATTRIBUTE_BYTES = 2600;
-/** Likewise for MissingRoleAccountIds (30 accounts): with AccountIds at its largest, the answer still fits. */
+/** Above this many bytes (30 accounts) the MissingRoleAccountIds attribute is left empty. */
 export const MAX_MISSING_ROLE_ACCOUNT_IDS_BYTES = 389;
 /** Accounts a FAIL of the distribution role check names in its message (the log names all). */
 const MAX_NAMED_MISSING_ACCOUNTS = 20;
@@ -136,7 +139,7 @@ async function resolveAndApply(event: CdkCustomResourceEvent, options: Organizat
     }
     throw err;
   }
-  return { ...result, Data: { ...result.Data, ...attributes(resolution.accountIds), ...missingRoleAttributes(missing) } };
+  return { ...result, Data: { ...result.Data, ...attributes(resolution.accountIds, missing) } };
 }
 
 /**
@@ -173,15 +176,6 @@ async function applyRoleCheck(
       + 'those that have none. Distributing to nobody is refused unless allowEmpty is set');
   }
   return { resolution: { ...resolution, accountIds }, missing };
-}
-
-/** The attributes of the accounts without an assumable distribution role; empty when they were not checked. */
-export function missingRoleAttributes(missing: readonly string[] | undefined): Record<string, string> {
-  const joined = [...missing ?? []].sort().join(',');
-  return {
-    [OrganizationTargetsAttributes.MISSING_ROLE_ACCOUNT_COUNT]: missing ? String(missing.length) : '',
-    [OrganizationTargetsAttributes.MISSING_ROLE_ACCOUNT_IDS]: Buffer.byteLength(joined) <= MAX_MISSING_ROLE_ACCOUNT_IDS_BYTES ? joined : '',
-  };
 }
 
 interface Props {
@@ -229,14 +223,22 @@ function readProps(raw: Record<string, any>): Props {
   };
 }
 
-/** The attributes of the resolved set: count, digest, and the IDs while they fit the answer. */
-export function attributes(accountIds: readonly string[]): Record<string, string> {
+/**
+ * The attributes of the resolved set (count, digest, and the IDs while they fit the answer) and, when the distribution
+ * role check ran, of the accounts that failed it (count, and the IDs up to {@link MAX_MISSING_ROLE_ACCOUNT_IDS_BYTES}).
+ * The two ID lists share {@link MAX_ACCOUNT_IDS_ATTRIBUTE_BYTES}: the accounts that need attention are listed first.
+ */
+export function attributes(accountIds: readonly string[], missing?: readonly string[]): Record<string, string> {
   const sorted = [...accountIds].sort();
   const joined = sorted.join(',');
+  const missingJoined = [...missing ?? []].sort().join(',');
+  const missingListed = Buffer.byteLength(missingJoined) <= MAX_MISSING_ROLE_ACCOUNT_IDS_BYTES ? missingJoined : '';
   return {
     [OrganizationTargetsAttributes.ACCOUNT_COUNT]: String(sorted.length),
     [OrganizationTargetsAttributes.ACCOUNT_SET_DIGEST]: createHash('sha256').update(joined).digest('hex').slice(0, 16),
-    [OrganizationTargetsAttributes.ACCOUNT_IDS]: Buffer.byteLength(joined) <= MAX_ACCOUNT_IDS_ATTRIBUTE_BYTES ? joined : '',
+    [OrganizationTargetsAttributes.ACCOUNT_IDS]: Buffer.byteLength(joined) <= MAX_ACCOUNT_IDS_ATTRIBUTE_BYTES - Buffer.byteLength(missingListed) ? joined : '',
+    [OrganizationTargetsAttributes.MISSING_ROLE_ACCOUNT_COUNT]: missing ? String(missing.length) : '',
+    [OrganizationTargetsAttributes.MISSING_ROLE_ACCOUNT_IDS]: missingListed,
   };
 }
 

@@ -9,7 +9,8 @@ import { AmiAttributeRequest, validateDistributeImage } from './private/distribu
 import { ssmParameterName } from './private/distribution-render';
 import { ExecutionRoleStatement, ExecutionRoleStatements, ssmParameterArn } from './private/execution-role';
 import {
-  CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME as DISTRIBUTION_ROLE_NAME, DISTRIBUTE_IMAGE_RESOURCE_TYPE, DistributeImageAttributes, DistributeImageResourceProperties,
+  CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME as DISTRIBUTION_ROLE_NAME, DISTRIBUTE_IMAGE_RESOURCE_TYPE, DistributeImageAttributes,
+  DistributeImageResourceProperties,
 } from './private/handler-contract';
 import { acknowledgeManagedPolicies, acknowledgeNag, acknowledgeWildcardResource } from './private/nag';
 import { SSM_PARAMETER_ARN_PATTERN } from './private/patterns';

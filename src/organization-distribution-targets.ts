@@ -6,8 +6,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { DistributionConfiguration, IDistributionConfiguration } from './distribution-configuration';
 import { DistributionRoleCheck } from './distribution-role-check';
-import { validateDistributionConfigurationArn } from './private/distribution-validation';
 import { grantDistributionRoleCheck } from './private/distribution-role-check';
+import { validateDistributionConfigurationArn } from './private/distribution-validation';
 import type { PatchResourceProperties } from './private/handler-contract';
 import { acknowledgeWildcardResource } from './private/nag';
 import { organizationChangePattern } from './private/organization-change-pattern';
@@ -121,7 +121,8 @@ export class OrganizationDistributionTargets extends Construct {
   /** A digest of the resolved account set: changes exactly when the set changes. @attribute */
   public readonly accountSetDigest: string;
   /**
-   * The resolved account IDs, comma-joined, when they fit a custom-resource answer (about 200 accounts), else empty.
+   * The resolved account IDs, comma-joined, when they fit a custom-resource answer (about 200 accounts, fewer when
+   * `missingRoleAccountIds` lists some, as the two share the room), else empty.
    * @attribute
    */
   public readonly accountIds: string;

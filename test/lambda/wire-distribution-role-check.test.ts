@@ -17,11 +17,14 @@ import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import { QueryClient } from '../../lambda/aws-request';
 import * as clients from '../../lambda/clients';
+import { configure, physicalResourceId } from '../../lambda/distribution-configuration-patch';
 import { configure as configureRoleCheck, DENY_ALL_SESSION_POLICY } from '../../lambda/distribution-role-check';
+import { RESPONSE_LIMIT_BYTES } from '../../lambda/errors';
 import { onEvent as route } from '../../lambda/index';
-import { configure } from '../../lambda/distribution-configuration-patch';
+import { attributes, MAX_ACCOUNT_IDS_ATTRIBUTE_BYTES, MAX_MISSING_ROLE_ACCOUNT_IDS_BYTES } from '../../lambda/organization-targets';
 import {
-  DistributionConfiguration, DistributionRoleCheck, OrganizationDistributionRoles, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts,
+  DistributionConfiguration, DistributionRoleCheck, OrganizationDistributionRoles, OrganizationDistributionTargets, OrganizationsReaderRole,
+  TargetAccounts,
 } from '../../src';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE } from '../../src/private/organization-contract';
 import { IamRoles } from '../util/iam-template';
@@ -133,12 +136,20 @@ let counter = 0;
 function event(type: 'Create' | 'Update', p: Record<string, string>, extra: Record<string, unknown> = {}): CdkCustomResourceEvent {
   const { ServiceToken, ...props } = p;
   return {
-    ServiceToken, ResponseURL: 'https://example.invalid/', StackId: STACK_ID, RequestId: `check-${++counter}`, LogicalResourceId: 'Targets',
-    ResourceType: ORGANIZATION_TARGETS_RESOURCE_TYPE, RequestType: type, ResourceProperties: { ServiceToken, ...props }, ...extra,
+    ServiceToken,
+    ResponseURL: 'https://example.invalid/',
+    StackId: STACK_ID,
+    RequestId: `check-${++counter}`,
+    LogicalResourceId: 'Targets',
+    ResourceType: ORGANIZATION_TARGETS_RESOURCE_TYPE,
+    RequestType: type,
+    ResourceProperties: { ServiceToken, ...props },
+    ...extra,
   } as CdkCustomResourceEvent;
 }
 
-const targets = (): string[] => [...ib.get(ARN)!.distributions.find((d: any) => d.region === REGION).amiDistributionConfiguration.targetAccountIds].sort();
+const targets = (): string[] =>
+  [...ib.get(ARN)!.distributions.find((d: any) => d.region === REGION).amiDistributionConfiguration.targetAccountIds].sort();
 const sorted = (ids: string[]) => [...ids].sort();
 const probes = () => server.callsTo('AssumeRole').filter((c) => String(c.body.RoleArn).endsWith(':role/EC2ImageBuilderDistributionCrossAccountRole'));
 
@@ -265,7 +276,10 @@ describe('as synthesized, under IAM', () => {
     // The same role assumed without a session policy (by the same caller): its managed policy allows DescribeImages.
     const caller = roles.sessionOfKey(probe.callerKey)!;
     const sts = new QueryClient({
-      service: 'sts', region: REGION, endpoint: server.endpoint, timeoutMs: 2000,
+      service: 'sts',
+      region: REGION,
+      endpoint: server.endpoint,
+      timeoutMs: 2000,
       credentials: async () => ({ accessKeyId: caller.accessKeyId, secretAccessKey: caller.secretAccessKey, sessionToken: caller.sessionToken }),
     }, '2011-06-15');
     await sts.call('AssumeRole', { RoleArn: probe.roleArn, RoleSessionName: 'unrestricted', DurationSeconds: 900 });
@@ -353,4 +367,39 @@ describe('as synthesized, under IAM', () => {
     expect(refreshed.metrics.at(-1)).toMatchObject({ RefreshFailed: 0 });
     expect(targets()).toEqual(sorted([EXISTING, a]));
   });
+});
+
+test('the largest answer fits CloudFormation\'s 4096 bytes: the ID lists at their limits (they share the room), every other field at its longest', () => {
+  const longest = (n: number) => '0123456789'.repeat(Math.ceil(n / 10)).slice(0, n);
+  const ids = (n: number, from = 100000000000) => Array.from({ length: n }, (_, i) => String(from + i));
+  const most = (limit: number) => {
+    let n = 0;
+    while (Buffer.byteLength(ids(n + 1).join(',')) <= limit) n++;
+    return n;
+  };
+  const missing = ids(most(MAX_MISSING_ROLE_ACCOUNT_IDS_BYTES), 200000000000);
+  expect(missing).toHaveLength(30);
+  expect(attributes([], ids(31)).MissingRoleAccountIds).toBe('');
+  // Without accounts to list as missing, AccountIds has the whole room; with them, what they leave.
+  expect(attributes(ids(most(MAX_ACCOUNT_IDS_ATTRIBUTE_BYTES))).AccountIds).not.toBe('');
+  expect(attributes(ids(most(MAX_ACCOUNT_IDS_ATTRIBUTE_BYTES)), missing).AccountIds).toBe('');
+  const accountIds = ids(most(MAX_ACCOUNT_IDS_ATTRIBUTE_BYTES - Buffer.byteLength(missing.join(','))));
+  const data = attributes(accountIds, missing);
+  expect(data.AccountIds).not.toBe('');
+  expect(data.MissingRoleAccountIds).toBe(missing.join(','));
+  // Names at the API's and CloudFormation's maxima (a configuration name of 128, a stack name of 128, a logical ID of 255).
+  const configArn = `arn:aws-us-gov:imagebuilder:us-gov-west-1:123456789012:distribution-configuration/${longest(128)}`;
+  const stackId = `arn:aws-us-gov:cloudformation:us-gov-west-1:123456789012:stack/${longest(128)}/5f6d0a40-0000-4000-8000-000000000001`;
+  const logicalId = 'L'.repeat(255);
+  // As aws-cdk-lib's Provider framework answers (cfn-response.js submitResponse).
+  const body = JSON.stringify({
+    Status: 'SUCCESS',
+    Reason: 'SUCCESS',
+    StackId: stackId,
+    RequestId: '5f6d0a40-0000-4000-8000-000000000002',
+    PhysicalResourceId: physicalResourceId(configArn, { StackId: stackId, LogicalResourceId: logicalId }),
+    LogicalResourceId: logicalId,
+    Data: { DistributionConfigurationArn: configArn, ...data },
+  });
+  expect(Buffer.byteLength(body)).toBeLessThanOrEqual(RESPONSE_LIMIT_BYTES);
 });
