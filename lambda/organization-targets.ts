@@ -99,7 +99,9 @@ export function emitMetrics(dimension: string | undefined, values: Record<string
   }));
 }
 
-async function resolveAndApply(event: CdkCustomResourceEvent, options: OrganizationTargetsOptions, isRefresh: boolean): Promise<CdkCustomResourceResponse> {
+async function resolveAndApply(
+  event: CdkCustomResourceEvent, options: OrganizationTargetsOptions, isRefresh: boolean,
+): Promise<CdkCustomResourceResponse> {
   // The undo needs no resolution: the stored baseline holds the accounts the last resolution added.
   if (event.RequestType === 'Delete') return patch.onEvent(event, options);
   const props = readProps(event.ResourceProperties);
@@ -150,9 +152,9 @@ async function resolveAndApply(event: CdkCustomResourceEvent, options: Organizat
 async function applyRoleCheck(
   context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, resolution: Resolution, isRefresh: boolean,
 ): Promise<{ resolution: Resolution; missing: string[] }> {
-  const [, partition, , , distributingAccount] = String(event.ResourceProperties.DistributionConfigurationArn).split(':');
+  const [, arnPartition, , , distributingAccount] = String(event.ResourceProperties.DistributionConfigurationArn).split(':');
   const check = await checkDistributionRoles(context, resolution.accountIds, {
-    distributingAccount, partition, sessionName: roleSessionName(event.RequestId), waitForIam: !isRefresh,
+    distributingAccount, partition: arnPartition, sessionName: roleSessionName(event.RequestId), waitForIam: !isRefresh,
   });
   const { missing } = check;
   const mode = props.distributionRoleCheck!;
