@@ -53,6 +53,8 @@ export class Roles {
   throttleEvery = 0;
   /** AssumeRole requests answered Throttling. */
   throttled = 0;
+  /** Added to every answer (benchmarks: STS answers in milliseconds to tens of them, the fake at once). */
+  latencyMs = 0;
   private received = 0;
   private readonly roles = new Map<string, { deniedFor: number }>();
   private readonly clock: () => number;
@@ -61,7 +63,10 @@ export class Roles {
   constructor(server: LocalServer, options: { clock?: () => number; iam?: IamAuthorizer } = {}) {
     this.clock = options.clock ?? Date.now;
     this.iam = options.iam;
-    server.action('AssumeRole', (req) => this.assumeRoleOp(req));
+    server.action('AssumeRole', async (req) => {
+      if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+      return this.assumeRoleOp(req);
+    });
   }
 
   add(roleArn: string, options: { deniedFor?: number } = {}): this {
