@@ -403,3 +403,30 @@ test('the largest answer fits CloudFormation\'s 4096 bytes: the ID lists at thei
   });
   expect(Buffer.byteLength(body)).toBeLessThanOrEqual(RESPONSE_LIMIT_BYTES);
 });
+
+test('the fake STS refuses session policies as STS does: not JSON, or too large', async () => {
+  start(distributingStack(PLACEHOLDER_OU, DistributionRoleCheck.REPORT));
+  const ou = org.addOu();
+  const good = org.addAccount(ou);
+  withRole(good);
+  await logged(() => route(event('Create', distributingStack(ou, DistributionRoleCheck.REPORT).props)));
+  const caller = roles.sessionOfKey(roles.sessions.find((s) => s.roleArn.endsWith('EC2ImageBuilderDistributionCrossAccountRole'))!.callerKey)!;
+  const sts = new QueryClient({
+    service: 'sts',
+    region: REGION,
+    endpoint: server.endpoint,
+    timeoutMs: 2000,
+    credentials: async () => ({ accessKeyId: caller.accessKeyId, secretAccessKey: caller.secretAccessKey, sessionToken: caller.sessionToken }),
+  }, '2011-06-15');
+  const assume = (Policy: string) => sts.call('AssumeRole', {
+    RoleArn: `arn:aws:iam::${good}:role/EC2ImageBuilderDistributionCrossAccountRole`, RoleSessionName: 'policy-check', DurationSeconds: 900, Policy,
+  });
+  const statement = { Effect: 'Deny', Action: '*', Resource: '*' };
+  try {
+    await expect(assume('{"Version":')).rejects.toMatchObject({ name: 'MalformedPolicyDocument' });
+    await expect(assume(JSON.stringify({ Version: '2012-10-17', Statement: Array(60).fill(statement) }))).rejects.toMatchObject({ name: 'PackedPolicyTooLarge' });
+    await expect(assume(DENY_ALL_SESSION_POLICY)).resolves.toBeDefined();
+  } finally {
+    sts.destroy();
+  }
+});
