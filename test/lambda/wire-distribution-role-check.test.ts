@@ -309,7 +309,12 @@ describe('as synthesized, under IAM', () => {
     const missing = ids.filter((_, i) => i % 5 === 0);
     ids.filter((a) => !missing.includes(a)).forEach((a) => withRole(a));
     roles.throttleEvery = 3;
+    roles.latencyMs = 20; // answers overlap, so that how many are asked at a time shows
     const { result, lines } = await logged(() => route(event('Create', distributingStack(ou, DistributionRoleCheck.REPORT).props)));
+    // Several at a time at first (up to 8); each throttled answer halves that, down to one at a time.
+    const checks = roles.concurrency.slice(-probes().length);
+    expect(Math.max(...checks.slice(0, 8))).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...checks.slice(-10))).toBe(1);
     expect(result.Data).toMatchObject({ MissingRoleAccountCount: String(missing.length), MissingRoleAccountIds: sorted(missing).join(',') });
     expect(roles.throttled).toBeGreaterThan(5);
     expect(sleeps.length).toBeGreaterThanOrEqual(roles.throttled);

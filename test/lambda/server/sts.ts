@@ -9,6 +9,7 @@
  *   roles.sessions                         // every issued session: role, session name, duration, keys, caller's key
  *   roles.sessionOfKey('ASIA...')          // the session a temporary key belongs to
  *   roles.throttleEvery = 3                // every 3rd AssumeRole answers Throttling (HTTP 400), as STS does under load
+ *   roles.latencyMs = 20; roles.concurrency // each answer delayed; requests in flight as each arrived
  * Unknown roles answer AccessDenied (HTTP 403), as STS does for a role that does not trust the caller.
  * With IAM (`new Roles(server, { iam })`, the IamAuthorizer attached to the server), AssumeRole is authorized by the
  * caller's identity policy and the role's trust policy as synthesized (the role may be in another account, see
@@ -55,6 +56,9 @@ export class Roles {
   throttled = 0;
   /** Added to every answer (benchmarks: STS answers in milliseconds to tens of them, the fake at once). */
   latencyMs = 0;
+  /** For each AssumeRole request, how many were being answered when it arrived (itself included). */
+  readonly concurrency: number[] = [];
+  private inFlight = 0;
   private received = 0;
   private readonly roles = new Map<string, { deniedFor: number }>();
   private readonly clock: () => number;
@@ -64,8 +68,13 @@ export class Roles {
     this.clock = options.clock ?? Date.now;
     this.iam = options.iam;
     server.action('AssumeRole', async (req) => {
-      if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
-      return this.assumeRoleOp(req);
+      this.concurrency.push(++this.inFlight);
+      try {
+        if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+        return this.assumeRoleOp(req);
+      } finally {
+        this.inFlight--;
+      }
     });
   }
 
