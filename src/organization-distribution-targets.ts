@@ -127,8 +127,8 @@ export class OrganizationDistributionTargets extends Construct {
    */
   public readonly accountIds: string;
   /**
-   * How many resolved accounts have no distribution role this account may assume, when `distributionRoleCheck` is set;
-   * else empty.
+   * How many resolved accounts have no distribution role this account may assume, when `distributionRoleCheck` is set.
+   * Empty when it is not.
    * @attribute
    */
   public readonly missingRoleAccountCount: string;
