@@ -71,6 +71,7 @@ test('distributionRoleCheck: the property, the attributes and metric, and sts:As
     targetAccounts: [TargetAccounts.fromOrganizationalUnits([OU])],
     organizationsRole: OrganizationsReaderRole.fromAccount(stack, 'OrgRole', MANAGEMENT),
     distributionRoleCheck: DistributionRoleCheck.EXCLUDE,
+    refreshSchedule: events.Schedule.rate(Duration.hours(6)),
   });
   const unchecked = new OrganizationDistributionTargets(stack, 'Unchecked', {
     distributionConfiguration: config,
@@ -80,6 +81,10 @@ test('distributionRoleCheck: the property, the attributes and metric, and sts:As
   const template = Template.fromStack(stack);
   const props = Object.values(template.findResources(ORGANIZATION_TARGETS_RESOURCE_TYPE)).map((r: any) => r.Properties.DistributionRoleCheck);
   expect(props).toEqual(['EXCLUDE', undefined]);
+  // The scheduled refresh checks as the deployment does.
+  const [rule] = Object.values(template.findResources('AWS::Events::Rule')) as any[];
+  const input = JSON.stringify(rule.Properties.Targets[0].Input);
+  expect(input).toMatch(/DistributionRoleCheck\\+":\\+"EXCLUDE/);
   const grant = { Action: 'sts:AssumeRole', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/EC2ImageBuilderDistributionCrossAccountRole']] } };
   const policyOf = (t: OrganizationDistributionTargets) => Object.values(template.findResources('AWS::IAM::Policy', {
     Properties: { Roles: [stack.resolve((t.handlerRole.node.defaultChild as any).ref)] },

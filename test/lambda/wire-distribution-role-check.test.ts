@@ -226,9 +226,14 @@ describe('as synthesized, under IAM', () => {
     const { ou, none, foreign } = threeKinds();
     const p = distributingStack(ou, DistributionRoleCheck.FAIL).props;
     const before = JSON.stringify(ib.get(ARN)!.distributions);
-    const failed = logged(() => route(event('Create', p)));
+    const lines: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((line) => { lines.push(String(line)); });
+    const failed = route(event('Create', p)).finally(() => log.mockRestore());
     await expect(failed).rejects.toThrow(new RegExp(`2 of the 3 resolved accounts have no EC2ImageBuilderDistributionCrossAccountRole that account ${ACCOUNT} `
       + `may assume: ${sorted([none, foreign]).join(', ')}\\. .*Nothing was changed`));
+    // The metric says so too (a refresh that fails this way also sets RefreshFailed).
+    const metrics = lines.filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l));
+    expect(metrics).toEqual([expect.objectContaining({ MissingRoleAccountCount: 2 })]);
     expect(JSON.stringify(ib.get(ARN)!.distributions)).toBe(before);
     expect(ssm.params.has(p.BaselineParameterName)).toBe(false);
     expect(server.callsTo('UpdateDistributionConfiguration')).toHaveLength(0);
