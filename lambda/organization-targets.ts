@@ -174,7 +174,7 @@ async function applyRoleCheck(
   const left = new Set(missing);
   const accountIds = resolution.accountIds.filter((a) => !left.has(a));
   if (accountIds.length === 0 && !props.allowEmpty) {
-    throw new ResolutionError(`None of the ${resolution.accountIds.length} resolved accounts has a ${role}, and the check excludes `
+    throw new ResolutionError(`None of the ${resolution.accountIds.length} resolved accounts has an ${role}, and the check excludes `
       + 'those that have none. Distributing to nobody is refused unless allowEmpty is set');
   }
   return { resolution: { ...resolution, accountIds }, missing };

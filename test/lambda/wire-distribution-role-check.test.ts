@@ -217,7 +217,7 @@ describe('as synthesized, under IAM', () => {
     const ou = org.addOu();
     org.addAccount(ou);
     const p = distributingStack(ou, DistributionRoleCheck.EXCLUDE).props;
-    await expect(logged(() => route(event('Create', p)))).rejects.toThrow(/None of the 1 resolved accounts has a EC2ImageBuilderDistributionCrossAccountRole .*allowEmpty/);
+    await expect(logged(() => route(event('Create', p)))).rejects.toThrow(/None of the 1 resolved accounts has an EC2ImageBuilderDistributionCrossAccountRole .*allowEmpty/);
     expect(targets()).toEqual([EXISTING]);
   });
 
