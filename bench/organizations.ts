@@ -55,6 +55,7 @@ export async function main(): Promise<void> {
     }
   }
   await eventCalls();
+  await roleCheckCost();
 }
 
 /** All calls of one refresh event (Update with a new ResolutionKey), by service, when the set did not change and when it did. */
@@ -129,6 +130,94 @@ async function eventCalls(): Promise<void> {
   } finally {
     clients.resetClients();
     await server.close();
+  }
+}
+
+/** STS's answers take milliseconds to tens of them; the figure is an assumption, printed with the results. */
+const STS_LATENCY_MS = 20;
+
+/**
+ * What the distribution role check adds to one refresh: one AssumeRole per resolved account (up to 8 at a time),
+ * measured as the refresh's STS calls and wall time without and with the check (DistributionRoleCheck REPORT), for a
+ * whole organization of a few hundred accounts, a tenth of which lack the role.
+ */
+async function roleCheckCost(): Promise<void> {
+  process.stdout.write(`\nDistribution role check, one refresh of the whole organization (Organizations ${LATENCY_MS} ms, STS ${STS_LATENCY_MS} ms per request):\n`);
+  process.stdout.write('  accounts | without the check     | with the check        | added\n');
+  for (const accounts of [100, 300, 800]) {
+    const server = await LocalServer.start();
+    const arn = 'arn:aws:imagebuilder:us-east-1:123456789012:distribution-configuration/golden';
+    const role = 'arn:aws:iam::123456789012:role/cdk-imagebuilder-distribution/c8abc/Targets/Role';
+    const reader = 'arn:aws:iam::999999999999:role/cdk-imagebuilder-distribution-organizations-reader';
+    try {
+      const ib = new DistributionConfigurations(server);
+      new Parameters(server);
+      const roles = new Roles(server).add(role).add(reader);
+      const org = new Organization(server);
+      org.generate({ seed: 18, ous: 40, accounts, depth: 3 });
+      org.latencyMs = LATENCY_MS;
+      roles.latencyMs = STS_LATENCY_MS;
+      const active = org.accountsUnder(ROOT_ID);
+      active.filter((_, i) => i % 10 !== 0).forEach((a) => roles.add(`arn:aws:iam::${a}:role/EC2ImageBuilderDistributionCrossAccountRole`));
+      ib.put({ arn, name: 'golden', distributions: [fullDistribution('us-east-1'), fullDistribution('eu-west-1')] });
+      Object.assign(process.env, {
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_SESSION_TOKEN: 't',
+        IMAGEBUILDER_ENDPOINT: server.endpoint,
+        SSM_ENDPOINT: server.endpoint,
+        STS_ENDPOINT: server.endpoint,
+        ORGANIZATIONS_ENDPOINT: server.endpoint,
+      });
+      const props = (check: string | undefined) => ({
+        ServiceToken: 'token',
+        DistributionConfigurationArn: arn,
+        BaselineParameterName: '/cdk-imagebuilder-distribution/baselines/bench',
+        Patch: '{"distributions":[]}',
+        Query: JSON.stringify([query({ organization: true })]),
+        Regions: '["us-east-1","eu-west-1"]',
+        AllowEmpty: 'false',
+        OrganizationsRoleArn: reader,
+        RoleArn: role,
+        MetricDimension: 'bench',
+        ...(check ? { DistributionRoleCheck: check } : {}),
+      });
+      let n = 0;
+      const event = (type: string, check: string | undefined) => ({
+        RequestType: type,
+        ServiceToken: 'token',
+        ResponseURL: 'https://example/',
+        StackId: STACK_ID,
+        RequestId: `check-${++n}`,
+        LogicalResourceId: 'Targets',
+        ResourceType: ORGANIZATION_TARGETS_RESOURCE_TYPE,
+        ResourceProperties: props(check),
+        ...(type === 'Update' ? { PhysicalResourceId: 'x', OldResourceProperties: props(check), Refresh: true } : {}),
+      }) as any;
+      const log = console.log;
+      console.log = () => {};
+      const refresh = async (check: string | undefined) => {
+        clients.resetClients(); // each refresh is a new invocation: no cached credentials
+        const before = server.callsTo('AssumeRole').length;
+        const start = process.hrtime.bigint();
+        await onEvent(event('Update', check));
+        return { ms: Number(process.hrtime.bigint() - start) / 1e6, sts: server.callsTo('AssumeRole').length - before };
+      };
+      try {
+        await onEvent(event('Create', undefined));
+        const without = await refresh(undefined);
+        const withCheck = await refresh('REPORT');
+        console.log = log;
+        process.stdout.write(`  ${String(active.length).padStart(8)} | ${String(without.sts).padStart(3)} STS ${without.ms.toFixed(0).padStart(6)} ms     | `
+          + `${String(withCheck.sts).padStart(4)} STS ${withCheck.ms.toFixed(0).padStart(6)} ms    | +${withCheck.sts - without.sts} calls, `
+          + `${(withCheck.ms / without.ms).toFixed(1)}x the time\n`);
+      } finally {
+        console.log = log;
+      }
+    } finally {
+      clients.resetClients();
+      await server.close();
+    }
   }
 }
 

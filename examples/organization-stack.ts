@@ -6,7 +6,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import {
-  DistributionConfiguration, OrganizationChangeEvents, OrganizationDistributionRoles, OrganizationDistributionTargets,
+  DistributionConfiguration, DistributionRoleCheck, OrganizationChangeEvents, OrganizationDistributionRoles, OrganizationDistributionTargets,
   OrganizationsReaderRole, TargetAccounts,
 } from '../src';
 
@@ -48,6 +48,8 @@ export class OrganizationDistributionStack extends Stack {
       organizationsRole: OrganizationsReaderRole.fromAccount(this, 'Reader', MANAGEMENT_ACCOUNT),
       refreshSchedule: events.Schedule.rate(Duration.hours(6)),
       refreshOnOrganizationChanges: true,
+      // An account whose distribution role is missing (the StackSet not there yet) gets no copy until it has one.
+      distributionRoleCheck: DistributionRoleCheck.EXCLUDE,
     });
     // A scheduled refresh that failed (e.g. the reader role was deleted) raises this alarm.
     targets.metricRefreshFailed().createAlarm(this, 'RefreshFailed', {
@@ -56,6 +58,13 @@ export class OrganizationDistributionStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: 'The target accounts of the golden image could not be refreshed from AWS Organizations',
+    });
+    targets.metricMissingRoleAccountCount().createAlarm(this, 'AccountsWithoutDistributionRole', {
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'Accounts of the workloads OU have no distribution role this account may assume: they get no copy of the golden image',
     });
     new CfnOutput(this, 'AccountCount', { value: targets.accountCount });
     new CfnOutput(this, 'AccountSetDigest', { value: targets.accountSetDigest });

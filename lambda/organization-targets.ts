@@ -7,6 +7,9 @@
 // Organizations answers only in the management account or a delegated administrator: the resource's own role (the
 // handler's usual credentials for the resource) assumes OrganizationsRoleArn there, a role chain, so the resource's
 // role is the only principal the management account has to trust.
+//
+// With DistributionRoleCheck, the resolved accounts are checked for a distribution role this account may assume
+// (distribution-role-check.ts) before anything is written, and those without one are reported, left out, or refused.
 import { createHash, randomUUID } from 'crypto';
 import { partition } from '@aws-sdk/util-endpoints';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
@@ -14,12 +17,15 @@ import { AwsCredentials, JsonClient, lambdaRegion, QueryClient, requestTimeoutMs
 import { findEntry, readBaseline } from './baseline';
 import * as clients from './clients';
 import { parseAssumeRoleResponse, roleSessionName, stsEndpoint, STS_API_VERSION, TemporaryCredentials, REFRESH_MARGIN_MS } from './credentials';
-import { call } from './errors';
 import * as patch from './distribution-configuration-patch';
+import { checkDistributionRoles } from './distribution-role-check';
+import { call } from './errors';
 import { explainOrganizationsFailure } from './organizations-failures';
-import type { PatchDocument } from '../src/private/handler-contract';
+import { semaphore } from './semaphore';
+import { CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME, PatchDocument } from '../src/private/handler-contract';
 import {
-  MAX_TARGET_ACCOUNTS, ORGANIZATION_TARGETS_METRICS, OrganizationTargetsAttributes, OrganizationTargetsResourceProperties, TargetAccountsQuery,
+  DISTRIBUTION_ROLE_CHECKS, DistributionRoleCheckMode, MAX_TARGET_ACCOUNTS, ORGANIZATION_TARGETS_METRICS, OrganizationTargetsAttributes,
+  OrganizationTargetsResourceProperties, TargetAccountsQuery,
 } from '../src/private/organization-contract';
 
 export const ORGANIZATIONS_TARGET_PREFIX = 'AWSOrganizationsV20161128';
@@ -27,8 +33,15 @@ export const ORGANIZATIONS_TARGET_PREFIX = 'AWSOrganizationsV20161128';
 export const PAGE_SIZE = 20;
 /** OUs listed at the same time: Organizations throttles per account at a few requests per second. */
 export const CONCURRENCY = 4;
-/** Above this many bytes the AccountIds attribute is left empty: a custom resource's whole answer is at most 4096 bytes. */
+/**
+ * Above this many bytes the AccountIds attribute (with MissingRoleAccountIds, which shares the room) is left empty: a
+ * custom resource's whole answer is at most 4096 bytes.
+ */
 export const MAX_ACCOUNT_IDS_ATTRIBUTE_BYTES = 2600;
+/** Above this many bytes (30 accounts) the MissingRoleAccountIds attribute is left empty. */
+export const MAX_MISSING_ROLE_ACCOUNT_IDS_BYTES = 389;
+/** Accounts a FAIL of the distribution role check names in its message (the log names all). */
+const MAX_NAMED_MISSING_ACCOUNTS = 20;
 
 /** Per event (lambda/index.ts). */
 export interface OrganizationTargetsOptions {
@@ -37,7 +50,7 @@ export interface OrganizationTargetsOptions {
 
 export async function onEvent(event: CdkCustomResourceEvent, options: OrganizationTargetsOptions = {}): Promise<CdkCustomResourceResponse> {
   if ((event as { Refresh?: unknown }).Refresh === true) return refresh(event, options);
-  return resolveAndApply(event, options);
+  return resolveAndApply(event, options, false);
 }
 
 /**
@@ -64,7 +77,7 @@ async function refresh(event: CdkCustomResourceEvent, options: OrganizationTarge
       console.warn(`Not refreshing: no baseline of ${arn} in ${props.BaselineParameterName} (the resource is not created, or deleted)`);
       return { PhysicalResourceId: String((event as { PhysicalResourceId?: string }).PhysicalResourceId ?? '') };
     }
-    const result = await resolveAndApply(update, options);
+    const result = await resolveAndApply(update, options, true);
     emitMetrics(dimension, { [ORGANIZATION_TARGETS_METRICS.REFRESH_FAILED]: 0 });
     return result;
   } catch (err) {
@@ -87,7 +100,9 @@ export function emitMetrics(dimension: string | undefined, values: Record<string
   }));
 }
 
-async function resolveAndApply(event: CdkCustomResourceEvent, options: OrganizationTargetsOptions): Promise<CdkCustomResourceResponse> {
+async function resolveAndApply(
+  event: CdkCustomResourceEvent, options: OrganizationTargetsOptions, isRefresh: boolean,
+): Promise<CdkCustomResourceResponse> {
   // The undo needs no resolution: the stored baseline holds the accounts the last resolution added.
   if (event.RequestType === 'Delete') return patch.onEvent(event, options);
   const props = readProps(event.ResourceProperties);
@@ -99,14 +114,21 @@ async function resolveAndApply(event: CdkCustomResourceEvent, options: Organizat
   } finally {
     organizations.destroy();
   }
+  console.log(`Resolved ${resolution.accountIds.length} accounts with ${resolution.calls} Organizations calls: ${describeSources(resolution)}`);
+  let missing: string[] | undefined;
+  if (props.distributionRoleCheck) {
+    ({ resolution, missing } = await applyRoleCheck(context, event, props, resolution, isRefresh));
+  }
   const resolved: PatchDocument = {
     distributions: props.regions.map((region) => ({
       region,
       merge: resolution.accountIds.length > 0 ? { amiDistributionConfiguration: { targetAccountIds: resolution.accountIds } } : {},
     })),
   };
-  console.log(`Resolved ${resolution.accountIds.length} accounts with ${resolution.calls} Organizations calls: ${describeSources(resolution)}`);
-  emitMetrics(props.MetricDimension, { [ORGANIZATION_TARGETS_METRICS.ACCOUNT_COUNT]: resolution.accountIds.length });
+  emitMetrics(props.MetricDimension, {
+    [ORGANIZATION_TARGETS_METRICS.ACCOUNT_COUNT]: resolution.accountIds.length,
+    ...(missing ? { [ORGANIZATION_TARGETS_METRICS.MISSING_ROLE_ACCOUNT_COUNT]: missing.length } : {}),
+  });
   let result: CdkCustomResourceResponse;
   try {
     const withPatch = { ...event, ResourceProperties: { ...event.ResourceProperties, Patch: JSON.stringify(resolved) } } as CdkCustomResourceEvent;
@@ -120,7 +142,43 @@ async function resolveAndApply(event: CdkCustomResourceEvent, options: Organizat
     }
     throw err;
   }
-  return { ...result, Data: { ...result.Data, ...attributes(resolution.accountIds) } };
+  return { ...result, Data: { ...result.Data, ...attributes(resolution.accountIds, missing) } };
+}
+
+/**
+ * The distribution role check of the resolved accounts (lambda/distribution-role-check.ts), and what the mode does
+ * with the accounts that fail it: REPORT keeps them, EXCLUDE leaves them out (an empty remainder is refused unless
+ * allowed), FAIL refuses the resolution, naming them, before anything is written. The log names every such account.
+ */
+async function applyRoleCheck(
+  context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, resolution: Resolution, isRefresh: boolean,
+): Promise<{ resolution: Resolution; missing: string[] }> {
+  const [, arnPartition, , , distributingAccount] = String(event.ResourceProperties.DistributionConfigurationArn).split(':');
+  const check = await checkDistributionRoles(context, resolution.accountIds, {
+    distributingAccount, partition: arnPartition, sessionName: roleSessionName(event.RequestId), waitForIam: !isRefresh,
+  });
+  const { missing } = check;
+  const mode = props.distributionRoleCheck!;
+  const role = `${CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME} that account ${distributingAccount} may assume`;
+  console.log(`Distribution role check (${mode}): ${missing.length} of ${check.checked} accounts have no ${role}, `
+    + `${check.requests} STS calls${check.throttled > 0 ? ` (${check.throttled} throttled)` : ''}`
+    + `${missing.length > 0 ? `: ${missing.map((a) => `${a} (${check.reasons.get(a)})`).join(', ')}` : ''}`);
+  if (missing.length === 0 || mode === 'REPORT') return { resolution, missing };
+  if (mode === 'FAIL') {
+    emitMetrics(props.MetricDimension, { [ORGANIZATION_TARGETS_METRICS.MISSING_ROLE_ACCOUNT_COUNT]: missing.length });
+    const named = missing.slice(0, MAX_NAMED_MISSING_ACCOUNTS).join(', ');
+    const more = missing.length > MAX_NAMED_MISSING_ACCOUNTS ? ` and ${missing.length - MAX_NAMED_MISSING_ACCOUNTS} more (see the log)` : '';
+    throw new ResolutionError(`${missing.length} of the ${resolution.accountIds.length} resolved accounts have no ${role}: ${named}${more}. `
+      + 'Image Builder\'s distribution to them would fail. Nothing was changed. Create the role there (OrganizationDistributionRoles), '
+      + 'exclude the accounts, or set distributionRoleCheck to EXCLUDE or REPORT');
+  }
+  const left = new Set(missing);
+  const accountIds = resolution.accountIds.filter((a) => !left.has(a));
+  if (accountIds.length === 0 && !props.allowEmpty) {
+    throw new ResolutionError(`None of the ${resolution.accountIds.length} resolved accounts has an ${role}, and the check excludes `
+      + 'those that have none. Distributing to nobody is refused unless allowEmpty is set');
+  }
+  return { resolution: { ...resolution, accountIds }, missing };
 }
 
 interface Props {
@@ -129,6 +187,7 @@ interface Props {
   readonly allowEmpty: boolean;
   readonly OrganizationsRoleArn?: string;
   readonly MetricDimension?: string;
+  readonly distributionRoleCheck?: DistributionRoleCheckMode;
 }
 
 function readProps(raw: Record<string, any>): Props {
@@ -153,23 +212,36 @@ function readProps(raw: Record<string, any>): Props {
   if (p.OrganizationsRoleArn !== undefined && (typeof p.OrganizationsRoleArn !== 'string' || p.OrganizationsRoleArn === '')) {
     throw new Error('Property OrganizationsRoleArn must be a role ARN');
   }
+  const check = p.DistributionRoleCheck;
+  if (check !== undefined && !(DISTRIBUTION_ROLE_CHECKS as readonly string[]).includes(check)) {
+    throw new Error(`Property DistributionRoleCheck must be one of ${DISTRIBUTION_ROLE_CHECKS.join(', ')} (got ${JSON.stringify(check)})`);
+  }
   return {
     queries,
     regions,
     allowEmpty: p.AllowEmpty === 'true',
+    distributionRoleCheck: check as DistributionRoleCheckMode | undefined,
     OrganizationsRoleArn: p.OrganizationsRoleArn,
     MetricDimension: typeof p.MetricDimension === 'string' && p.MetricDimension !== '' ? p.MetricDimension : undefined,
   };
 }
 
-/** The attributes of the resolved set: count, digest, and the IDs while they fit the answer. */
-export function attributes(accountIds: readonly string[]): Record<string, string> {
+/**
+ * The attributes of the resolved set (count, digest, and the IDs while they fit the answer) and, when the distribution
+ * role check ran, of the accounts that failed it (count, and the IDs up to {@link MAX_MISSING_ROLE_ACCOUNT_IDS_BYTES}).
+ * The two ID lists share {@link MAX_ACCOUNT_IDS_ATTRIBUTE_BYTES}: the accounts that need attention are listed first.
+ */
+export function attributes(accountIds: readonly string[], missing?: readonly string[]): Record<string, string> {
   const sorted = [...accountIds].sort();
   const joined = sorted.join(',');
+  const missingJoined = [...missing ?? []].sort().join(',');
+  const missingListed = Buffer.byteLength(missingJoined) <= MAX_MISSING_ROLE_ACCOUNT_IDS_BYTES ? missingJoined : '';
   return {
     [OrganizationTargetsAttributes.ACCOUNT_COUNT]: String(sorted.length),
     [OrganizationTargetsAttributes.ACCOUNT_SET_DIGEST]: createHash('sha256').update(joined).digest('hex').slice(0, 16),
-    [OrganizationTargetsAttributes.ACCOUNT_IDS]: Buffer.byteLength(joined) <= MAX_ACCOUNT_IDS_ATTRIBUTE_BYTES ? joined : '',
+    [OrganizationTargetsAttributes.ACCOUNT_IDS]: Buffer.byteLength(joined) <= MAX_ACCOUNT_IDS_ATTRIBUTE_BYTES - Buffer.byteLength(missingListed) ? joined : '',
+    [OrganizationTargetsAttributes.MISSING_ROLE_ACCOUNT_COUNT]: missing ? String(missing.length) : '',
+    [OrganizationTargetsAttributes.MISSING_ROLE_ACCOUNT_IDS]: missingListed,
   };
 }
 
@@ -393,33 +465,4 @@ async function walk(
   };
   await Promise.all(roots.map(visit));
   return found;
-}
-
-interface Semaphore {
-  <T>(fn: () => Promise<T>): Promise<T>;
-  /** Halves the number of functions run at a time (at least one). */
-  shrink(): void;
-}
-
-/** Runs at most `n` of the functions given at a time; after one failed, the others not yet started fail too. */
-function semaphore(initial: number): Semaphore {
-  let n = initial;
-  let running = 0;
-  let failed: unknown;
-  const waiting: Array<() => void> = [];
-  const run = async <T>(fn: () => Promise<T>): Promise<T> => {
-    while (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
-    if (failed !== undefined) throw failed;
-    running++;
-    try {
-      return await fn();
-    } catch (err) {
-      failed ??= err;
-      throw err;
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
-  return Object.assign(run, { shrink: () => { n = Math.max(1, Math.floor(n / 2)); } });
 }

@@ -8,7 +8,10 @@ import { DistributionConfiguration, IDistributionConfiguration } from './distrib
 import { AmiAttributeRequest, validateDistributeImage } from './private/distribute-image-validation';
 import { ssmParameterName } from './private/distribution-render';
 import { ExecutionRoleStatement, ExecutionRoleStatements, ssmParameterArn } from './private/execution-role';
-import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, DistributeImageAttributes, DistributeImageResourceProperties } from './private/handler-contract';
+import {
+  CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME as DISTRIBUTION_ROLE_NAME, DISTRIBUTE_IMAGE_RESOURCE_TYPE, DistributeImageAttributes,
+  DistributeImageResourceProperties,
+} from './private/handler-contract';
 import { acknowledgeManagedPolicies, acknowledgeNag, acknowledgeWildcardResource } from './private/nag';
 import { SSM_PARAMETER_ARN_PATTERN } from './private/patterns';
 import { DISTRIBUTE_SERVICE_TIMEOUT, ImageBuilderProvider, MAX_DISTRIBUTION_WAIT } from './private/provider';
@@ -16,7 +19,7 @@ import { RULES, warnRule } from './private/rules';
 import { addValidation, isUnresolved } from './private/validation';
 
 /** The role name Image Builder assumes in each target account for cross-account distribution (documented name). */
-export const CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME = 'EC2ImageBuilderDistributionCrossAccountRole';
+export const CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME = DISTRIBUTION_ROLE_NAME;
 
 const EXECUTION_POLICY = 'EC2ImageBuilderExecutionPolicy';
 const FAST_LAUNCH_POLICY = 'EC2FastLaunchFullAccess';

@@ -5,6 +5,8 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { DistributionConfiguration, IDistributionConfiguration } from './distribution-configuration';
+import { DistributionRoleCheck } from './distribution-role-check';
+import { grantDistributionRoleCheck } from './private/distribution-role-check';
 import { validateDistributionConfigurationArn } from './private/distribution-validation';
 import type { PatchResourceProperties } from './private/handler-contract';
 import { acknowledgeWildcardResource } from './private/nag';
@@ -89,6 +91,19 @@ export interface OrganizationDistributionTargetsProps {
    * @default false
    */
   readonly refreshOnOrganizationChanges?: boolean;
+
+  /**
+   * Check, on each resolution, that every resolved account has an `EC2ImageBuilderDistributionCrossAccountRole` this
+   * account may assume, as Image Builder must to copy the AMI there, and choose what happens to those that have none.
+   * The handler assumes the role in each account (one STS call per account) with a session policy that denies
+   * everything, and its role is allowed `sts:AssumeRole` on that role name in every account. Such accounts are
+   * reported in the `MissingRoleAccountCount` metric (`metricMissingRoleAccountCount`), the `missingRoleAccountCount`
+   * and `missingRoleAccountIds` attributes, and the handler's log. Accounts others added to the configuration, and this
+   * stack's own account, are not checked.
+   *
+   * @default - not checked: an account without the role is distributed to, and its distribution fails at build time
+   */
+  readonly distributionRoleCheck?: DistributionRoleCheck;
 }
 
 /**
@@ -101,15 +116,28 @@ export interface OrganizationDistributionTargetsProps {
  * added to the configuration stay.
  */
 export class OrganizationDistributionTargets extends Construct {
-  /** How many accounts the last resolution found. @attribute */
+  /** How many accounts the last resolution found (without those `DistributionRoleCheck.EXCLUDE` left out). @attribute */
   public readonly accountCount: string;
   /** A digest of the resolved account set: changes exactly when the set changes. @attribute */
   public readonly accountSetDigest: string;
   /**
-   * The resolved account IDs, comma-joined, when they fit a custom-resource answer (about 200 accounts), else empty.
+   * The resolved account IDs, comma-joined, when they fit a custom-resource answer (about 200 accounts, fewer when
+   * `missingRoleAccountIds` lists some, as the two share the room), else empty.
    * @attribute
    */
   public readonly accountIds: string;
+  /**
+   * How many resolved accounts have no distribution role this account may assume, when `distributionRoleCheck` is set.
+   * Empty when it is not.
+   * @attribute
+   */
+  public readonly missingRoleAccountCount: string;
+  /**
+   * The IDs of those accounts, comma-joined, when they fit a custom-resource answer (30 accounts), else empty (the
+   * handler's log names them all).
+   * @attribute
+   */
+  public readonly missingRoleAccountIds: string;
   /** The SSM parameter of the stack's account and Region in which the handler keeps the configuration as it was before. */
   public readonly baselineParameterName: string;
   /** The role the handler assumes for this resource's calls (it in turn assumes `organizationsRole`). */
@@ -132,6 +160,7 @@ export class OrganizationDistributionTargets extends Construct {
       OrganizationsRoleArn: props.organizationsRole?.roleArn,
       ResolutionKey: props.resolutionKey,
       MetricDimension: this.metricDimension,
+      DistributionRoleCheck: props.distributionRoleCheck,
     };
     const resource = new PatchResource(this, 'Resource', {
       distributionConfigurationArn: configArn,
@@ -159,6 +188,8 @@ export class OrganizationDistributionTargets extends Construct {
       resource.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...ORGANIZATIONS_READ_ACTIONS], resources: ['*'] }));
       acknowledgeWildcardResource(resource.handlerRole, '*', ORGANIZATIONS_WILDCARD_REASON);
     }
+
+    if (props.distributionRoleCheck) grantDistributionRoleCheck(resource.handlerRole);
 
     if (props.refreshSchedule || props.refreshOnOrganizationChanges) {
       const cfn = resource.resource.node.defaultChild as CfnResource;
@@ -209,6 +240,8 @@ export class OrganizationDistributionTargets extends Construct {
     this.accountCount = resource.resource.getAttString(OrganizationTargetsAttributes.ACCOUNT_COUNT);
     this.accountSetDigest = resource.resource.getAttString(OrganizationTargetsAttributes.ACCOUNT_SET_DIGEST);
     this.accountIds = resource.resource.getAttString(OrganizationTargetsAttributes.ACCOUNT_IDS);
+    this.missingRoleAccountCount = resource.resource.getAttString(OrganizationTargetsAttributes.MISSING_ROLE_ACCOUNT_COUNT);
+    this.missingRoleAccountIds = resource.resource.getAttString(OrganizationTargetsAttributes.MISSING_ROLE_ACCOUNT_IDS);
 
     addValidation(this, (errors) => {
       validateDistributionConfigurationArn(errors, 'distributionConfiguration', configArn);
@@ -241,12 +274,23 @@ export class OrganizationDistributionTargets extends Construct {
 
   /**
    * 1 for each scheduled refresh that failed (Organizations unreachable, the role not assumable, an empty or too large
-   * resolution, the configuration gone), 0 for each that succeeded. Alarm on its maximum.
+   * resolution, accounts without the distribution role under `DistributionRoleCheck.FAIL`, the configuration gone),
+   * 0 for each that succeeded. Alarm on its maximum.
    *
    * @default - maximum over 1 hour
    */
   public metricRefreshFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(ORGANIZATION_TARGETS_METRICS.REFRESH_FAILED, { statistic: 'Maximum', period: Duration.hours(1), ...props });
+  }
+
+  /**
+   * Resolved accounts without a distribution role this account may assume, on each resolution (deployments and
+   * refreshes) when `distributionRoleCheck` is set. Alarm on its maximum above 0.
+   *
+   * @default - maximum over 1 hour
+   */
+  public metricMissingRoleAccountCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(ORGANIZATION_TARGETS_METRICS.MISSING_ROLE_ACCOUNT_COUNT, { statistic: 'Maximum', period: Duration.hours(1), ...props });
   }
 
   private metric(metricName: string, props: cloudwatch.MetricOptions): cloudwatch.Metric {

@@ -15,7 +15,8 @@ import { isComplete, onEvent } from '../lambda/distribute-image';
 import { onEvent as route } from '../lambda/index';
 import { configure } from '../lambda/distribution-configuration-patch';
 import {
-  DiskImageFormat, DistributeImage, DistributeImageSource, DistributionConfiguration, ExecutionRolePolicy,
+  DiskImageFormat, DistributeImage, DistributeImageSource, DistributionConfiguration, DistributionRoleCheck, ExecutionRolePolicy,
+  OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts,
 } from '../src';
 import { setLambdaEnvironment } from './lambda/lambda-environment';
 import { LocalServer } from './lambda/local-server';
@@ -89,6 +90,18 @@ function fullStack(policy = ExecutionRolePolicy.PER_FEATURE): Stack {
   return stack;
 }
 
+/** Target accounts from an OU through the management account's reader role, each account's distribution role checked. */
+function organizationWorld(): IamRoles {
+  const stack = new Stack(new App(), 'Organization', { env: { account: ACCOUNT, region: 'us-east-1' } });
+  new OrganizationDistributionTargets(stack, 'Targets', {
+    distributionConfiguration: DistributionConfiguration.fromDistributionConfigurationArn(stack, 'Config', CONFIG_ARN),
+    targetAccounts: [TargetAccounts.fromOrganizationalUnits(['ou-ab12-abcdefgh'])],
+    organizationsRole: OrganizationsReaderRole.fromAccount(stack, 'Reader', '999999999999'),
+    distributionRoleCheck: DistributionRoleCheck.REPORT,
+  });
+  return IamRoles.fromTemplates({ Organization: Template.fromStack(stack).toJSON() }, { account: ACCOUNT, region: 'us-east-1' });
+}
+
 const fullWorld = (policy?: ExecutionRolePolicy) =>
   IamRoles.fromTemplates({ Full: Template.fromStack(fullStack(policy)).toJSON() }, { account: ACCOUNT, region: 'us-east-1' });
 
@@ -98,6 +111,7 @@ describe('every grant names a resource of a type its action takes', () => {
     ['the full stack, managed execution policy', () => fullWorld(ExecutionRolePolicy.MANAGED_POLICY)],
     ['the DistributeImage wire stack', () => distributeWorld(ACCOUNT, CONFIG_ARN, `arn:aws:iam::${ACCOUNT}:role/Exec`).world],
     ['the patch wire stack', () => patchWorld(ARN, 'vmimport').world],
+    ['OrganizationDistributionTargets with the distribution role check', () => organizationWorld()],
   ];
   test.each(worlds)('%s', async (_, world) => {
     const mismatches = [];

@@ -3,8 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
-  AccountState, DistributionConfiguration, OrganizationChangeEvents, OrganizationDistributionRoles, OrganizationDistributionTargets,
-  OrganizationsReaderRole, TargetAccounts,
+  AccountState, DistributionConfiguration, DistributionRoleCheck, OrganizationChangeEvents, OrganizationDistributionRoles,
+  OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts,
 } from '../src';
 import { validateTemplate } from './util/cfn-schema';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE } from '../src/private/organization-contract';
@@ -62,6 +62,44 @@ test('renders the query, the Regions and the role to assume; the handler role ma
     Roles: [stack.resolve((targets.handlerRole.node.defaultChild as any).ref)],
   });
   expect(stack.resolve(targets.accountCount)).toEqual({ 'Fn::GetAtt': [expect.any(String), 'AccountCount'] });
+});
+
+test('distributionRoleCheck: the property, the attributes and metric, and sts:AssumeRole of the distribution role in any account only when on', () => {
+  const { stack, config } = setup();
+  const checked = new OrganizationDistributionTargets(stack, 'Checked', {
+    distributionConfiguration: config,
+    targetAccounts: [TargetAccounts.fromOrganizationalUnits([OU])],
+    organizationsRole: OrganizationsReaderRole.fromAccount(stack, 'OrgRole', MANAGEMENT),
+    distributionRoleCheck: DistributionRoleCheck.EXCLUDE,
+    refreshSchedule: events.Schedule.rate(Duration.hours(6)),
+  });
+  const unchecked = new OrganizationDistributionTargets(stack, 'Unchecked', {
+    distributionConfiguration: config,
+    targetAccounts: [TargetAccounts.fromOrganizationalUnits([OU])],
+    organizationsRole: OrganizationsReaderRole.fromAccount(stack, 'OrgRole2', MANAGEMENT),
+  });
+  const template = Template.fromStack(stack);
+  const props = Object.values(template.findResources(ORGANIZATION_TARGETS_RESOURCE_TYPE)).map((r: any) => r.Properties.DistributionRoleCheck);
+  expect(props).toEqual(['EXCLUDE', undefined]);
+  // The scheduled refresh checks as the deployment does.
+  const [rule] = Object.values(template.findResources('AWS::Events::Rule')) as any[];
+  const input = JSON.stringify(rule.Properties.Targets[0].Input);
+  expect(input).toMatch(/DistributionRoleCheck\\+":\\+"EXCLUDE/);
+  const grant = { Action: 'sts:AssumeRole', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/EC2ImageBuilderDistributionCrossAccountRole']] } };
+  const policyOf = (t: OrganizationDistributionTargets) => Object.values(template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [stack.resolve((t.handlerRole.node.defaultChild as any).ref)] },
+  })).map((p: any) => p.Properties.PolicyDocument.Statement).flat();
+  expect(policyOf(checked)).toContainEqual(grant);
+  expect(policyOf(unchecked)).not.toContainEqual(grant);
+  expect(JSON.stringify(policyOf(unchecked))).not.toContain('EC2ImageBuilderDistributionCrossAccountRole');
+  expect(stack.resolve(checked.missingRoleAccountCount)).toEqual({ 'Fn::GetAtt': [expect.any(String), 'MissingRoleAccountCount'] });
+  expect(stack.resolve(checked.missingRoleAccountIds)).toEqual({ 'Fn::GetAtt': [expect.any(String), 'MissingRoleAccountIds'] });
+  expect(stack.resolve(checked.metricMissingRoleAccountCount().toMetricConfig().metricStat)).toMatchObject({
+    namespace: 'cdk-imagebuilder-distribution', metricName: 'MissingRoleAccountCount', statistic: 'Maximum', dimensions: [{ name: 'DistributionTargets', value: 'Stack/Checked' }],
+  });
+  // The account wildcard is acknowledged, with its reason.
+  const report = new AwsSolutionsChecks(stack).validateScope(stack);
+  expect(report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`))).toEqual([]);
 });
 
 test('without an organizations role, the resource role itself reads Organizations (stack in the management account)', () => {

@@ -1,4 +1,4 @@
-import { CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME } from '../distribute-image';
+import { CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME } from './handler-contract';
 
 /** The managed policy Image Builder's guide attaches to the cross-account distribution role (mixed-case `Ec2`). */
 export const DISTRIBUTION_POLICY = 'Ec2ImageBuilderCrossAccountDistributionAccess';

@@ -1,4 +1,5 @@
 import { Fn, Stack, Token } from 'aws-cdk-lib';
+import { CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME } from './handler-contract';
 
 /**
  * The ARN of an SSM parameter by name (`/a/b` or `a`) in `region`: `parameter/a/b`, never `parameter//a/b`, which
@@ -88,7 +89,7 @@ export class ExecutionRoleStatements {
 
   /** The cross-account distribution role of `account` (CrossAccountAssumeRolePermissions). */
   crossAccount(account: string): ExecutionRoleStatement[] {
-    return [{ actions: ['sts:AssumeRole'], resources: [this.arn('iam', '', account, 'role', 'EC2ImageBuilderDistributionCrossAccountRole')] }];
+    return [{ actions: ['sts:AssumeRole'], resources: [this.arn('iam', '', account, 'role', CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME)] }];
   }
 
   /** Launch template updates (LaunchTemplatePermissions, CreateEC2ImageBuilderTagsPermissions). */

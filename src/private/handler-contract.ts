@@ -6,6 +6,9 @@
  * strings (rendered with `Stack.toJsonString`, which keeps deploy-time tokens resolvable).
  */
 
+/** The role Image Builder assumes in each target account for cross-account distribution (its documented name). */
+export const CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME = 'EC2ImageBuilderDistributionCrossAccountRole';
+
 export const PATCH_RESOURCE_TYPE = 'Custom::ImageBuilderDistributionConfigurationPatch';
 export const DISTRIBUTE_IMAGE_RESOURCE_TYPE = 'Custom::ImageBuilderDistributeImage';
 

@@ -40,7 +40,17 @@ export interface OrganizationTargetsResourceProperties extends PatchResourceProp
   readonly ResolutionKey?: string;
   /** Value of the `DistributionTargets` dimension of the metrics the handler emits (Embedded Metric Format). */
   readonly MetricDimension?: string;
+  /**
+   * One of {@link DISTRIBUTION_ROLE_CHECKS}: each resolved account is checked for a cross-account distribution role
+   * this account may assume, and the accounts without one are reported, left out, or fail the resolution. Absent:
+   * not checked.
+   */
+  readonly DistributionRoleCheck?: string;
 }
+
+/** What the handler does with accounts whose cross-account distribution role it cannot assume (DistributionRoleCheck). */
+export const DISTRIBUTION_ROLE_CHECKS = ['REPORT', 'EXCLUDE', 'FAIL'] as const;
+export type DistributionRoleCheckMode = typeof DISTRIBUTION_ROLE_CHECKS[number];
 
 /**
  * The event the scheduled refresh sends (an EventBridge rule's constant input): shaped like CloudFormation's Update
@@ -64,6 +74,8 @@ export const ORGANIZATION_TARGETS_METRICS = {
   ACCOUNT_COUNT: 'ResolvedAccountCount',
   /** 1 for a scheduled refresh that failed, 0 for one that succeeded. */
   REFRESH_FAILED: 'RefreshFailed',
+  /** Resolved accounts whose cross-account distribution role could not be assumed (each checked resolution). */
+  MISSING_ROLE_ACCOUNT_COUNT: 'MissingRoleAccountCount',
 } as const;
 
 /** Attributes of `Custom::ImageBuilderOrganizationTargets` (Fn::GetAtt names). */
@@ -74,4 +86,8 @@ export const OrganizationTargetsAttributes = {
   ACCOUNT_SET_DIGEST: 'AccountSetDigest',
   /** The sorted account IDs, comma-joined, while they fit a custom-resource answer; else empty (see the parameter). */
   ACCOUNT_IDS: 'AccountIds',
+  /** How many resolved accounts lack an assumable distribution role; empty when not checked. */
+  MISSING_ROLE_ACCOUNT_COUNT: 'MissingRoleAccountCount',
+  /** Their sorted IDs, comma-joined, while they fit the answer; else (and when not checked) empty. */
+  MISSING_ROLE_ACCOUNT_IDS: 'MissingRoleAccountIds',
 } as const;

@@ -23,6 +23,8 @@ export interface EvaluationOptions {
   readonly resourcePolicy?: PolicyDocument;
   /** The account that owns the resource. */
   readonly resourceAccount: string;
+  /** The session policy of the principal's session (AssumeRole's `Policy`), which bounds its identity policies. */
+  readonly sessionPolicy?: PolicyDocument;
 }
 
 /** Evaluates one authorization against the role's identity policies (and the resource policy, if any). */
@@ -44,6 +46,7 @@ export async function isAllowed(role: IamRole | undefined, auth: Authorization, 
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     ...(options.resourcePolicy ? { resourcePolicy: options.resourcePolicy } : {}),
+    ...(options.sessionPolicy ? { sessionPolicy: options.sessionPolicy } : {}),
   }, { simulationMode: 'Strict' });
   if (result.resultType === 'error') {
     throw new Error(`IAM simulation of ${auth.action} on ${auth.resource} failed: ${JSON.stringify(result.errors)}`);

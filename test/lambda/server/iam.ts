@@ -9,14 +9,17 @@
  *   ec2.authorize = iam.ec2Check;  // the local EC2
  *   iam.denials                    // every denied authorization (what, for whom, why)
  * Access keys: those of sessions the local STS issued belong to the role assumed; the base keys (the Lambda's own)
- * belong to the role given in `keys`.
+ * belong to the role given in `keys`. A session issued with a session policy is held to it as well.
+ * Roles of other accounts (e.g. the cross-account distribution role of each target account, from the template its
+ * StackSet deploys there) come from `otherAccounts`: AssumeRole of them is decided by the caller's identity policy and
+ * their trust policy, as IAM decides cross-account requests.
  */
 import type { LocalServer, ReceivedRequest } from '../local-server';
 import { ServiceError } from '../local-server';
 import { SignatureError, verifySigV4 } from './sigv4';
 import { isAllowed } from '../../util/iam-evaluate';
 import { Authorization, authorizationsOf, OperationRequest } from '../../util/iam-operations';
-import { IamRoles } from '../../util/iam-template';
+import { IamRole, IamRoles, PolicyDocument } from '../../util/iam-template';
 
 export interface Denial {
   readonly principal: string;
@@ -33,6 +36,8 @@ export interface IamAuthorizerOptions {
   readonly nextImageArn?: (region: string) => string;
   /** For Organizations (server/organizations.ts): the organization read, and its management account. */
   readonly organization?: { readonly id: string; readonly managementAccount: string };
+  /** The roles of other accounts, each world resolved for its own account. */
+  readonly otherAccounts?: IamRoles[];
 }
 
 /** The protocol's AccessDenied error of each service. */
@@ -48,13 +53,18 @@ export class IamAuthorizer {
   readonly denials: Denial[] = [];
   /** Every authorization that was evaluated, allowed or not. */
   readonly evaluated: Array<Authorization & { principal: string; allowed: boolean }> = [];
-  private readonly sessions = new Map<string, { roleArn: string; sessionName: string }>();
+  private readonly sessions = new Map<string, { roleArn: string; sessionName: string; policy?: PolicyDocument }>();
 
   constructor(public world: IamRoles, private readonly options: IamAuthorizerOptions) {}
 
-  /** Called by the local STS for each session it issues. */
-  bindSession(accessKeyId: string, roleArn: string, sessionName: string): void {
-    this.sessions.set(accessKeyId, { roleArn, sessionName });
+  /** Called by the local STS for each session it issues (with its session policy, if any). */
+  bindSession(accessKeyId: string, roleArn: string, sessionName: string, policy?: unknown): void {
+    this.sessions.set(accessKeyId, { roleArn, sessionName, ...(policy !== undefined ? { policy: policy as PolicyDocument } : {}) });
+  }
+
+  /** The role `arn`, of this account's templates or of another account's. */
+  role(arn: string): IamRole | undefined {
+    return this.world.get(arn) ?? this.options.otherAccounts?.map((w) => w.get(arn)).find((r) => r !== undefined);
   }
 
   /** Authorizes every Image Builder, SSM and STS request of `server` before it reaches its route. */
@@ -100,19 +110,23 @@ export class IamAuthorizer {
 
   private async authorize(r: Omit<OperationRequest, 'account' | 'partition' | 'nextImageArn'>, accessKeyId: string): Promise<void> {
     const { roleArn, principal } = this.identityOf(accessKeyId);
-    const role = this.world.get(roleArn);
+    const role = this.role(roleArn);
+    const sessionPolicy = this.sessions.get(accessKeyId)?.policy;
+    // Requests act in the caller's account (a session of another account's role acts in that account).
+    const account = roleArn.split(':')[4] || this.options.account;
     const request: OperationRequest = {
       ...r,
-      account: this.options.account,
+      account,
       partition: this.world.partition,
       nextImageArn: this.options.nextImageArn?.(r.region) ?? `arn:${this.world.partition}:imagebuilder:${r.region}:${this.options.account}:image/distributed-image/1.0.0/1`,
       organization: this.options.organization,
     };
     for (const auth of authorizationsOf(request)) {
-      const target = auth.action === 'sts:AssumeRole' ? this.world.get(auth.resource) : undefined;
+      const target = auth.action === 'sts:AssumeRole' ? this.role(auth.resource) : undefined;
       const decision = await isAllowed(role, auth, {
         principal,
-        resourceAccount: auth.resourceAccount ?? (auth.resource.split(':')[4] || this.options.account),
+        resourceAccount: auth.resourceAccount ?? (auth.resource.split(':')[4] || account),
+        ...(sessionPolicy ? { sessionPolicy } : {}),
         // A role that is not in the templates has no trust policy that lets anyone assume it.
         ...(auth.action === 'sts:AssumeRole' ? { resourcePolicy: target?.trustPolicy ?? { Version: '2012-10-17', Statement: [] } } : {}),
       });
