@@ -308,6 +308,22 @@ describe('every LocalServer and Ec2Images enforces the models by default', () =>
     }
   });
 
+  test('query protocols: an error is answered by its wire code (STS MalformedPolicyDocument), not by its shape\'s name', async () => {
+    new Roles(server).add('arn:aws:iam::123456789012:role/r');
+    const sts = new QueryClient({ service: 'sts', region: 'us-east-1', endpoint: server.endpoint, timeoutMs: 5_000 }, '2011-06-15');
+    const assume = () => sts.call('AssumeRole', { RoleArn: 'arn:aws:iam::123456789012:role/r', RoleSessionName: 's1' });
+    try {
+      server.inject('AssumeRole', faults.error(400, 'MalformedPolicyDocument', 'bad policy'));
+      await expect(assume()).rejects.toMatchObject({ name: 'MalformedPolicyDocument', $metadata: { httpStatusCode: 400 } });
+      expect(takeFakeBugs()).toEqual([]);
+      server.inject('AssumeRole', faults.error(400, 'MalformedPolicyDocumentException', 'bad policy'));
+      await expect(assume()).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+      expect(takeFakeBugs()).toEqual([expect.stringMatching(/sts AssumeRole answered MalformedPolicyDocumentException, which the operation never answers: its errors are MalformedPolicyDocument, PackedPolicyTooLarge, RegionDisabled/)]);
+    } finally {
+      sts.destroy();
+    }
+  });
+
   test('Organizations refuses a request its model forbids with InvalidInputException and the Reason, never ValidationException', async () => {
     server.addCheck(new ModelCheck(['organizations']));
     server.target('AWSOrganizationsV20161128.ListChildren', () => ({ body: { Children: [] } }));

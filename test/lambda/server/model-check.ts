@@ -54,8 +54,9 @@ export class ModelCheck implements ServerCheck {
     }
     if (!model.isErrorShape(err.type) || model.protocol === 'query') return undefined;
     // The message member as the shape spells it (Organizations: Message; Image Builder, SSM: message).
-    const members = { ...(model.hasMember(err.type, 'Message') ? { Message: err.message } : { message: err.message }), ...err.fields };
-    const violations = model.checkError(err.type, members);
+    const shape = model.errorShape(err.type)!;
+    const members = { ...(model.hasMember(shape, 'Message') ? { Message: err.message } : { message: err.message }), ...err.fields };
+    const violations = model.checkError(shape, members);
     if (violations.length > 0) {
       throw new Error(`The fake's ${model.service} ${op.name} answered ${err.type} outside its shape: ${describeViolations(violations)}`);
     }

@@ -53,9 +53,11 @@ export interface Shape {
   readonly pattern?: string;
   readonly flattened?: boolean;
   readonly timestampFormat?: string;
+  /** An exception shape, with its wire code where the protocol has one (STS: awsQueryError codes). */
+  readonly exception?: boolean;
+  readonly error?: { readonly code?: string; readonly httpStatusCode?: number };
   readonly sensitive?: boolean;
   readonly document?: boolean;
-  readonly exception?: boolean;
 }
 
 export interface Operation {
@@ -199,9 +201,12 @@ export class ServiceModel {
     }
   }
 
-  /** The error types this operation declares (its `errors`). */
+  /**
+   * The error codes this operation declares (its `errors`), as they appear on the wire: a shape's `error.code` where
+   * the model gives one (STS: shape MalformedPolicyDocumentException, code MalformedPolicyDocument), else its name.
+   */
   declaredErrors(op: Operation): string[] {
-    return (op.errors ?? []).map((e) => e.shape);
+    return (op.errors ?? []).map((e) => this.file.shapes[e.shape]?.error?.code ?? e.shape);
   }
 
   /** Whether structure `shape` has a member `member`. */
@@ -209,9 +214,14 @@ export class ServiceModel {
     return this.file.shapes[shape]?.members?.[member] !== undefined;
   }
 
-  /** Whether the model has an exception shape named `type`. */
-  isErrorShape(type: string): boolean {
-    return this.file.shapes[type]?.exception === true;
+  /** The exception shape whose wire code (or, without one, name) is `code`. */
+  errorShape(code: string): string | undefined {
+    return Object.entries(this.file.shapes).find(([name, s]) => s.exception === true && (s.error?.code ?? name) === code)?.[0];
+  }
+
+  /** Whether the model has an exception shape answered as `code`. */
+  isErrorShape(code: string): boolean {
+    return this.errorShape(code) !== undefined;
   }
 
   /** Violations of the error shape `type` by the members of an error answer's body (JSON protocols). */
