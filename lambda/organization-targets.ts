@@ -14,8 +14,10 @@ import { AwsCredentials, JsonClient, lambdaRegion, QueryClient, requestTimeoutMs
 import { findEntry, readBaseline } from './baseline';
 import * as clients from './clients';
 import { parseAssumeRoleResponse, roleSessionName, stsEndpoint, STS_API_VERSION, TemporaryCredentials, REFRESH_MARGIN_MS } from './credentials';
-import { call } from './errors';
 import * as patch from './distribution-configuration-patch';
+import { call } from './errors';
+import type { HandlerOptions } from './handler-options';
+import { Log, logOf } from './log';
 import type { PatchDocument } from '../src/private/handler-contract';
 import {
   MAX_TARGET_ACCOUNTS, ORGANIZATION_TARGETS_METRICS, OrganizationTargetsAttributes, OrganizationTargetsResourceProperties, TargetAccountsQuery,
@@ -29,12 +31,7 @@ export const CONCURRENCY = 4;
 /** Above this many bytes the AccountIds attribute is left empty: a custom resource's whole answer is at most 4096 bytes. */
 export const MAX_ACCOUNT_IDS_ATTRIBUTE_BYTES = 2600;
 
-/** Per event (lambda/index.ts). */
-export interface OrganizationTargetsOptions {
-  readonly deadline?: number;
-}
-
-export async function onEvent(event: CdkCustomResourceEvent, options: OrganizationTargetsOptions = {}): Promise<CdkCustomResourceResponse> {
+export async function onEvent(event: CdkCustomResourceEvent, options: HandlerOptions = {}): Promise<CdkCustomResourceResponse> {
   if ((event as { Refresh?: unknown }).Refresh === true) return refresh(event, options);
   return resolveAndApply(event, options);
 }
@@ -44,7 +41,7 @@ export async function onEvent(event: CdkCustomResourceEvent, options: Organizati
  * new, so the previous resolution (in the baseline) is undone and the new one applied, and nothing is written when the
  * set did not change. Its outcome is a metric (RefreshFailed), since no CloudFormation stack shows it.
  */
-async function refresh(event: CdkCustomResourceEvent, options: OrganizationTargetsOptions): Promise<CdkCustomResourceResponse> {
+async function refresh(event: CdkCustomResourceEvent, options: HandlerOptions): Promise<CdkCustomResourceResponse> {
   const props = event.ResourceProperties;
   const update = {
     ...event,
@@ -54,29 +51,30 @@ async function refresh(event: CdkCustomResourceEvent, options: OrganizationTarge
     OldResourceProperties: props,
   } as CdkCustomResourceEvent;
   const dimension = typeof props.MetricDimension === 'string' ? props.MetricDimension : undefined;
+  const log = logOf(options);
   try {
     // Only a resource that exists is refreshed: a refresh that was already running when the stack deleted the rule
     // and the resource must not apply the accounts again (with no resource left to undo them).
-    const context = clients.callContext(update, { deadline: options.deadline });
+    const context = clients.callContext(update, options);
     const arn = String(props.DistributionConfigurationArn);
     if (!findEntry(await readBaseline(context, String(props.BaselineParameterName)), arn, event.LogicalResourceId)) {
-      console.warn(`Not refreshing: no baseline of ${arn} in ${props.BaselineParameterName} (the resource is not created, or deleted)`);
+      context.log(`Not refreshing: no baseline of ${arn} in ${props.BaselineParameterName} (the resource is not created, or deleted)`, 'warn');
       return { PhysicalResourceId: String((event as { PhysicalResourceId?: string }).PhysicalResourceId ?? '') };
     }
     const result = await resolveAndApply(update, options);
-    emitMetrics(dimension, { [ORGANIZATION_TARGETS_METRICS.REFRESH_FAILED]: 0 });
+    emitMetrics(log, dimension, { [ORGANIZATION_TARGETS_METRICS.REFRESH_FAILED]: 0 });
     return result;
   } catch (err) {
-    emitMetrics(dimension, { [ORGANIZATION_TARGETS_METRICS.REFRESH_FAILED]: 1 });
+    emitMetrics(log, dimension, { [ORGANIZATION_TARGETS_METRICS.REFRESH_FAILED]: 1 });
     throw err;
   }
 }
 
 /** Metrics in CloudWatch's Embedded Metric Format: a log line CloudWatch Logs turns into metrics (no API call, no permission). */
-export function emitMetrics(dimension: string | undefined, values: Record<string, number>): void {
+export function emitMetrics(log: Log, dimension: string | undefined, values: Record<string, number>): void {
   if (!dimension) return;
   const { NAMESPACE, DIMENSION } = ORGANIZATION_TARGETS_METRICS;
-  console.log(JSON.stringify({
+  log(JSON.stringify({
     _aws: {
       Timestamp: Date.now(),
       CloudWatchMetrics: [{ Namespace: NAMESPACE, Dimensions: [[DIMENSION]], Metrics: Object.keys(values).map((Name) => ({ Name, Unit: 'Count' })) }],
@@ -86,11 +84,11 @@ export function emitMetrics(dimension: string | undefined, values: Record<string
   }));
 }
 
-async function resolveAndApply(event: CdkCustomResourceEvent, options: OrganizationTargetsOptions): Promise<CdkCustomResourceResponse> {
+async function resolveAndApply(event: CdkCustomResourceEvent, options: HandlerOptions): Promise<CdkCustomResourceResponse> {
   // The undo needs no resolution: the stored baseline holds the accounts the last resolution added.
   if (event.RequestType === 'Delete') return patch.onEvent(event, options);
   const props = readProps(event.ResourceProperties);
-  const context = clients.callContext(event, { deadline: options.deadline });
+  const context = clients.callContext(event, options);
   const organizations = organizationsClient(context, props.OrganizationsRoleArn, roleSessionName(event.RequestId));
   let resolution: Resolution;
   try {
@@ -104,8 +102,8 @@ async function resolveAndApply(event: CdkCustomResourceEvent, options: Organizat
       merge: resolution.accountIds.length > 0 ? { amiDistributionConfiguration: { targetAccountIds: resolution.accountIds } } : {},
     })),
   };
-  console.log(`Resolved ${resolution.accountIds.length} accounts with ${resolution.calls} Organizations calls: ${describeSources(resolution)}`);
-  emitMetrics(props.MetricDimension, { [ORGANIZATION_TARGETS_METRICS.ACCOUNT_COUNT]: resolution.accountIds.length });
+  context.log(`Resolved ${resolution.accountIds.length} accounts with ${resolution.calls} Organizations calls: ${describeSources(resolution)}`);
+  emitMetrics(context.log, props.MetricDimension, { [ORGANIZATION_TARGETS_METRICS.ACCOUNT_COUNT]: resolution.accountIds.length });
   let result: CdkCustomResourceResponse;
   try {
     const withPatch = { ...event, ResourceProperties: { ...event.ResourceProperties, Patch: JSON.stringify(resolved) } } as CdkCustomResourceEvent;

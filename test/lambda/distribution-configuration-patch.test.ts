@@ -9,11 +9,12 @@ import {
 } from './server/patch-fixtures';
 import { decode, encode, entryKey } from '../../lambda/baseline';
 import * as clients from '../../lambda/clients';
+import { onEvent as handle, physicalResourceId } from '../../lambda/distribution-configuration-patch';
+import type { HandlerOptions } from '../../lambda/handler-options';
 import { LEASE_PARAMETER_PREFIX } from '../../lambda/lease';
 import * as merge from '../../lambda/merge';
 import { CAPTURE_MIDDLEWARE, SEND_MIDDLEWARE } from '../../lambda/raw-json';
 import { CLIENT_TOKEN_MAX_LENGTH, clientToken, digest } from '../../lambda/tokens';
-import { configure, onEvent, physicalResourceId } from '../../lambda/distribution-configuration-patch';
 
 const ib = mockClient(ImagebuilderClient);
 // The three Parameter Store calls of clients.Ssm, as jest mocks (clients.ssm() is spied to return them).
@@ -28,6 +29,9 @@ const isLease = (name: string) => name.startsWith(LEASE_PARAMETER_PREFIX);
 /** The SSM calls of `fn` on baseline parameters (not on leases). */
 const baselineCalls = (fn: jest.Mock) => fn.mock.calls.filter(([input]) => !isLease(input.Name));
 let log: string[];
+/** The tests' seams (no real sleeping), given to every event with the test's own options. */
+let seams: HandlerOptions;
+const onEvent = (event: Parameters<typeof handle>[0], options: HandlerOptions = {}) => handle(event, { ...seams, ...options });
 const ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/PatchRole';
 const OTHER_ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/OtherPatchRole';
 
@@ -48,7 +52,7 @@ beforeEach(() => {
   params = {};
   leases = {};
   log = [];
-  configure({ retry: { sleep: async () => {} } });
+  seams = { retry: { sleep: async () => {} } };
   ib.on(GetDistributionConfigurationCommand).callsFake((input) => {
     log.push('GetDistributionConfiguration');
     const c = configs[input.distributionConfigurationArn];
@@ -88,7 +92,6 @@ beforeEach(() => {
 });
 
 afterEach(() => jest.restoreAllMocks());
-afterAll(() => configure({}));
 
 function applyUpdate(input: any) {
   log.push('UpdateDistributionConfiguration');
@@ -166,7 +169,7 @@ describe('create', () => {
       if (isLease(input.Name)) return put(input);
       throw Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
     });
-    await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow(`ssm:PutParameter on ${PARAM} failed: AccessDeniedException: not authorized`);
+    await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow(`ssm:PutParameter on ${PARAM} failed: AccessDeniedException (HTTP 400): not authorized`);
   });
 
   test('a baseline parameter this handler did not write is refused', async () => {
@@ -344,7 +347,7 @@ describe('delete', () => {
   test('a parameter that cannot be deleted fails the delete, naming it and the reason', async () => {
     const { PhysicalResourceId: id } = await onEvent(createEvent(props(exportPatch)));
     ssmMock.deleteParameter.mockRejectedValue(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
-    await expect(onEvent(deleteEvent(id!, props(exportPatch)))).rejects.toThrow(`ssm:DeleteParameter on ${PARAM} failed: AccessDeniedException: not authorized`);
+    await expect(onEvent(deleteEvent(id!, props(exportPatch)))).rejects.toThrow(`ssm:DeleteParameter on ${PARAM} failed: AccessDeniedException (HTTP 400): not authorized`);
   });
 
   test('configuration emptied by others: nothing to revert, nothing written', async () => {
@@ -419,11 +422,11 @@ describe('the invocation\'s deadline', () => {
     ib.on(UpdateDistributionConfigurationCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
     let clock = 0;
     const sleeps: number[] = [];
-    configure({ retry: { random: () => 0.999, now: () => clock, sleep: async (ms) => { sleeps.push(ms); clock += ms; } } });
+    seams = { retry: { random: () => 0.999, now: () => clock, sleep: async (ms) => { sleeps.push(ms); clock += ms; } } };
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
     // 25 s left before the deadline; each retry needs its backoff and a whole request (20 s by default).
     await expect(onEvent(createEvent(props(exportPatch)), { deadline: 25_000 })).rejects.toThrow(
-      `UpdateDistributionConfiguration on ${ARN} failed: ThrottlingException: Rate exceeded`);
+      `UpdateDistributionConfiguration on ${ARN} failed: ThrottlingException (HTTP 400): Rate exceeded`);
     expect(sleeps).toEqual([249, 499, 999, 1998]);
     expect(updates()).toHaveLength(5);
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('Not retrying after attempt 5 (ThrottlingException)'));

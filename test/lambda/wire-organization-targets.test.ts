@@ -13,13 +13,15 @@ import { ARN, createEvent as patchCreate, fullDistribution, PARAM, props as patc
 import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
-import { onEvent as route } from '../../lambda/index';
+import { entryPoints } from '../../lambda/index';
 import { Organizations } from '../../lambda/organization-targets';
-import { configure } from '../../lambda/distribution-configuration-patch';
 import { DistributionConfiguration, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts } from '../../src';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE, TargetAccountsQuery } from '../../src/private/organization-contract';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
+
+/** The handler's entry points with the tests' backoff: no real sleeping. */
+const { onEvent: route } = entryPoints({ retry: { maxAttempts: 5, sleep: async (ms) => { sleeps.push(ms); } } });
 
 const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'STS_ENDPOINT',
   'ORGANIZATIONS_ENDPOINT', 'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
@@ -90,7 +92,6 @@ beforeEach(async () => {
   });
   clients.resetClients();
   sleeps.length = 0;
-  configure({ retry: { maxAttempts: 5, sleep: async (ms) => { sleeps.push(ms); } } });
   ib.put({ arn: ARN, name: 'imported-dist', description: 'owned by another team', distributions: [fullDistribution('us-east-1'), fullDistribution('us-west-2')] });
 });
 
@@ -100,7 +101,6 @@ afterEach(async () => {
 });
 
 afterAll(() => {
-  configure({});
   for (const [k, v] of Object.entries(savedEnv)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
@@ -465,8 +465,8 @@ test('the fake Organizations answers requests its API model refuses as AWS does,
   }), 'us-east-1', server.endpoint);
   try {
     await expect(client.all('ListChildren', { ParentId: 'ou-NOT-valid', ChildType: 'ORGANIZATIONAL_UNIT' }, 'Children', 'x'))
-      .rejects.toThrow(/ValidationException: .*ParentId/);
-    await expect(client.all('ListChildren', { ParentId: ROOT_ID }, 'Children', 'x')).rejects.toThrow(/ValidationException: .*ChildType/);
+      .rejects.toThrow(/ValidationException \(HTTP 400\): .*ParentId/);
+    await expect(client.all('ListChildren', { ParentId: ROOT_ID }, 'Children', 'x')).rejects.toThrow(/ValidationException \(HTTP 400\): .*ChildType/);
     await expect(client.all('ListChildren', { ParentId: ROOT_ID, ChildType: 'ORGANIZATIONAL_UNIT' }, 'Children', 'x')).resolves.toHaveLength(1);
   } finally {
     client.destroy();
