@@ -15,6 +15,7 @@ import { logOf } from './log';
 import { isRetryable } from './retry';
 import { clientToken, digest } from './tokens';
 import { DistributeImageAttributes, DistributeImageResourceProperties } from '../src/private/handler-contract';
+import { IMAGE_BUILD_VERSION_ARN_PATTERN } from '../src/private/patterns';
 
 /**
  * Extra top-level key of onEvent's response. The framework passes every key of that response into each isComplete
@@ -38,8 +39,6 @@ export const MAX_WAIT_SECONDS = 3000;
 // after AVAILABLE; failing a no-op Update for them would block unrelated stack changes.
 const SUCCEEDED = new Set(['AVAILABLE', 'DEPRECATED', 'DISABLED']);
 const FAILED = new Set(['FAILED', 'CANCELLED', 'DELETED']);
-
-const IMAGE_ARN = /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):image\/[a-z0-9-_]+\/[0-9]+\.[0-9]+\.[0-9]+\/[0-9]+$/;
 
 // CloudFormation rejects custom-resource responses over 4096 bytes; leave room for the rest of the response body.
 const MAX_DATA_BYTES = 3000;
@@ -219,7 +218,7 @@ async function deleteIfDestroy(event: CdkCustomResourceIsCompleteEvent, options:
     log(`${name}: RemovalPolicy ${policy}; retaining ${arn} and its AMIs`);
     return { IsComplete: true };
   }
-  if (!IMAGE_ARN.test(arn)) {
+  if (!IMAGE_BUILD_VERSION_ARN_PATTERN.test(arn)) {
     // Not an image this handler created (e.g. a distribution that never started), so nothing to delete.
     log(`${name}: physical id ${arn} is not an Image Builder image ARN; nothing to delete`);
     return { IsComplete: true };
