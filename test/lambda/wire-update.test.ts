@@ -21,8 +21,10 @@ import { patchWorld } from '../util/iam-stacks';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
 
-/** The handler's entry points with the tests' backoff: no real sleeping. */
-const { onEvent: route } = entryPoints({ retry: { maxAttempts: 5, sleep: async (ms) => { sleeps.push(ms); } } });
+/** The handler's log lines (warnings of undone patches and of retries cut short): captured, not printed. */
+const logged: string[] = [];
+/** The handler's entry points with the tests' backoff (no real sleeping) and log. */
+const { onEvent: route } = entryPoints({ retry: { maxAttempts: 5, sleep: async (ms) => { sleeps.push(ms); } }, log: (m) => { logged.push(m); } });
 
 const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'STS_ENDPOINT',
   'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
@@ -80,6 +82,7 @@ beforeEach(async () => {
   });
   clients.resetClients();
   sleeps.length = 0;
+  logged.length = 0;
   seed();
 });
 
@@ -222,6 +225,7 @@ test('a failure that is not transient reaches CloudFormation naming the configur
   await expect(route(createEvent(props(exportPatch)))).rejects.toThrow(
     `UpdateDistributionConfiguration on ${ARN} failed: InvalidParameterValueException (HTTP 400): The role vmimport cannot be used`);
   expect(server.count('UpdateDistributionConfiguration')).toBe(1);
+  expect(logged).toEqual([`Undid the patch of ${ARN} after the failure`]);
 });
 
 test('retries are bounded: persistent throttling fails after maxAttempts', async () => {
@@ -234,11 +238,6 @@ describe('the invocation\'s deadline (the Lambda context\'s remaining time)', ()
   // The per-request timeout here is 150 ms: a retry needs its backoff plus 150 ms before the deadline, which is the
   // remaining time less DEADLINE_MARGIN_MS.
   const lambdaContext = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs });
-  let warn: jest.SpyInstance;
-  beforeEach(() => {
-    warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
-  });
-  afterEach(() => warn.mockRestore());
 
   test('with time enough, persistent throttling is retried maxAttempts times', async () => {
     server.inject('GetDistributionConfiguration', faults.throttle, 10);
