@@ -29,39 +29,40 @@ export function entryPoints(seams: HandlerOptions = {}): EntryPoints {
     return deadline === undefined ? seams : { ...seams, deadline };
   };
   return {
-    async onEvent(event, context) {
-      const options = optionsOf(context);
-      try {
-        switch (event.ResourceType) {
-          case PATCH_RESOURCE_TYPE:
-            return await patch.onEvent(event, options);
-          case DISTRIBUTE_IMAGE_RESOURCE_TYPE:
-            return await distributeImage.onEvent(event, options);
-          case ORGANIZATION_TARGETS_RESOURCE_TYPE:
-            return await organizationTargets.onEvent(event, options);
-          default:
-            throw new Error(`Unsupported resource type ${event.ResourceType}; expected ${PATCH_RESOURCE_TYPE} or ${DISTRIBUTE_IMAGE_RESOURCE_TYPE}`);
-        }
-      } catch (err) {
-        // The framework's FAILED response carries the message: it must fit CloudFormation's 4096 bytes.
-        throw forCloudFormation(err, event as ResponseFields, logOf(options));
+    onEvent: (event, context) => answer(event, optionsOf(context), (options) => {
+      switch (event.ResourceType) {
+        case PATCH_RESOURCE_TYPE:
+          return patch.onEvent(event, options);
+        case DISTRIBUTE_IMAGE_RESOURCE_TYPE:
+          return distributeImage.onEvent(event, options);
+        case ORGANIZATION_TARGETS_RESOURCE_TYPE:
+          return organizationTargets.onEvent(event, options);
+        default:
+          throw new Error(`Unsupported resource type ${event.ResourceType}; expected ${PATCH_RESOURCE_TYPE} or ${DISTRIBUTE_IMAGE_RESOURCE_TYPE}`);
       }
-    },
-    async isComplete(event, context) {
-      const options = optionsOf(context);
-      try {
-        switch (event.ResourceType) {
-          case DISTRIBUTE_IMAGE_RESOURCE_TYPE:
-            return await distributeImage.isComplete(event, options);
-          default:
-            // Patches have no waiter (src/private/provider.ts); one that had is finished when onEvent returns.
-            return { IsComplete: true };
-        }
-      } catch (err) {
-        throw forCloudFormation(err, event as ResponseFields, logOf(options));
+    }),
+    isComplete: (event, context) => answer(event, optionsOf(context), async (options) => {
+      switch (event.ResourceType) {
+        case DISTRIBUTE_IMAGE_RESOURCE_TYPE:
+          return distributeImage.isComplete(event, options);
+        default:
+          // Patches have no waiter (src/private/provider.ts); one that had is finished when onEvent returns.
+          return { IsComplete: true };
       }
-    },
+    }),
   };
+}
+
+/**
+ * `handle`'s answer to the event; a failure as the Provider framework's FAILED response must carry it: within
+ * CloudFormation's 4096 bytes (errors.ts forCloudFormation).
+ */
+async function answer<T>(event: ResponseFields, options: HandlerOptions, handle: (options: HandlerOptions) => Promise<T>): Promise<T> {
+  try {
+    return await handle(options);
+  } catch (err) {
+    throw forCloudFormation(err, event, logOf(options));
+  }
 }
 
 export const { onEvent, isComplete } = entryPoints();
