@@ -158,7 +158,8 @@ project.postCompileTask.spawn(checkPython);
 
 // integ.*.ts snapshots: checked in the test command, regenerated on purpose with integ:update.
 // schema-compat.js lets integ-runner read aws-cdk-lib 2.270's cloud assembly schema (see the file).
-const integCommand = 'integ-runner --directory test/integ --language typescript --parallel-regions us-east-1 --max-workers 2'
+// scripts/integ-runner.ts drops integ-runner's fixed 60-second "taking a very long time" notice (see the file).
+const integCommand = 'ts-node --project test/tsconfig.json scripts/integ-runner.ts --directory test/integ --language typescript --parallel-regions us-east-1 --max-workers 2'
   + ' --app "ts-node --project test/tsconfig.json --transpile-only -r ./test/integ/schema-compat.js {filePath}"';
 const integSnapshot = project.addTask('integ:snapshot', {
   description: 'Check the committed integ.*.ts snapshots (no deployment)',

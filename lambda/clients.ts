@@ -8,7 +8,9 @@
 // onEvent/isComplete and passed down explicitly, so the code that makes a call shows as whom it makes it.
 import { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import { AwsCredentials, envCredentials, JsonClient, lambdaRegion, QueryClient, requestTimeoutMs, xmlChild, xmlItems, xmlText } from './aws-request';
-import { AssumeRoleOptions, assumeRole, confineRole, forgetCredentials, resetCredentials, roleSessionName } from './credentials';
+import { assumeRole, confineRole, forgetCredentials, resetCredentials, roleSessionName } from './credentials';
+import type { HandlerOptions } from './handler-options';
+import { consoleLog, Log, logOf } from './log';
 import type { RetryOptions } from './retry';
 
 /** As whom, and until when, one event's AWS calls are made. */
@@ -21,17 +23,21 @@ export interface CallContext {
   readonly renewCredentials?: () => boolean;
   /** Epoch ms by which the event's calls must have ended (retry.ts eventDeadline); undefined: none. */
   readonly deadline?: number;
+  /** The calls' retries and the handler's timing (HandlerOptions.retry); undefined: the defaults. */
+  readonly retry?: RetryOptions;
+  /** Where the event's log lines go (HandlerOptions.log). */
+  readonly log: Log;
 }
 
-/** The Lambda's own credentials (its environment variables): for resources without RoleArn, and without a deadline. */
-export const LAMBDA_CREDENTIALS: CallContext = { credentials: async () => envCredentials() };
+/** The Lambda's own credentials (its environment variables): for resources without RoleArn, without a deadline or test seams. */
+export const LAMBDA_CREDENTIALS: CallContext = { credentials: async () => envCredentials(), log: consoleLog };
 
 /**
  * The context of one event: its resource's RoleArn (ResourceProperties, on Delete too: the role outlives the
  * resource, which depends on it), assumed with a session named after the CloudFormation request; without RoleArn,
  * the Lambda's own credentials. RoleArn is not compared between old and new properties anywhere: changing the
  * role alone changes nothing but who makes the calls. `options.deadline` bounds the retries of the event's calls
- * and of AccessDenied from AssumeRole.
+ * and of AccessDenied from AssumeRole; `options.retry` and `options.log` go with the context to every call.
  */
 export function callContext(
   event: {
@@ -40,30 +46,33 @@ export function callContext(
     readonly LogicalResourceId?: string;
     readonly ResourceProperties?: Record<string, unknown>;
   },
-  options: AssumeRoleOptions = {},
+  options: HandlerOptions = {},
 ): CallContext {
   confineRole(event);
   const roleArn = event.ResourceProperties?.RoleArn;
-  const deadline = options.deadline;
-  if (roleArn === undefined) return deadline === undefined ? LAMBDA_CREDENTIALS : { ...LAMBDA_CREDENTIALS, deadline };
+  const { deadline, retry } = options;
+  const log = logOf(options);
+  const seams = { log, ...(deadline !== undefined ? { deadline } : {}), ...(retry ? { retry } : {}) };
+  if (roleArn === undefined) return deadline === undefined && !retry && !options.log ? LAMBDA_CREDENTIALS : { ...LAMBDA_CREDENTIALS, ...seams };
   if (typeof roleArn !== 'string' || roleArn === '') {
     throw new Error(`Property RoleArn must be the ARN of the IAM role to make the calls with (got ${JSON.stringify(roleArn)})`);
   }
   const sessionName = roleSessionName(event.RequestId);
+  const assumeRoleOptions = { sleep: retry?.sleep, random: retry?.random, now: retry?.now, deadline, log };
   return {
     roleArn,
-    credentials: () => assumeRole(roleArn, sessionName, options),
+    credentials: () => assumeRole(roleArn, sessionName, assumeRoleOptions),
     renewCredentials: () => forgetCredentials(roleArn, sessionName),
-    ...(deadline !== undefined ? { deadline } : {}),
+    ...seams,
   };
 }
 
 /**
- * `base` (the tests' backoff) with what the context adds to every call's retries: its deadline, and renewing its
+ * The retries of a call made in `context`: its backoff and timing, its deadline, its log, and renewing its
  * credentials once when a call fails with ExpiredToken (retry.ts withRetries).
  */
-export function retryOptions(context: CallContext, base: RetryOptions = {}): RetryOptions {
-  return { ...base, deadline: context.deadline, renewCredentials: context.renewCredentials };
+export function retryOptions(context: CallContext): RetryOptions {
+  return { ...context.retry, deadline: context.deadline, renewCredentials: context.renewCredentials, log: context.log };
 }
 
 // Our own retry loop (retry.ts) decides on retries, including ResourceInUseException which the SDK would not retry.

@@ -5,6 +5,7 @@
 import {
   awsError, AwsCredentials, AwsError, lambdaRegion, QueryClient, regionalEndpoint, requestTimeoutMs, XmlNode, xmlChild, xmlText,
 } from './aws-request';
+import { Log, logOf } from './log';
 import { backoffDelay, fitsBeforeDeadline, Timing, withRealTiming } from './retry';
 import { HANDLER_ROLE_ARN_PREFIX_ENV, HANDLER_STACK_ID_ENV } from '../src/private/handler-contract';
 
@@ -40,6 +41,8 @@ export interface AssumeRoleOptions extends Timing {
   readonly deadline?: number;
   /** The longest one AssumeRole request can take: the per-request timeout unless given. */
   readonly attemptMs?: number;
+  /** Where a failed refresh is logged (HandlerOptions.log). */
+  readonly log?: Log;
 }
 
 /**
@@ -143,7 +146,7 @@ export function assumeRole(roleArn: string, sessionName: string, options: Assume
         return credentials;
       }, (err) => {
         if (!valid || valid.expiration.getTime() <= now()) throw err;
-        console.warn(`Refreshing the credentials of ${roleArn} failed; using the cached ones until they expire at ${valid.expiration.toISOString()}: ${(err as Error)?.message}`);
+        logOf(options)(`Refreshing the credentials of ${roleArn} failed; using the cached ones until they expire at ${valid.expiration.toISOString()}: ${(err as Error)?.message}`, 'warn');
         return valid;
       })
       .finally(() => inFlight.delete(key));

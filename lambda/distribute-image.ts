@@ -8,20 +8,20 @@ import type {
   CdkCustomResourceResponse,
 } from 'aws-lambda';
 import * as clients from './clients';
-import { DistributeImageOptions, errorText, log } from './distribute-common';
 import { deleteAmi } from './distribute-ec2';
-import { isRetryable, RetryOptions, withRetries } from './retry';
+import { call, errorText } from './errors';
+import type { HandlerOptions } from './handler-options';
+import { logOf } from './log';
+import { isRetryable } from './retry';
 import { clientToken, digest } from './tokens';
 import { DistributeImageAttributes, DistributeImageResourceProperties } from '../src/private/handler-contract';
-
+import { IMAGE_BUILD_VERSION_ARN_PATTERN } from '../src/private/patterns';
 
 /**
  * Extra top-level key of onEvent's response. The framework passes every key of that response into each isComplete
  * event (framework.js `createResponseEvent`) but sends only Status/PhysicalResourceId/Data to CloudFormation, so this
  * carries the start time to isComplete without becoming a GetAtt attribute.
  */
-export type { DistributeImageOptions } from './distribute-common';
-
 export const STARTED_AT_KEY = 'DistributionStartedAt';
 /**
  * Extra top-level key of onEvent's response, like STARTED_AT_KEY: set when an Update kept the resource's image (no new
@@ -40,8 +40,6 @@ export const MAX_WAIT_SECONDS = 3000;
 const SUCCEEDED = new Set(['AVAILABLE', 'DEPRECATED', 'DISABLED']);
 const FAILED = new Set(['FAILED', 'CANCELLED', 'DELETED']);
 
-const IMAGE_ARN = /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):image\/[a-z0-9-_]+\/[0-9]+\.[0-9]+\.[0-9]+\/[0-9]+$/;
-
 // CloudFormation rejects custom-resource responses over 4096 bytes; leave room for the rest of the response body.
 const MAX_DATA_BYTES = 3000;
 
@@ -58,23 +56,40 @@ interface ParsedProps {
   readonly timeoutSeconds: number;
 }
 
-export async function onEvent(event: CdkCustomResourceEvent, options: DistributeImageOptions = {}): Promise<CdkCustomResourceResponse> {
+/** Every failure of this handler names its resource first: `<ResourceType> <LogicalResourceId>: ...`. */
+async function named<T>(event: { LogicalResourceId?: string; ResourceType?: string }, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new Error(`${describeResource(event)}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  }
+}
+
+export function onEvent(event: CdkCustomResourceEvent, options: HandlerOptions = {}): Promise<CdkCustomResourceResponse> {
+  return named(event, () => handleEvent(event, options));
+}
+
+export function isComplete(event: CdkCustomResourceIsCompleteEvent, options: HandlerOptions = {}): Promise<CdkCustomResourceIsCompleteResponse> {
+  return named(event, () => (event.RequestType === 'Delete' ? deleteIfDestroy(event, options) : checkDistribution(event, options)));
+}
+
+async function handleEvent(event: CdkCustomResourceEvent, options: HandlerOptions): Promise<CdkCustomResourceResponse> {
   const name = describeResource(event);
   switch (event.RequestType) {
     case 'Create':
-      return distribute(event, parseProps(event.ResourceProperties as any, name), options);
+      return distribute(event, parseProps(event.ResourceProperties as any), options);
     case 'Update': {
-      const props = parseProps(event.ResourceProperties as any, name);
+      const props = parseProps(event.ResourceProperties as any);
       // In CloudFormation's rollback Update the old properties are those of the update that failed, maybe because they
       // were malformed: then no distribution was started under them, and the resource's image is still the one of
       // `props`.
-      const old = tryParseProps(event.OldResourceProperties as any, `${name} (old properties)`);
+      const old = tryParseProps(event.OldResourceProperties as any);
       if (old && needsNewDistribution(props, old)) {
         // New physical id: CloudFormation then deletes the old image per the old properties' RemovalPolicy. In the
         // rollback of a replacement, the client token (by properties) gives back the image of these properties.
         return distribute(event, props, options);
       }
-      log(options, `${name}: ${old ? 'no change to SourceImage, DistributionConfigurationArn or Tags' : 'old properties unreadable'}; keeping ${event.PhysicalResourceId}`);
+      logOf(options)(`${name}: ${old ? 'no change to SourceImage, DistributionConfigurationArn or Tags' : 'old properties unreadable'}; keeping ${event.PhysicalResourceId}`);
       return {
         PhysicalResourceId: event.PhysicalResourceId,
         Data: { [DistributeImageAttributes.IMAGE_BUILD_VERSION_ARN]: event.PhysicalResourceId },
@@ -87,64 +102,62 @@ export async function onEvent(event: CdkCustomResourceEvent, options: Distribute
   }
 }
 
-export async function isComplete(
-  event: CdkCustomResourceIsCompleteEvent,
-  options: DistributeImageOptions = {},
-): Promise<CdkCustomResourceIsCompleteResponse> {
-  if (event.RequestType === 'Delete') return deleteIfDestroy(event, options);
-
+/** Whether the distribution of a Create or Update has ended: AVAILABLE (done), failed, or still running. */
+async function checkDistribution(event: CdkCustomResourceIsCompleteEvent, options: HandlerOptions): Promise<CdkCustomResourceIsCompleteResponse> {
   const name = describeResource(event);
   const arn = event.PhysicalResourceId!;
-  const props = parseProps(event.ResourceProperties as any, name);
-  const context = callContext(event, options);
-  const now = options.now ?? Date.now;
+  const props = parseProps(event.ResourceProperties as any);
+  const context = clients.callContext(event, options);
+  const now = options.retry?.now ?? Date.now;
   const startedAt = typeof event[STARTED_AT_KEY] === 'number' ? event[STARTED_AT_KEY] as number : undefined;
   const timedOut = (): boolean => startedAt !== undefined && now() - startedAt > props.timeoutSeconds * 1000;
   const kept = event[KEPT_IMAGE_KEY] === true;
 
   let image: Image | undefined;
   try {
-    image = (await getImage(context, arn, options)).image;
+    // A throttled poll is not a failed distribution (isRetryable: polled again below, within the timeout).
+    image = (await getImage(context, arn, (err) => (kept && notFound(err)) || isRetryable(err))).image;
   } catch (err: any) {
-    if (kept && err?.name === 'ResourceNotFoundException') {
+    if (notFound(err)) {
       // The image was deleted outside the stack. Nothing this update asked for needs it, and failing would fail the
       // rollback alike; the AMI ID attributes cannot be read any more (change SourceImage or Tags to distribute again).
-      log(options, `${name}: ${arn} no longer exists; keeping the resource without its AMI ID attributes`);
+      context.log(`${name}: ${arn} no longer exists; keeping the resource without its AMI ID attributes`);
       return { IsComplete: true, Data: { [DistributeImageAttributes.IMAGE_BUILD_VERSION_ARN]: arn } };
     }
-    // A throttled poll is not a failed distribution: poll again next time, within the timeout.
-    if (!isRetryable(err)) throw new Error(`${name}: GetImage ${arn} failed: ${errorText(err)}`);
-    if (timedOut()) throw timeoutError(name, arn, props, 'unknown: GetImage kept failing');
-    log(options, `${name}: GetImage ${arn} failed transiently (${errorText(err)}); polling again`);
+    if (!isRetryable(err)) throw err;
+    if (timedOut()) throw timeoutError(arn, props, 'unknown: GetImage kept failing');
+    context.log(`${name}: GetImage ${arn} failed transiently (${errorText(err)}); polling again`);
     return { IsComplete: false };
   }
 
   const status = image?.state?.status ?? 'UNKNOWN';
   if (SUCCEEDED.has(status) || (kept && FAILED.has(status))) {
-    if (!SUCCEEDED.has(status)) log(options, `${name}: ${arn} is ${status} (changed outside the stack); keeping the resource`);
-    return { IsComplete: true, Data: outputData(arn, image!, stackAccount(event.StackId), options) };
+    if (!SUCCEEDED.has(status)) context.log(`${name}: ${arn} is ${status} (changed outside the stack); keeping the resource`);
+    return { IsComplete: true, Data: outputData(context, arn, image!, stackAccount(event.StackId)) };
   }
   if (FAILED.has(status)) {
-    throw new Error(`${name}: distribution ${arn} of ${props.sourceImage} is ${status}: ${image?.state?.reason ?? 'no reason given by Image Builder'}`);
+    throw new Error(`distribution ${arn} of ${props.sourceImage} is ${status}: ${image?.state?.reason ?? 'no reason given by Image Builder'}`);
   }
-  if (timedOut()) throw timeoutError(name, arn, props, status);
+  if (timedOut()) throw timeoutError(arn, props, status);
   return { IsComplete: false };
 }
 
-async function distribute(event: CdkCustomResourceEvent, props: ParsedProps, options: DistributeImageOptions): Promise<CdkCustomResourceResponse> {
+const notFound = (err: unknown) => (err as Error)?.name === 'ResourceNotFoundException';
+
+async function distribute(event: CdkCustomResourceEvent, props: ParsedProps, options: HandlerOptions): Promise<CdkCustomResourceResponse> {
   const name = describeResource(event);
-  const now = options.now ?? Date.now;
-  const context = callContext(event, options);
+  const now = options.retry?.now ?? Date.now;
+  const context = clients.callContext(event, options);
   const startedAt = now();
   // The token names the distribution these properties ask for, not the request: the same properties give back the
   // same image (a re-delivered event; the rollback of a replacement, which must return to the old image rather than
   // distribute it again). An image of these properties that has since failed or gone is not given back: then the
   // request's own token starts a new distribution.
   const byProperties = propertiesToken(event, props);
-  let arn = await startDistribution(context, name, props, byProperties, options);
-  if (!(await usable(context, arn, options))) {
-    log(options, `${name}: ${arn}, the earlier distribution of these properties, has failed or is gone; distributing again`);
-    arn = await startDistribution(context, name, props, clientToken(event, 'DistributeImage', digest(distributionRequest(props))), options);
+  let arn = await startDistribution(context, name, props, byProperties);
+  if (!(await usable(context, arn))) {
+    context.log(`${name}: ${arn}, the earlier distribution of these properties, has failed or is gone; distributing again`);
+    arn = await startDistribution(context, name, props, clientToken(event, 'DistributeImage', digest(distributionRequest(props))));
   }
   return {
     PhysicalResourceId: arn,
@@ -161,7 +174,7 @@ function propertiesToken(event: Pick<CdkCustomResourceEvent, 'StackId' | 'Logica
 
 /** The token the first DistributeImage of an event that distributes is sent with (tests check it). */
 export function distributionClientToken(event: CdkCustomResourceEvent): string {
-  return propertiesToken(event, parseProps(event.ResourceProperties as any, describeResource(event)));
+  return propertiesToken(event, parseProps(event.ResourceProperties as any));
 }
 
 /** The DistributeImage request of `props`, without the client token. */
@@ -175,75 +188,62 @@ function distributionRequest(props: ParsedProps) {
   };
 }
 
-async function startDistribution(
-  context: clients.CallContext, name: string, props: ParsedProps, token: string, options: DistributeImageOptions,
-): Promise<string> {
-  let arn: string | undefined;
-  try {
-    const res = await withRetries(() => clients.imagebuilder(context).send(new DistributeImageCommand({
-      ...distributionRequest(props),
-      clientToken: token,
-    })), retryOptions(context, options));
-    arn = res.imageBuildVersionArn;
-  } catch (err: any) {
-    throw new Error(`${name}: DistributeImage of ${props.sourceImage} with ${props.distributionConfigurationArn} failed: ${errorText(err)}`);
-  }
-  if (!arn) throw new Error(`${name}: DistributeImage of ${props.sourceImage} returned no imageBuildVersionArn`);
-  log(options, `${name}: DistributeImage answered ${arn} (client token ${token})`);
+async function startDistribution(context: clients.CallContext, name: string, props: ParsedProps, token: string): Promise<string> {
+  const res = await call(context, 'DistributeImage', `${props.sourceImage} with ${props.distributionConfigurationArn}`,
+    () => clients.imagebuilder(context).send(new DistributeImageCommand({ ...distributionRequest(props), clientToken: token })));
+  const arn = res.imageBuildVersionArn;
+  if (!arn) throw new Error(`DistributeImage of ${props.sourceImage} returned no imageBuildVersionArn`);
+  context.log(`${name}: DistributeImage answered ${arn} (client token ${token})`);
   return arn;
 }
 
 /** Whether the image exists and has not failed (running or done). */
-async function usable(context: clients.CallContext, arn: string, options: DistributeImageOptions): Promise<boolean> {
+async function usable(context: clients.CallContext, arn: string): Promise<boolean> {
   try {
-    const status = (await getImage(context, arn, options)).image?.state?.status;
+    const status = (await getImage(context, arn, () => true)).image?.state?.status;
     return !status || !FAILED.has(status);
   } catch (err: any) {
-    if (err?.name === 'ResourceNotFoundException') return false;
+    if (notFound(err)) return false;
     // Unknown for now: isComplete polls it, and reports what keeps failing.
     return true;
   }
 }
 
-async function deleteIfDestroy(
-  event: CdkCustomResourceIsCompleteEvent,
-  options: DistributeImageOptions,
-): Promise<CdkCustomResourceIsCompleteResponse> {
+async function deleteIfDestroy(event: CdkCustomResourceIsCompleteEvent, options: HandlerOptions): Promise<CdkCustomResourceIsCompleteResponse> {
   const name = describeResource(event);
   const arn = event.PhysicalResourceId ?? '';
   const policy = (event.ResourceProperties as any)?.RemovalPolicy ?? 'retain';
+  const log = logOf(options);
   if (policy !== 'destroy') {
-    log(options, `${name}: RemovalPolicy ${policy}; retaining ${arn} and its AMIs`);
+    log(`${name}: RemovalPolicy ${policy}; retaining ${arn} and its AMIs`);
     return { IsComplete: true };
   }
-  if (!IMAGE_ARN.test(arn)) {
+  if (!IMAGE_BUILD_VERSION_ARN_PATTERN.test(arn)) {
     // Not an image this handler created (e.g. a distribution that never started), so nothing to delete.
-    log(options, `${name}: physical id ${arn} is not an Image Builder image ARN; nothing to delete`);
+    log(`${name}: physical id ${arn} is not an Image Builder image ARN; nothing to delete`);
     return { IsComplete: true };
   }
 
   // The resource's role still exists: the resource depends on it, so CloudFormation deletes the role afterwards.
-  const context = callContext(event, options);
+  const context = clients.callContext(event, options);
   let image: Image | undefined;
   try {
-    image = (await getImage(context, arn, options)).image;
+    image = (await getImage(context, arn, notFound, 'GetImage before deletion')).image;
   } catch (err: any) {
-    if (err?.name === 'ResourceNotFoundException') {
-      log(options, `${name}: ${arn} is already gone`);
-      return { IsComplete: true };
-    }
-    throw new Error(`${name}: GetImage ${arn} before deletion failed: ${errorText(err)}`);
+    if (!notFound(err)) throw err;
+    log(`${name}: ${arn} is already gone`);
+    return { IsComplete: true };
   }
   const status = image?.state?.status ?? 'UNKNOWN';
   if (status === 'DELETED') {
-    log(options, `${name}: ${arn} is already DELETED`);
+    log(`${name}: ${arn} is already DELETED`);
     return { IsComplete: true };
   }
   if (!SUCCEEDED.has(status) && !FAILED.has(status)) {
     // Deregistering now would race AMIs the running distribution is still creating: cancel it, and delete once it
     // has stopped (a distribution can run longer than CloudFormation waits for this Delete).
-    await cancel(context, name, arn, event, options);
-    log(options, `${name}: ${arn} is ${status}; cancelled, waiting for the distribution to stop before deleting`);
+    await cancel(context, name, arn, event);
+    log(`${name}: ${arn} is ${status}; cancelled, waiting for the distribution to stop before deleting`);
     return { IsComplete: false };
   }
 
@@ -252,39 +252,35 @@ async function deleteIfDestroy(
   for (const ami of image?.outputResources?.amis ?? []) {
     if (!ami.image || !ami.region) continue;
     if (ami.accountId && ami.accountId !== account) {
-      log(options, `${name}: cannot remove ${ami.image} in ${ami.region} of account ${ami.accountId} (no credentials there); remove it in that account`);
+      log(`${name}: cannot remove ${ami.image} in ${ami.region} of account ${ami.accountId} (no credentials there); remove it in that account`);
       continue;
     }
-    await deleteAmi(context, name, ami.region, ami.image, created, (event.ResourceProperties as any)?.SourceImage, options);
+    await deleteAmi(context, name, ami.region, ami.image, created, (event.ResourceProperties as any)?.SourceImage);
   }
 
   try {
     const deleteImage = new DeleteImageCommand({ imageBuildVersionArn: arn });
-    await withRetries(() => clients.imagebuilder(context).send(deleteImage), retryOptions(context, options));
+    await call(context, 'DeleteImage', arn, () => clients.imagebuilder(context).send(deleteImage), notFound);
   } catch (err: any) {
-    if (err?.name !== 'ResourceNotFoundException') throw new Error(`${name}: DeleteImage ${arn} failed: ${errorText(err)}`);
+    if (!notFound(err)) throw err;
   }
-  log(options, `${name}: deleted ${arn}`);
+  log(`${name}: deleted ${arn}`);
   return { IsComplete: true };
 }
 
-async function cancel(
-  context: clients.CallContext, name: string, arn: string, event: CdkCustomResourceIsCompleteEvent, options: DistributeImageOptions,
-): Promise<void> {
+async function cancel(context: clients.CallContext, name: string, arn: string, event: CdkCustomResourceIsCompleteEvent): Promise<void> {
+  // Ended meanwhile (the next poll sees how), or cancelled already.
+  const ended = (err: unknown) => notFound(err) || (err as Error)?.name === 'InvalidRequestException';
   try {
     const command = new CancelImageCreationCommand({ imageBuildVersionArn: arn, clientToken: clientToken(event as any, 'CancelImageCreation') });
-    await withRetries(() => clients.imagebuilder(context).send(command), retryOptions(context, options));
+    await call(context, 'CancelImageCreation', arn, () => clients.imagebuilder(context).send(command), ended);
   } catch (err: any) {
-    // Ended meanwhile (the next poll sees how), or cancelled already.
-    if (err?.name === 'InvalidRequestException' || err?.name === 'ResourceNotFoundException') {
-      log(options, `${name}: CancelImageCreation ${arn}: ${errorText(err)}`);
-      return;
-    }
-    throw new Error(`${name}: CancelImageCreation ${arn} failed: ${errorText(err)}`);
+    if (!ended(err)) throw err;
+    context.log(`${name}: CancelImageCreation ${arn}: ${errorText(err)}`);
   }
 }
 
-function outputData(arn: string, image: Image, account: string | undefined, options: DistributeImageOptions): Record<string, string> {
+function outputData(context: clients.CallContext, arn: string, image: Image, account: string | undefined): Record<string, string> {
   const amis = (image.outputResources?.amis ?? [])
     .filter((a) => a.image && a.region)
     .map((a) => ({ region: a.region!, accountId: a.accountId ?? account ?? '', image: a.image! }));
@@ -299,27 +295,14 @@ function outputData(arn: string, image: Image, account: string | undefined, opti
   if (Buffer.byteLength(JSON.stringify({ ...data, [DistributeImageAttributes.AMIS]: amisJson })) <= MAX_DATA_BYTES) {
     data[DistributeImageAttributes.AMIS] = amisJson;
   } else {
-    log(options, `attribute ${DistributeImageAttributes.AMIS} left out: with ${amis.length} AMIs the response would exceed CloudFormation's 4 KB limit; use AmiId.<region>.<account>`);
+    context.log(`attribute ${DistributeImageAttributes.AMIS} left out: with ${amis.length} AMIs the response would exceed CloudFormation's 4 KB limit; use AmiId.<region>.<account>`);
   }
   return data;
 }
 
-/**
- * As whom and until when the event's calls are made: the role in its RoleArn property (clients.callContext),
- * AccessDenied retries with the tests' sleep and clock, the event's deadline. RoleArn is not a ParsedProps field: it
- * never decides on a new distribution.
- */
-function callContext(event: CdkCustomResourceEvent | CdkCustomResourceIsCompleteEvent, options: DistributeImageOptions): clients.CallContext {
-  return clients.callContext(event, { sleep: options.retry?.sleep, random: options.retry?.random, now: options.now, deadline: options.deadline });
-}
-
-/** The tests' backoff, with the event's deadline and the renewal of expired credentials (clients.retryOptions). */
-function retryOptions(context: clients.CallContext, options: DistributeImageOptions): RetryOptions {
-  return clients.retryOptions(context, options.retry);
-}
-
-function getImage(context: clients.CallContext, arn: string, options: DistributeImageOptions) {
-  return withRetries(() => clients.imagebuilder(context).send(new GetImageCommand({ imageBuildVersionArn: arn })), retryOptions(context, options));
+/** GetImage through `call`; the errors `quiet` expects come back as they are. */
+function getImage(context: clients.CallContext, arn: string, quiet: (err: unknown) => boolean, operation = 'GetImage') {
+  return call(context, operation, arn, () => clients.imagebuilder(context).send(new GetImageCommand({ imageBuildVersionArn: arn })), quiet);
 }
 
 /** Only these properties make a new image; ExecutionRole, LogGroupName, RemovalPolicy, TimeoutSeconds, RoleArn do not. */
@@ -333,30 +316,30 @@ function canonicalTags(tags: Record<string, string> | undefined): string {
   return JSON.stringify(Object.entries(tags ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-function parseProps(raw: Partial<Record<keyof Props, unknown>> | undefined, name: string): ParsedProps {
+function parseProps(raw: Partial<Record<keyof Props, unknown>> | undefined): ParsedProps {
   const p = raw ?? {};
   const required = (key: keyof Props): string => {
     const v = p[key];
-    if (v === undefined || v === null || v === '') throw new Error(`${name}: property ${key} is required`);
-    if (typeof v !== 'string') throw new Error(`${name}: property ${key} must be a string (got ${preview(v)})`);
+    if (v === undefined || v === null || v === '') throw new Error(`property ${key} is required`);
+    if (typeof v !== 'string') throw new Error(`property ${key} must be a string (got ${preview(v)})`);
     return v;
   };
   const optional = (key: keyof Props): string | undefined => {
     const v = p[key];
     if (v === undefined || v === null || v === '') return undefined;
-    if (typeof v !== 'string') throw new Error(`${name}: property ${key} must be a string (got ${preview(v)})`);
+    if (typeof v !== 'string') throw new Error(`property ${key} must be a string (got ${preview(v)})`);
     return v;
   };
   const removalPolicy = optional('RemovalPolicy') ?? 'retain';
   if (removalPolicy !== 'retain' && removalPolicy !== 'destroy') {
-    throw new Error(`${name}: property RemovalPolicy must be "retain" or "destroy" (got ${preview(removalPolicy)})`);
+    throw new Error(`property RemovalPolicy must be "retain" or "destroy" (got ${preview(removalPolicy)})`);
   }
   let timeoutSeconds = MAX_WAIT_SECONDS;
   const timeout = optional('TimeoutSeconds');
   if (timeout !== undefined) {
     const seconds = Number(timeout);
     if (!Number.isInteger(seconds) || seconds <= 0) {
-      throw new Error(`${name}: property TimeoutSeconds must be a positive whole number (got ${preview(timeout)})`);
+      throw new Error(`property TimeoutSeconds must be a positive whole number (got ${preview(timeout)})`);
     }
     // A larger value (from a deploy-time token, or an older version of the construct) cannot be honoured: CloudFormation
     // stops waiting after an hour.
@@ -367,15 +350,15 @@ function parseProps(raw: Partial<Record<keyof Props, unknown>> | undefined, name
     distributionConfigurationArn: required('DistributionConfigurationArn'),
     executionRole: required('ExecutionRole'),
     logGroupName: optional('LogGroupName'),
-    tags: parseTags(p.Tags, name),
+    tags: parseTags(p.Tags),
     removalPolicy,
     timeoutSeconds,
   };
 }
 
-function tryParseProps(raw: Partial<Record<keyof Props, unknown>> | undefined, name: string): ParsedProps | undefined {
+function tryParseProps(raw: Partial<Record<keyof Props, unknown>> | undefined): ParsedProps | undefined {
   try {
-    return parseProps(raw, name);
+    return parseProps(raw);
   } catch {
     return undefined;
   }
@@ -387,23 +370,23 @@ function preview(v: unknown): string {
   return json.length > 200 ? `${json.slice(0, 200)}... (${json.length} characters)` : json;
 }
 
-function parseTags(raw: unknown, name: string): Record<string, string> | undefined {
+function parseTags(raw: unknown): Record<string, string> | undefined {
   if (raw === undefined || raw === '') return undefined;
   let tags: unknown;
   try {
     tags = typeof raw === 'string' ? JSON.parse(raw) : raw;
   } catch (err: any) {
-    throw new Error(`${name}: property Tags is not valid JSON: ${err.message}`);
+    throw new Error(`property Tags is not valid JSON: ${err.message}`);
   }
   if (!tags || typeof tags !== 'object' || Array.isArray(tags) || Object.values(tags).some((v) => typeof v !== 'string')) {
-    throw new Error(`${name}: property Tags must be a JSON object of string values (got ${preview(raw)})`);
+    throw new Error(`property Tags must be a JSON object of string values (got ${preview(raw)})`);
   }
   const entries = Object.entries(tags as Record<string, string>);
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
-function timeoutError(name: string, arn: string, props: ParsedProps, status: string): Error {
-  return new Error(`${name}: distribution ${arn} of ${props.sourceImage} did not become AVAILABLE within TimeoutSeconds=${props.timeoutSeconds} (last status ${status}); Image Builder goes on with it: the rollback cancels and deletes it with RemovalPolicy destroy, and leaves it otherwise`);
+function timeoutError(arn: string, props: ParsedProps, status: string): Error {
+  return new Error(`distribution ${arn} of ${props.sourceImage} did not become AVAILABLE within TimeoutSeconds=${props.timeoutSeconds} (last status ${status}); Image Builder goes on with it: the rollback cancels and deletes it with RemovalPolicy destroy, and leaves it otherwise`);
 }
 
 

@@ -18,24 +18,16 @@ import {
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
 import { BaselineEntry, entryKey, findEntry, laterEntries, readBaseline, withEntry, writeBaseline } from './baseline';
 import * as clients from './clients';
-import type { AssumeRoleOptions } from './credentials';
-import { call, setRetryOptions } from './errors';
+import { call } from './errors';
+import type { HandlerOptions } from './handler-options';
 import { withLease } from './lease';
+import { Log, logOf } from './log';
 import {
   applyPatch, deepEqual, Distribution, fromSnapshot, isPlainObject, parsePatch, PatchError, revertDistributions, snapshot, touchedRegions,
 } from './merge';
 import { captureRawJson, RawJsonCapture, sendRawJson, withoutNullMembers } from './raw-json';
-import type { RetryOptions } from './retry';
 import { clientToken, digest } from './tokens';
 import type { PatchDocument, PatchResourceProperties } from '../src/private/handler-contract';
-
-let assumeRoleOptions: AssumeRoleOptions = {};
-
-/** Tests shorten the backoff, or give a clock (of the calls, and of AccessDenied from AssumeRole). */
-export function configure(opts: { retry?: RetryOptions }): void {
-  setRetryOptions(opts.retry ?? {});
-  assumeRoleOptions = { sleep: opts.retry?.sleep, random: opts.retry?.random, now: opts.retry?.now };
-}
 
 const notFound = (err: unknown) => (err as Error)?.name === 'ResourceNotFoundException';
 
@@ -44,26 +36,20 @@ export function physicalResourceId(arn: string, event: Pick<CdkCustomResourceEve
   return `${arn}|patch|${createHash('sha256').update(`${event.StackId}|${event.LogicalResourceId}`).digest('hex').slice(0, 16)}`;
 }
 
-/** Per event (lambda/index.ts). */
-export interface PatchOptions {
-  /** Epoch ms by which the event's calls must have ended (retry.ts eventDeadline): retries stop before it. */
-  readonly deadline?: number;
-}
-
-export async function onEvent(event: CdkCustomResourceEvent, options: PatchOptions = {}): Promise<CdkCustomResourceResponse> {
+export async function onEvent(event: CdkCustomResourceEvent, options: HandlerOptions = {}): Promise<CdkCustomResourceResponse> {
   // Every call is made as the resource's own role (RoleArn; on Delete too: the resource depends on the role, so
   // CloudFormation deletes the role afterwards). RoleArn is not part of Props: changing it alone changes nothing else.
   switch (event.RequestType) {
     case 'Create': {
       const props = readProps(event.ResourceProperties);
-      const context = clients.callContext(event, { ...assumeRoleOptions, deadline: options.deadline });
+      const context = clients.callContext(event, options);
       // After a failed Create the Provider framework answers CloudFormation's rollback Delete itself (marker physical
       // ID), so this is the last chance to undo what the Create wrote.
       return undoIfFails(context, event, props, (progress) => reconcile(context, event, props, props.BaselineParameterName, undefined, progress));
     }
     case 'Update': {
       const props = readProps(event.ResourceProperties);
-      const context = clients.callContext(event, { ...assumeRoleOptions, deadline: options.deadline });
+      const context = clients.callContext(event, options);
       // Read as leniently as possible: in CloudFormation's rollback Update these are the properties of the update that
       // failed, possibly because they were malformed (then nothing was written under them).
       const old = readOldProps(event.OldResourceProperties, props);
@@ -80,10 +66,10 @@ export async function onEvent(event: CdkCustomResourceEvent, options: PatchOptio
       const props = tryReadProps(event.ResourceProperties);
       if (!props) {
         // Nothing can have been written under unreadable properties; failing would only block the stack's delete.
-        console.warn(`Delete of ${event.PhysicalResourceId}: properties unreadable (${describeProps(event.ResourceProperties)}); nothing to revert`);
+        logOf(options)(`Delete of ${event.PhysicalResourceId}: properties unreadable (${describeProps(event.ResourceProperties)}); nothing to revert`, 'warn');
         return { PhysicalResourceId: event.PhysicalResourceId };
       }
-      const context = clients.callContext(event, { ...assumeRoleOptions, deadline: options.deadline });
+      const context = clients.callContext(event, options);
       await revert(context, event, props);
       return { PhysicalResourceId: event.PhysicalResourceId };
     }
@@ -166,7 +152,7 @@ async function undoIfFails(
       throw new Error(`${(err as Error).message}. Undoing the patch failed too, so ${arn} may keep it (its earlier `
         + `state is in SSM parameter ${props.BaselineParameterName}): ${(undoErr as Error).message}`, { cause: err });
     }
-    console.warn(`Undid the patch of ${arn} after the failure`);
+    context.log(`Undid the patch of ${arn} after the failure`, 'warn');
     throw err;
   }
 }
@@ -307,7 +293,7 @@ async function reconcile(
       if (!after) throw new Error(`Distribution configuration ${arn} was deleted right after our write`);
       const now = (after.distributions ?? []) as Distribution[];
       if (deepEqual(now, desired) || patchPresent(now, patch)) return done;
-      console.warn(`Round ${round + 1}: the patch of ${arn} was undone by another writer right after our write; applying it again`);
+      locked.log(`Round ${round + 1}: the patch of ${arn} was undone by another writer right after our write; applying it again`, 'warn');
     }
     throw notPresent(arn, 'The patch of');
   });
@@ -339,7 +325,7 @@ async function reconcileOnce(
     }
     // Deleted since the patch was applied: there is nothing to patch or to restore any more. Failing would fail this
     // update and its rollback alike (UPDATE_ROLLBACK_FAILED).
-    console.warn(`Distribution configuration ${arn} no longer exists; nothing to patch, its baseline is dropped`);
+    context.log(`Distribution configuration ${arn} no longer exists; nothing to patch, its baseline is dropped`, 'warn');
     if (found) await writeBaseline(context, previousParameter, withEntry(oldDoc, found.key, undefined));
     return undefined;
   }
@@ -357,7 +343,7 @@ async function reconcileOnce(
   const later = entry && sameParameter ? laterEntries(oldDoc, arn, found!.key) : [];
   let desired: Distribution[];
   try {
-    desired = later.reduce((d, [k, e]) => reapply(d, e.patch, k), applyPatch(state0, patch));
+    desired = later.reduce((d, [k, e]) => reapply(d, e.patch, k, context.log), applyPatch(state0, patch));
   } catch (err) {
     throw new Error(`Patch for ${arn}: ${(err as Error).message}`);
   }
@@ -406,10 +392,10 @@ async function revert(context: clients.CallContext, event: CdkCustomResourceEven
       const config = await getConfiguration(locked, arn);
       if (!config) break;
       const now = (config.distributions ?? []) as Distribution[];
-      const desired = later.reduce((d, [k, e]) => reapply(d, e.patch, k), undo(entry, now, candidates));
+      const desired = later.reduce((d, [k, e]) => reapply(d, e.patch, k, locked.log), undo(entry, now, candidates));
       if (desired.length === 0) {
         // The service refuses a configuration without distributions; leaving ours is better than blocking the delete.
-        console.warn(`Not reverting ${arn}: no distribution would remain (others removed the rest)`);
+        locked.log(`Not reverting ${arn}: no distribution would remain (others removed the rest)`, 'warn');
         break;
       }
       if (deepEqual(desired, now)) break;
@@ -417,7 +403,7 @@ async function revert(context: clients.CallContext, event: CdkCustomResourceEven
       // Read back: the undo must be there before the baseline that allows it is deleted.
       const after = await getConfiguration(locked, arn);
       if (!after || deepEqual(after.distributions ?? [], desired)) break;
-      console.warn(`Round ${round + 1}: the undo of our patch of ${arn} was overwritten by another writer right after our write; undoing again`);
+      locked.log(`Round ${round + 1}: the undo of our patch of ${arn} was overwritten by another writer right after our write; undoing again`, 'warn');
     }
     const rebased = later.reduce((d, [k, e]) => withEntry(d, k, {
       ...e, before: snapshot(undo(entry, fromSnapshot(e.before), candidates), Object.keys(e.before)),
@@ -439,12 +425,12 @@ function applyWhereItApplies(distributions: Distribution[], patch: PatchDocument
 }
 
 /** `distributions` with a later patch applied again; one that no longer applies (a Region gone) is left out, with a warning. */
-function reapply(distributions: Distribution[], patch: PatchDocument, key: string): Distribution[] {
+function reapply(distributions: Distribution[], patch: PatchDocument, key: string, log: Log): Distribution[] {
   try {
     return applyPatch(distributions, patch);
   } catch (err) {
     if (!(err instanceof PatchError)) throw err;
-    console.warn(`Not applying the patch of ${key} again: ${err.message}`);
+    log(`Not applying the patch of ${key} again: ${err.message}`, 'warn');
     return distributions;
   }
 }

@@ -28,13 +28,6 @@ export interface DistributionRoleCheckTiming extends Timing {
   readonly iamWaitBudgetMs?: number;
 }
 
-let timing: DistributionRoleCheckTiming = {};
-
-/** Tests stub the clock and the sleep of the IAM wait here. */
-export function configure(opts: DistributionRoleCheckTiming): void {
-  timing = opts;
-}
-
 export interface DistributionRoleCheckOptions {
   /** The account that distributes (the configuration's): its own account needs no cross-account role. */
   readonly distributingAccount: string;
@@ -47,6 +40,8 @@ export interface DistributionRoleCheckOptions {
    * account would look as if it lacked the role. A refresh runs with a permission that is long in place.
    */
   readonly waitForIam: boolean;
+  /** The wait's budget and timing (HandlerOptions.iamWait). */
+  readonly iamWait?: DistributionRoleCheckTiming;
 }
 
 export interface DistributionRoleCheckResult {
@@ -117,7 +112,7 @@ export async function checkDistributionRoles(
       // Every account failed: more likely IAM does not show our permission yet than no account has the role. One
       // account is asked again until it answers or the wait is over; once it does, the others are asked again.
       const [first, ...rest] = targets;
-      if (await waitForOne(() => probe(first), context.deadline)) {
+      if (await waitForOne(() => probe(first), context.deadline, options.iamWait ?? {})) {
         reasons.delete(first);
         record(rest, await Promise.all(rest.map(probe)));
       }
@@ -130,7 +125,9 @@ export async function checkDistributionRoles(
 }
 
 /** Repeats `probe` with backoff until it succeeds (true) or the IAM wait budget or the deadline is spent (false). */
-async function waitForOne(probe: () => Promise<string | undefined>, deadline: number | undefined): Promise<boolean> {
+async function waitForOne(
+  probe: () => Promise<string | undefined>, deadline: number | undefined, timing: DistributionRoleCheckTiming,
+): Promise<boolean> {
   const { now, sleep, random } = withRealTiming(timing);
   const budget = timing.iamWaitBudgetMs ?? ACCESS_DENIED_BUDGET_MS;
   const start = now();

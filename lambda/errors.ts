@@ -1,38 +1,43 @@
 // Service calls with bounded retries, and failures that tell CloudFormation which call on which resource failed
 // and the service's own reason.
-import { CallContext, retryOptions as contextRetryOptions } from './clients';
-import { RetryOptions, withRetries } from './retry';
+import { CallContext, retryOptions } from './clients';
+import { consoleLog, errorDetail, Log } from './log';
+import { withRetries } from './retry';
 
-let retryOptions: RetryOptions = {};
-
-/** Tests shorten or stub the backoff here (e.g. `{ sleep: async () => {} }`). */
-export function setRetryOptions(opts: RetryOptions): void {
-  retryOptions = opts;
-}
-
+/** The service's error name, else the network error's code, else `Error`. */
 export function errorName(err: unknown): string {
   const e = err as { name?: string; code?: string };
   return e?.name && e.name !== 'Error' ? e.name : e?.code ?? 'Error';
 }
 
-/** `err` rethrown as `<operation> on <target> failed: <name>: <message>`, the original kept as `cause`. */
+/** `Name (HTTP status): message` of an SDK error, the service's reason included. */
+export function errorText(err: unknown): string {
+  const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return `${errorName(err)}${status ? ` (HTTP ${status})` : ''}: ${(err as Error)?.message || String(err)}`;
+}
+
+/** A failure `describeFailure` described: it names its call already. */
+export class CallFailure extends Error {}
+
+/** `err` rethrown as `<operation> on <target> failed: <name> (HTTP <status>): <message>`, the original kept as `cause`. */
 export function describeFailure(operation: string, target: string, err: unknown): Error {
-  const message = (err as Error)?.message || String(err);
-  return new Error(`${operation} on ${target} failed: ${errorName(err)}: ${message}`, { cause: err });
+  return new CallFailure(`${operation} on ${target} failed: ${errorText(err)}`, { cause: err });
 }
 
 /**
- * Calls `fn` with retries on transient errors, within the context's deadline and renewing its credentials once on
- * ExpiredToken; other errors, and the last transient one, are described.
+ * The one wrapper of the handlers' AWS calls: `fn` with retries on transient errors (the context's backoff), within
+ * the context's deadline and renewing its credentials once on ExpiredToken; other errors, and the last transient
+ * one, are described (describeFailure), except those `quiet` expects, which the caller gets as they are.
  */
 export async function call<T>(
   context: CallContext, operation: string, target: string, fn: () => Promise<T>, quiet: (err: unknown) => boolean = () => false,
 ): Promise<T> {
   try {
-    return await withRetries(fn, contextRetryOptions(context, retryOptions));
+    return await withRetries(fn, retryOptions(context));
   } catch (err) {
-    // Expected answers (e.g. "not found") go back to the caller as they are.
-    if (quiet(err)) throw err;
+    // Expected answers (e.g. "not found") go back to the caller as they are; so does the failure of a call made for
+    // this one (AssumeRole of the role it is signed with), which names itself.
+    if (quiet(err) || err instanceof CallFailure) throw err;
     throw describeFailure(operation, target, err);
   }
 }
@@ -59,7 +64,7 @@ export interface ResponseFields {
  * error's stack: the message, "Logs: /aws/lambda/<function>", then the stack lines after the first (as Lambda reports
  * them), so a stack trace, or a message on several lines, would be sent twice. The whole error goes to the log first.
  */
-export function forCloudFormation(err: unknown, event: ResponseFields): Error {
+export function forCloudFormation(err: unknown, event: ResponseFields, log: Log = consoleLog): Error {
   const e = (err ?? {}) as Error;
   const name = e.name && e.name !== 'Error' ? e.name : 'Error';
   const full = (e.message || String(err)).replace(/\s*\n\s*/g, ' ');
@@ -76,7 +81,7 @@ export function forCloudFormation(err: unknown, event: ResponseFields): Error {
   const limit = RESPONSE_LIMIT_BYTES - RESPONSE_MARGIN_BYTES;
   let message = full;
   if (bytes(full) > limit) {
-    console.error('The whole error (the response to CloudFormation carries it shortened):', err);
+    log(`The whole error (the response to CloudFormation carries it shortened): ${errorDetail(err)}`, 'error');
     const tail = (cut: number) => ` [... ${cut} characters cut, see the log]`;
     // Characters, not bytes, are cut; the longest prefix that fits is found by bisection.
     let lo = 0;

@@ -40,17 +40,6 @@ export interface LeaseValue {
   readonly expires: string;
 }
 
-/** Tests give a clock, a sleep, a shorter TTL. */
-export interface LeaseOptions extends Timing {
-  readonly ttlMs?: number;
-}
-
-let leaseOptions: LeaseOptions = {};
-
-export function configureLease(opts: LeaseOptions): void {
-  leaseOptions = opts;
-}
-
 /** The configuration's Region and name, from its ARN: the lease's place and name. */
 export function leaseLocation(configurationArn: string): { region: string; name: string } {
   const m = /^arn:[^:]+:imagebuilder:([^:]+):[^:]*:distribution-configuration\/(.+)$/.exec(configurationArn);
@@ -77,14 +66,13 @@ interface Env extends Required<Timing> {
   readonly region: string;
   readonly owner: string;
   readonly target: string;
-  readonly ttlMs: number;
 }
 
 /**
  * Runs `fn` while holding the lease of `configurationArn`. `fn` gets a CallContext whose requests are refused (a
  * LeaseError) once one could end after the lease's expiry, and whose retries stop before it; the lease is released
  * afterwards, whether `fn` succeeded or failed. Waits (with backoff) while another writer holds the lease, until the
- * context's deadline.
+ * context's deadline, with the context's clock and sleep (HandlerOptions.retry).
  */
 export async function withLease<T>(
   context: clients.CallContext, configurationArn: string, owner: string, fn: (locked: clients.CallContext) => Promise<T>,
@@ -95,15 +83,14 @@ export async function withLease<T>(
     region,
     owner,
     target: configurationArn,
-    ...withRealTiming(leaseOptions),
-    ttlMs: leaseOptions.ttlMs ?? LEASE_TTL_MS,
+    ...withRealTiming({ now: context.retry?.now, sleep: context.retry?.sleep, random: context.retry?.random }),
   };
   const held = await acquire(env, name, 0);
   let result: T;
   try {
     result = await fn(lockedContext(env, held));
   } catch (err) {
-    await release(env, held).catch((releaseErr) => console.warn(`Releasing lease ${held.name} failed: ${(releaseErr as Error)?.message}`));
+    await release(env, held).catch((releaseErr) => context.log(`Releasing lease ${held.name} failed: ${(releaseErr as Error)?.message}`, 'warn'));
     throw err;
   }
   await release(env, held);
@@ -171,7 +158,7 @@ async function put(env: Env, name: string, value: LeaseValue, overwrite: boolean
 }
 
 function fresh(env: Env): LeaseValue {
-  return { owner: env.owner, nonce: randomBytes(8).toString('hex'), expires: new Date(env.now() + env.ttlMs).toISOString() };
+  return { owner: env.owner, nonce: randomBytes(8).toString('hex'), expires: new Date(env.now() + LEASE_TTL_MS).toISOString() };
 }
 
 const heldOf = (name: string, v: LeaseValue): Held => ({ name, nonce: v.nonce, expires: Date.parse(v.expires) });
@@ -217,7 +204,7 @@ async function takeOver(env: Env, name: string, stale: LeaseValue | undefined, r
   try {
     const again = await get(env, name);
     if (!again || again.raw !== raw) return undefined;
-    console.warn(`Taking over the lease ${name} on ${env.target}: ${stale?.owner ?? 'its holder'} let it expire at ${stale?.expires ?? '?'}`);
+    env.context.log(`Taking over the lease ${name} on ${env.target}: ${stale?.owner ?? 'its holder'} let it expire at ${stale?.expires ?? '?'}`, 'warn');
     const mine = fresh(env);
     await put(env, name, mine, true);
     return heldOf(name, mine);
@@ -231,11 +218,11 @@ async function release(env: Env, held: Held): Promise<void> {
   const attemptMs = requestTimeoutMs();
   const current = await get(env, held.name);
   if (current?.value?.nonce !== held.nonce) {
-    console.warn(`Lease ${held.name} on ${env.target} is no longer ours (${current ? `held by ${current.value?.owner}` : 'released'}); not releasing it`);
+    env.context.log(`Lease ${held.name} on ${env.target} is no longer ours (${current ? `held by ${current.value?.owner}` : 'released'}); not releasing it`, 'warn');
     return;
   }
   if (env.now() + attemptMs > held.expires) {
-    console.warn(`Lease ${held.name} on ${env.target} expires before a release could end; leaving it to expire`);
+    env.context.log(`Lease ${held.name} on ${env.target} expires before a release could end; leaving it to expire`, 'warn');
     return;
   }
   try {

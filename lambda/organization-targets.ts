@@ -20,6 +20,8 @@ import { parseAssumeRoleResponse, roleSessionName, stsEndpoint, STS_API_VERSION,
 import * as patch from './distribution-configuration-patch';
 import { checkDistributionRoles } from './distribution-role-check';
 import { call } from './errors';
+import type { HandlerOptions } from './handler-options';
+import { Log, logOf } from './log';
 import { explainOrganizationsFailure } from './organizations-failures';
 import { semaphore } from './semaphore';
 import { CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME, PatchDocument } from '../src/private/handler-contract';
@@ -43,12 +45,7 @@ export const MAX_MISSING_ROLE_ACCOUNT_IDS_BYTES = 389;
 /** Accounts a FAIL of the distribution role check names in its message (the log names all). */
 const MAX_NAMED_MISSING_ACCOUNTS = 20;
 
-/** Per event (lambda/index.ts). */
-export interface OrganizationTargetsOptions {
-  readonly deadline?: number;
-}
-
-export async function onEvent(event: CdkCustomResourceEvent, options: OrganizationTargetsOptions = {}): Promise<CdkCustomResourceResponse> {
+export async function onEvent(event: CdkCustomResourceEvent, options: HandlerOptions = {}): Promise<CdkCustomResourceResponse> {
   if ((event as { Refresh?: unknown }).Refresh === true) return refresh(event, options);
   return resolveAndApply(event, options, false);
 }
@@ -58,7 +55,7 @@ export async function onEvent(event: CdkCustomResourceEvent, options: Organizati
  * new, so the previous resolution (in the baseline) is undone and the new one applied, and nothing is written when the
  * set did not change. Its outcome is a metric (RefreshFailed), since no CloudFormation stack shows it.
  */
-async function refresh(event: CdkCustomResourceEvent, options: OrganizationTargetsOptions): Promise<CdkCustomResourceResponse> {
+async function refresh(event: CdkCustomResourceEvent, options: HandlerOptions): Promise<CdkCustomResourceResponse> {
   const props = event.ResourceProperties;
   const update = {
     ...event,
@@ -68,29 +65,30 @@ async function refresh(event: CdkCustomResourceEvent, options: OrganizationTarge
     OldResourceProperties: props,
   } as CdkCustomResourceEvent;
   const dimension = typeof props.MetricDimension === 'string' ? props.MetricDimension : undefined;
+  const log = logOf(options);
   try {
     // Only a resource that exists is refreshed: a refresh that was already running when the stack deleted the rule
     // and the resource must not apply the accounts again (with no resource left to undo them).
-    const context = clients.callContext(update, { deadline: options.deadline });
+    const context = clients.callContext(update, options);
     const arn = String(props.DistributionConfigurationArn);
     if (!findEntry(await readBaseline(context, String(props.BaselineParameterName)), arn, event.LogicalResourceId)) {
-      console.warn(`Not refreshing: no baseline of ${arn} in ${props.BaselineParameterName} (the resource is not created, or deleted)`);
+      context.log(`Not refreshing: no baseline of ${arn} in ${props.BaselineParameterName} (the resource is not created, or deleted)`, 'warn');
       return { PhysicalResourceId: String((event as { PhysicalResourceId?: string }).PhysicalResourceId ?? '') };
     }
     const result = await resolveAndApply(update, options, true);
-    emitMetrics(dimension, { [ORGANIZATION_TARGETS_METRICS.REFRESH_FAILED]: 0 });
+    emitMetrics(log, dimension, { [ORGANIZATION_TARGETS_METRICS.REFRESH_FAILED]: 0 });
     return result;
   } catch (err) {
-    emitMetrics(dimension, { [ORGANIZATION_TARGETS_METRICS.REFRESH_FAILED]: 1 });
+    emitMetrics(log, dimension, { [ORGANIZATION_TARGETS_METRICS.REFRESH_FAILED]: 1 });
     throw err;
   }
 }
 
 /** Metrics in CloudWatch's Embedded Metric Format: a log line CloudWatch Logs turns into metrics (no API call, no permission). */
-export function emitMetrics(dimension: string | undefined, values: Record<string, number>): void {
+export function emitMetrics(log: Log, dimension: string | undefined, values: Record<string, number>): void {
   if (!dimension) return;
   const { NAMESPACE, DIMENSION } = ORGANIZATION_TARGETS_METRICS;
-  console.log(JSON.stringify({
+  log(JSON.stringify({
     _aws: {
       Timestamp: Date.now(),
       CloudWatchMetrics: [{ Namespace: NAMESPACE, Dimensions: [[DIMENSION]], Metrics: Object.keys(values).map((Name) => ({ Name, Unit: 'Count' })) }],
@@ -101,12 +99,12 @@ export function emitMetrics(dimension: string | undefined, values: Record<string
 }
 
 async function resolveAndApply(
-  event: CdkCustomResourceEvent, options: OrganizationTargetsOptions, isRefresh: boolean,
+  event: CdkCustomResourceEvent, options: HandlerOptions, isRefresh: boolean,
 ): Promise<CdkCustomResourceResponse> {
   // The undo needs no resolution: the stored baseline holds the accounts the last resolution added.
   if (event.RequestType === 'Delete') return patch.onEvent(event, options);
   const props = readProps(event.ResourceProperties);
-  const context = clients.callContext(event, { deadline: options.deadline });
+  const context = clients.callContext(event, options);
   const organizations = organizationsClient(context, props.OrganizationsRoleArn, roleSessionName(event.RequestId));
   let resolution: Resolution;
   try {
@@ -114,10 +112,10 @@ async function resolveAndApply(
   } finally {
     organizations.destroy();
   }
-  console.log(`Resolved ${resolution.accountIds.length} accounts with ${resolution.calls} Organizations calls: ${describeSources(resolution)}`);
+  context.log(`Resolved ${resolution.accountIds.length} accounts with ${resolution.calls} Organizations calls: ${describeSources(resolution)}`);
   let missing: string[] | undefined;
   if (props.distributionRoleCheck) {
-    ({ resolution, missing } = await applyRoleCheck(context, event, props, resolution, isRefresh));
+    ({ resolution, missing } = await applyRoleCheck(context, event, props, resolution, isRefresh ? undefined : options));
   }
   const resolved: PatchDocument = {
     distributions: props.regions.map((region) => ({
@@ -125,7 +123,7 @@ async function resolveAndApply(
       merge: resolution.accountIds.length > 0 ? { amiDistributionConfiguration: { targetAccountIds: resolution.accountIds } } : {},
     })),
   };
-  emitMetrics(props.MetricDimension, {
+  emitMetrics(context.log, props.MetricDimension, {
     [ORGANIZATION_TARGETS_METRICS.ACCOUNT_COUNT]: resolution.accountIds.length,
     ...(missing ? { [ORGANIZATION_TARGETS_METRICS.MISSING_ROLE_ACCOUNT_COUNT]: missing.length } : {}),
   });
@@ -151,21 +149,24 @@ async function resolveAndApply(
  * allowed), FAIL refuses the resolution, naming them, before anything is written. The log names every such account.
  */
 async function applyRoleCheck(
-  context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, resolution: Resolution, isRefresh: boolean,
+  context: clients.CallContext, event: CdkCustomResourceEvent, props: Props, resolution: Resolution,
+  /** A deployment's options: it waits for IAM (HandlerOptions.iamWait); a refresh does not. */
+  deployment: HandlerOptions | undefined,
 ): Promise<{ resolution: Resolution; missing: string[] }> {
   const [, arnPartition, , , distributingAccount] = String(event.ResourceProperties.DistributionConfigurationArn).split(':');
   const check = await checkDistributionRoles(context, resolution.accountIds, {
-    distributingAccount, partition: arnPartition, sessionName: roleSessionName(event.RequestId), waitForIam: !isRefresh,
+    distributingAccount, partition: arnPartition, sessionName: roleSessionName(event.RequestId),
+    waitForIam: deployment !== undefined, iamWait: deployment?.iamWait,
   });
   const { missing } = check;
   const mode = props.distributionRoleCheck!;
   const role = `${CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME} that account ${distributingAccount} may assume`;
-  console.log(`Distribution role check (${mode}): ${missing.length} of ${check.checked} accounts have no ${role}, `
+  context.log(`Distribution role check (${mode}): ${missing.length} of ${check.checked} accounts have no ${role}, `
     + `${check.requests} STS calls${check.throttled > 0 ? ` (${check.throttled} throttled)` : ''}`
     + `${missing.length > 0 ? `: ${missing.map((a) => `${a} (${check.reasons.get(a)})`).join(', ')}` : ''}`);
   if (missing.length === 0 || mode === 'REPORT') return { resolution, missing };
   if (mode === 'FAIL') {
-    emitMetrics(props.MetricDimension, { [ORGANIZATION_TARGETS_METRICS.MISSING_ROLE_ACCOUNT_COUNT]: missing.length });
+    emitMetrics(context.log, props.MetricDimension, { [ORGANIZATION_TARGETS_METRICS.MISSING_ROLE_ACCOUNT_COUNT]: missing.length });
     const named = missing.slice(0, MAX_NAMED_MISSING_ACCOUNTS).join(', ');
     const more = missing.length > MAX_NAMED_MISSING_ACCOUNTS ? ` and ${missing.length - MAX_NAMED_MISSING_ACCOUNTS} more (see the log)` : '';
     throw new ResolutionError(`${missing.length} of the ${resolution.accountIds.length} resolved accounts have no ${role}: ${named}${more}. `

@@ -1,6 +1,6 @@
 // What to do about the Organizations and STS answers that mean the organization is read by the wrong account or role:
 // the service's own message names neither the role nor the fix, and these are a setup's usual mistakes.
-import { errorName } from './errors';
+import { CallFailure, errorName } from './errors';
 import { ORGANIZATIONS_READ_ACTIONS } from '../src/private/organizations-actions';
 
 const HINTS: Record<string, string> = {
@@ -18,5 +18,5 @@ const HINTS: Record<string, string> = {
 export function explainOrganizationsFailure(err: unknown): unknown {
   const hint = HINTS[errorName((err as Error)?.cause ?? err)];
   if (!hint || !(err instanceof Error)) return err;
-  return new Error(`${err.message.replace(/\.?$/, '.')} ${hint}`, { cause: err.cause ?? err });
+  return new CallFailure(`${err.message.replace(/\.?$/, '.')} ${hint}`, { cause: err.cause ?? err });
 }

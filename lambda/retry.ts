@@ -2,6 +2,7 @@
 // EC2's, SSM's and STS's throttling; retries stop early when the invocation's time runs out (its deadline), and a
 // call refused for expired credentials is made once more with fresh ones.
 import { requestTimeoutMs } from './aws-request';
+import { Log, logOf } from './log';
 
 const RETRYABLE_NAMES = new Set([
   'ThrottlingException',
@@ -70,6 +71,8 @@ export interface RetryOptions extends Timing {
    * there is nothing to renew. Called when a call fails with ExpiredToken (see {@link isExpiredToken}).
    */
   readonly renewCredentials?: () => boolean;
+  /** Where giving up before the deadline is logged. */
+  readonly log?: Log;
 }
 
 export const DEFAULT_RETRY: Required<Pick<RetryOptions, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>> = {
@@ -141,7 +144,7 @@ export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions = 
       if (attempt >= maxAttempts || !isRetryable(err)) throw err;
       const delay = backoffDelay(attempt, opts, opts.random);
       if (!fitsBeforeDeadline(opts.deadline, delay, attemptMs, now)) {
-        console.warn(`Not retrying after attempt ${attempt} (${(err as Error)?.name}): another attempt would not end before the invocation's deadline`);
+        logOf(opts)(`Not retrying after attempt ${attempt} (${(err as Error)?.name}): another attempt would not end before the invocation's deadline`, 'warn');
         throw err;
       }
       await sleep(delay);

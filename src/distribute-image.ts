@@ -5,9 +5,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { DistributionConfiguration, IDistributionConfiguration } from './distribution-configuration';
+import { amiArn, imageBuilderImagesArn, snapshotsArn, ssmParameterArn } from './private/arns';
 import { AmiAttributeRequest, validateDistributeImage } from './private/distribute-image-validation';
 import { ssmParameterName } from './private/distribution-render';
-import { ExecutionRoleStatement, ExecutionRoleStatements, ssmParameterArn } from './private/execution-role';
+import { CREATED_BY_IMAGE_BUILDER, ExecutionRoleStatement, ExecutionRoleStatements } from './private/execution-role';
 import {
   CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME as DISTRIBUTION_ROLE_NAME, DISTRIBUTE_IMAGE_RESOURCE_TYPE, DistributeImageAttributes,
   DistributeImageResourceProperties,
@@ -16,6 +17,7 @@ import { acknowledgeManagedPolicies, acknowledgeNag, acknowledgeWildcardResource
 import { SSM_PARAMETER_ARN_PATTERN } from './private/patterns';
 import { DISTRIBUTE_SERVICE_TIMEOUT, ImageBuilderProvider, MAX_DISTRIBUTION_WAIT } from './private/provider';
 import { RULES, warnRule } from './private/rules';
+import { IMAGE_BUILDER_SERVICE } from './private/service-principals';
 import { addValidation, isUnresolved } from './private/validation';
 
 /** The role name Image Builder assumes in each target account for cross-account distribution (documented name). */
@@ -289,7 +291,7 @@ export class DistributeImage extends Construct {
     const role = new iam.Role(this, 'ExecutionRole', {
       // Image Builder user guide: the execution role trusts the service; aws:SourceAccount keeps other accounts'
       // Image Builder from using it (AWS agent toolkit's execution-role trust policy).
-      assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com', {
+      assumedBy: new iam.ServicePrincipal(IMAGE_BUILDER_SERVICE, {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
       description: 'Assumed by EC2 Image Builder to distribute an image (cdk-imagebuilder-distribution DistributeImage)',
@@ -406,7 +408,7 @@ export class DistributeImage extends Construct {
     const role = this.handlerRole;
     // DistributeImage and TagResource act on the image build version the call creates, GetImage and DeleteImage on it
     // too: its ARN is only known from the response. An image ARN source is read as well.
-    const images = stack.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: '*' });
+    const images = imageBuilderImagesArn(stack);
     const imageActions = ['imagebuilder:DistributeImage', 'imagebuilder:GetImage'];
     if (props.tags) imageActions.push('imagebuilder:TagResource');
     // A distribution still running when its Delete arrives is cancelled first (then its AMIs and image deleted).
@@ -426,7 +428,7 @@ export class DistributeImage extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['iam:PassRole'],
       resources: [this.executionRole.roleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'imagebuilder.amazonaws.com' } },
+      conditions: { StringEquals: { 'iam:PassedToService': IMAGE_BUILDER_SERVICE } },
     }));
     // Image Builder resolves an `ssm:` source; which identity reads the parameter is not documented, so the caller
     // may as well as the execution role.
@@ -445,9 +447,9 @@ export class DistributeImage extends Construct {
       // Only AMIs and snapshots Image Builder made: it tags them CreatedBy "EC2 Image Builder", the condition its own
       // lifecycle policy (EC2ImageBuilderLifecycleExecutionPolicy) deletes them by. AMI and snapshot ARNs name no
       // account; the IDs exist only at deploy time.
-      const createdByImageBuilder = { StringEquals: { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' } };
-      const amis = stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'image', resourceName: '*' });
-      const snapshots = stack.formatArn({ service: 'ec2', region: '*', account: '', resource: 'snapshot', resourceName: '*' });
+      const createdByImageBuilder = { StringEquals: CREATED_BY_IMAGE_BUILDER };
+      const amis = amiArn(stack, '*');
+      const snapshots = snapshotsArn(stack, '*');
       role.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: ['ec2:DeregisterImage'], resources: [amis], conditions: createdByImageBuilder,
       }));

@@ -137,6 +137,14 @@ test('README: the two set-up commands for working on the project, each alone in 
   expect(fs.readFileSync(path.join(root, '.ci', 'run'), 'utf8')).toContain('\nnpm install && npx projen build\n');
 });
 
+test('README: the user guide (from Contents to the end) stays short enough to read in ten minutes', () => {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n## Contents\n');
+  expect(start).toBeGreaterThan(0);
+  // Detail goes to docs/*.md; the contributor material to CONTRIBUTING.md.
+  expect(readme.slice(start + 1).split('\n').length).toBeLessThan(350);
+});
+
 test('README.md and docs/*.md have TypeScript examples', () => {
   expect(snippets.filter((s) => s.where.startsWith('README.md')).length).toBeGreaterThanOrEqual(4);
 });

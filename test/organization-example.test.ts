@@ -10,7 +10,17 @@ import {
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE } from '../src/private/organization-contract';
 
 function nagFindings(scope: IConstruct): string[] {
-  const report = new AwsSolutionsChecks(scope).validateScope(scope);
+  // cdk-nag's EventBusOpenAccess rule reads CfnEventBusPolicy's deprecated `principal`, and aws-cdk-lib prints a
+  // deprecation warning with a stack trace for it: cdk-nag's doing, not ours, so it is silenced for the check.
+  const previous = process.env.JSII_DEPRECATED;
+  process.env.JSII_DEPRECATED = 'quiet';
+  let report;
+  try {
+    report = new AwsSolutionsChecks(scope).validateScope(scope);
+  } finally {
+    if (previous === undefined) delete process.env.JSII_DEPRECATED;
+    else process.env.JSII_DEPRECATED = previous;
+  }
   return report.violations.flatMap(v => v.violatingResources.map(r => `${v.severity} ${v.ruleName} ${r.constructPath}`));
 }
 

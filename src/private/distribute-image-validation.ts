@@ -18,6 +18,7 @@ import {
 } from './patterns';
 import { reportRule, Rule, RULES, warnRule } from './rules';
 import { compare, environmentOfArn, knownEnvironment, shown, validateRoleTrust } from './rules-environment';
+import { IMAGE_BUILDER_SERVICE } from './service-principals';
 import {
   isUnresolved, validateAccountIds, validateEnum, validateLength, validatePattern, validateTags, ValidationErrors,
 } from './validation';
@@ -73,7 +74,7 @@ export function validateDistributeImage(errors: ValidationErrors, input: Distrib
     const role = props.executionRole.roleArn;
     validateLength(errors, 'executionRole', role, 1, 2048);
     validatePattern(errors, 'executionRole', role, EXECUTION_ROLE_PATTERN, 'must be an IAM role name or role ARN');
-    validateRoleTrust(errors, warn, 'executionRole', props.executionRole, 'imagebuilder.amazonaws.com', RULES.executionRoleTrust,
+    validateRoleTrust(errors, warn, 'executionRole', props.executionRole, IMAGE_BUILDER_SERVICE, RULES.executionRoleTrust,
       'Image Builder assumes it to distribute the image');
     const roleAccount = environmentOfArn(role)?.account;
     if (roleAccount !== undefined && compare(roleAccount, stack.account) === 'different') {

@@ -34,6 +34,7 @@ import {
 } from './patterns';
 import { reportRule, Rule, RULES, warnRule } from './rules';
 import { compare, environmentOfArn, KnownEnvironment, knownEnvironment, shown, validateRoleTrust } from './rules-environment';
+import { VM_IMPORT_EXPORT_SERVICE } from './service-principals';
 import {
   validateEnum,
   ValidationErrors,
@@ -75,7 +76,6 @@ export const MAX_SSM_HIERARCHY_LEVELS = 15;
 const SSM_RESERVED_PREFIX = /^\/?(aws|ssm)/i;
 /** Image Builder's SsmParameterDataType enum (its DiskImageFormat enum is the public `DiskImageFormat`). */
 export const SSM_PARAMETER_DATA_TYPES = ['text', 'aws:ec2:image'] as const;
-const VM_IMPORT_EXPORT_SERVICE = 'vmie.amazonaws.com';
 
 /** What the validation of one distribution needs to know about its surroundings. */
 export interface AmiDistributionContext {

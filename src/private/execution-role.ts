@@ -1,16 +1,7 @@
-import { Fn, Stack, Token } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
+import { amiArn, arn, snapshotsArn } from './arns';
 import { CROSS_ACCOUNT_DISTRIBUTION_ROLE_NAME } from './handler-contract';
-
-/**
- * The ARN of an SSM parameter by name (`/a/b` or `a`) in `region`: `parameter/a/b`, never `parameter//a/b`, which
- * matches nothing. A token name is taken as a path with its leading slash, as aws-cdk-lib's parameters are.
- */
-export function ssmParameterArn(stack: Stack, region: string, name: string): string {
-  if (Token.isUnresolved(name)) {
-    return Fn.join('', ['arn:', stack.partition, ':ssm:', region, ':', stack.account, ':parameter', name]);
-  }
-  return stack.formatArn({ service: 'ssm', region, resource: 'parameter', resourceName: name.replace(/^\//, '') });
-}
+import { EC2_FAST_LAUNCH_SERVICE, VM_IMPORT_EXPORT_SERVICE } from './service-principals';
 
 /** Tag Image Builder puts on what it creates; the managed policies gate most write actions on it. */
 export const CREATED_BY_IMAGE_BUILDER = { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' };
@@ -36,12 +27,12 @@ export class ExecutionRoleStatements {
   constructor(private readonly stack: Stack) {}
 
   private arn(service: string, region: string, account: string, resource: string, resourceName: string, sep = '/'): string {
-    return `arn:${this.stack.partition}:${service}:${region}:${account}:${resource}${sep}${resourceName}`;
+    return arn(this.stack, service, region, account, resource, resourceName, sep);
   }
 
   /** The AMIs of `region` (`*`: every Region). */
   public images(region: string) {
-    return this.arn('ec2', region, '', 'image', '*');
+    return amiArn(this.stack, region);
   }
 
   /** Copying, tagging, describing (EC2ReadOnlyPermissions, EC2CopyPermissions, CreateCustomerTagsPermissions, CreateEC2ImageBuilderTagsPermissions). */
@@ -56,7 +47,7 @@ export class ExecutionRoleStatements {
       { actions: ['ec2:CreateTags'], resources: [this.images('*')], wildcardReason: `Tags on the copied AMIs, in every Region. ${DEPLOY_TIME_AMIS}` },
       {
         actions: ['ec2:CreateTags'],
-        resources: [this.arn('ec2', '*', '', 'snapshot', '*')],
+        resources: [snapshotsArn(this.stack, '*')],
         conditions: { StringEquals: REQUEST_TAG_CREATED_BY },
         wildcardReason: `Only the CreatedBy tag Image Builder puts on the snapshots of the copies. ${DEPLOY_TIME_AMIS}`,
       },
@@ -80,7 +71,7 @@ export class ExecutionRoleStatements {
       },
       {
         actions: ['ec2:ModifySnapshotAttribute'],
-        resources: [this.arn('ec2', region, '', 'snapshot', '*')],
+        resources: [snapshotsArn(this.stack, region)],
         conditions: { StringEquals: CREATED_BY_IMAGE_BUILDER },
         wildcardReason: `Create-volume permissions of the snapshots Image Builder made (CreatedBy tag). ${DEPLOY_TIME_AMIS}`,
       },
@@ -126,13 +117,13 @@ export class ExecutionRoleStatements {
       },
       {
         actions: ['iam:CreateServiceLinkedRole'],
-        resources: [this.arn('iam', '', account, 'role', 'aws-service-role/ec2fastlaunch.amazonaws.com/AWSServiceRoleForEC2FastLaunch')],
-        conditions: { StringEquals: { 'iam:AWSServiceName': 'ec2fastlaunch.amazonaws.com' } },
+        resources: [this.arn('iam', '', account, 'role', `aws-service-role/${EC2_FAST_LAUNCH_SERVICE}/AWSServiceRoleForEC2FastLaunch`)],
+        conditions: { StringEquals: { 'iam:AWSServiceName': EC2_FAST_LAUNCH_SERVICE } },
       },
       {
         actions: ['ec2:RunInstances'],
         resources: [
-          this.images(region), this.arn('ec2', region, '', 'snapshot', '*'),
+          this.images(region), snapshotsArn(this.stack, region),
           ...['subnet', 'network-interface', 'security-group', 'key-pair', 'launch-template'].map((t) => this.arn('ec2', region, account, t, '*')),
           this.arn('license-manager', region, account, 'license-configuration', '*', ':'),
         ],
@@ -189,7 +180,7 @@ export class ExecutionRoleStatements {
         wildcardReason: 'Export tasks Image Builder created (CreatedBy tag), at deploy time.',
       },
       { actions: ['ec2:DescribeExportImageTasks'], resources: ['*'], wildcardReason: 'ec2:DescribeExportImageTasks supports no resource-level permissions.' },
-      { actions: ['iam:PassRole'], resources: [exportRoleArn], conditions: { StringEquals: { 'iam:PassedToService': 'vmie.amazonaws.com' } } },
+      { actions: ['iam:PassRole'], resources: [exportRoleArn], conditions: { StringEquals: { 'iam:PassedToService': VM_IMPORT_EXPORT_SERVICE } } },
     ];
   }
 
@@ -198,6 +189,6 @@ export class ExecutionRoleStatements {
    * attributes, exporting it and enabling Fast Launch on it: the same actions on that one AMI, without the tag.
    */
   untaggedSourceAmi(region: string, amiId: string, actions: string[]): ExecutionRoleStatement[] {
-    return actions.length === 0 ? [] : [{ actions, resources: [this.arn('ec2', region, '', 'image', amiId)] }];
+    return actions.length === 0 ? [] : [{ actions, resources: [amiArn(this.stack, region, amiId)] }];
   }
 }

@@ -8,6 +8,7 @@ import { type InfrastructureConfigurationProps, Tenancy } from '../infrastructur
 import { HOST_ID_PATTERN, HOST_RESOURCE_GROUP_ARN_PATTERN, INFRASTRUCTURE_CONFIGURATION_ARN_PATTERN, RESOURCE_NAME_PATTERN } from './patterns';
 import { reportRule, Rule, RULES } from './rules';
 import { validateRoleTrust } from './rules-environment';
+import { EC2_SERVICE } from './service-principals';
 import { describeSubnet, type SubnetChoice, type SubnetDescription } from './subnet-selection';
 import {
   isUnresolved,
@@ -64,7 +65,7 @@ export function validateInfrastructureConfiguration(errors: ValidationErrors, in
   validateNotificationTopic(errors, 'notificationTopic',
     topic && { fifo: topic.fifo, topicName: topic.topicName, owned: Resource.isOwnedResource(topic) }, warn);
   if (props.role) {
-    validateRoleTrust(errors, warn, 'role', props.role, 'ec2.amazonaws.com', RULES.instanceRoleTrust, 'build and test instances run with it');
+    validateRoleTrust(errors, warn, 'role', props.role, EC2_SERVICE, RULES.instanceRoleTrust, 'build and test instances run with it');
   }
 }
 

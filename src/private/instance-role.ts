@@ -2,6 +2,7 @@ import { Arn, Aws, CfnElement, Lazy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledgeManagedPolicies } from './nag';
+import { EC2_SERVICE } from './service-principals';
 
 /*
  * The default role and instance profile of an infrastructure configuration.
@@ -39,7 +40,7 @@ function managedPolicyNames(containerBuilds: boolean): string[] {
 /** The default role and its instance profile as aws-cdk-lib L2 constructs, under `scope`. */
 function createInstanceRole(scope: Construct, containerBuilds: boolean): iam.InstanceProfile {
   const role = new iam.Role(scope, ROLE_ID, {
-    assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+    assumedBy: new iam.ServicePrincipal(EC2_SERVICE),
     description: DESCRIPTION,
     managedPolicies: managedPolicyNames(containerBuilds).map(name => iam.ManagedPolicy.fromAwsManagedPolicyName(name)),
   });
@@ -58,7 +59,7 @@ export interface DeferredInstanceRole {
 export function createDeferredInstanceRole(scope: Construct, containerBuilds: boolean): DeferredInstanceRole {
   const role = new iam.CfnRole(scope, ROLE_ID, {
     assumeRolePolicyDocument: {
-      Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' } }],
+      Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: EC2_SERVICE } }],
       Version: '2012-10-17',
     },
     // What ManagedPolicy.fromAwsManagedPolicyName renders: always the partition pseudo parameter, whatever the stack.

@@ -2,9 +2,11 @@ import * as crypto from 'crypto';
 import { ArnFormat, CfnResource, CustomResource, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { ssmParameterArn } from './arns';
 import { LEASE_PARAMETER_PREFIX, PATCH_RESOURCE_TYPE, PatchDocument, PatchResourceProperties } from './handler-contract';
 import { acknowledgeWildcardResource } from './nag';
 import { ImageBuilderProvider, PATCH_SERVICE_TIMEOUT } from './provider';
+import { VM_IMPORT_EXPORT_SERVICE } from './service-principals';
 
 /** SSM parameters that keep patch baselines live under this path, one per stack and configuration. */
 export const BASELINE_PARAMETER_PREFIX = '/cdk-imagebuilder-distribution/baselines';
@@ -71,7 +73,7 @@ export class PatchResource extends Construct {
     }));
     const leases = leaseParameterArns(stack, props.distributionConfigurationArn);
     // A baseline too large for one parameter continues in `<name>-<slot><i>` (lambda/baseline-chunks.ts).
-    const baselineChunks = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${this.baselineParameterName.slice(1)}-*` });
+    const baselineChunks = ssmParameterArn(stack, stack.region, `${this.baselineParameterName}-*`);
     if (!props.base) {
       // UpdateDistributionConfiguration authorizes iam:PassRole (to vmie.amazonaws.com) for the S3 export role of every
       // Region it sends (Service Authorization Reference, "API operations"), and the handler sends the whole
@@ -90,10 +92,10 @@ export class PatchResource extends Construct {
     this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
       resources: [
-        stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.baselineParameterName.slice(1) }),
+        ssmParameterArn(stack, stack.region, this.baselineParameterName),
         // The parameter of this resource before baselines were shared (named after the construct): the first update
         // after an upgrade of the library moves the baseline from there.
-        stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${BASELINE_PARAMETER_PREFIX.slice(1)}/${this.node.addr}` }),
+        ssmParameterArn(stack, stack.region, `${BASELINE_PARAMETER_PREFIX}/${this.node.addr}`),
         baselineChunks,
         ...(leases ? [leases.lease, leases.takeovers] : []),
       ],
@@ -188,8 +190,6 @@ function leaseParameterArns(stack: Stack, arn: string): { lease: string; takeove
   });
   return { lease: leaseArn(''), takeovers: leaseArn('.*') };
 }
-/** The service principal S3 export roles are passed to (VM Import/Export). */
-export const VM_IMPORT_EXPORT_SERVICE = 'vmie.amazonaws.com';
 
 const LAST_PATCH = new WeakMap<Stack, Map<string, CustomResource>>();
 

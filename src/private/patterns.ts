@@ -21,8 +21,14 @@ export const RESOURCE_NAME_PATTERN = /^[-_A-Za-z0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za
 export const DISTRIBUTION_CONFIGURATION_ARN_PATTERN = /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration\/[a-z0-9-_]+$/;
 /** Image Builder's InfrastructureConfigurationArn. */
 export const INFRASTRUCTURE_CONFIGURATION_ARN_PATTERN = /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):infrastructure-configuration\/[a-z0-9-_]+$/;
+/** An image's ARN up to its version: `arn:<partition>:imagebuilder:<region>:<account or aws>:image/<name>/`. */
+const IMAGE_ARN_PREFIX = String.raw`arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):image\/[a-z0-9-_]+\/`;
+/** A numeric version with its build number: `1.0.0/3`. */
+const BUILD_VERSION = String.raw`[0-9]+\.[0-9]+\.[0-9]+\/[0-9]+`;
 /** Image Builder's ImageVersionArnOrBuildVersionArn: a version with "x" wildcards, or a numeric version with its build number. */
-export const IMAGE_ARN_PATTERN = /^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):image\/[a-z0-9-_]+\/(?:(?:([0-9]+|x)\.([0-9]+|x)\.([0-9]+|x))|(?:[0-9]+\.[0-9]+\.[0-9]+\/[0-9]+))$/;
+export const IMAGE_ARN_PATTERN = new RegExp(String.raw`^${IMAGE_ARN_PREFIX}(?:(?:([0-9]+|x)\.([0-9]+|x)\.([0-9]+|x))|(?:${BUILD_VERSION}))$`);
+/** Image Builder's ImageBuildVersionArn: what DistributeImage creates, and the only image the handler deletes. */
+export const IMAGE_BUILD_VERSION_ARN_PATTERN = new RegExp(String.raw`^${IMAGE_ARN_PREFIX}${BUILD_VERSION}$`);
 
 /**
  * Image Builder's AmiNameString. Its pattern needs at least 3 characters (a first, a middle and a last), admits Image

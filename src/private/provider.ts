@@ -8,6 +8,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { HANDLER_ROLE_ARN_PREFIX_ENV, HANDLER_STACK_ID_ENV } from './handler-contract';
 import { acknowledgeNag, acknowledgeWildcardResource } from './nag';
+import { LAMBDA_SERVICE } from './service-principals';
 import { addValidation } from './validation';
 
 /** Where scripts/bundle-handler.ts writes the handler; shipped in the npm package beside lib/. */
@@ -102,7 +103,7 @@ export class ImageBuilderProvider extends Construct {
 
     // An own role instead of AWSLambdaBasicExecutionRole, so logging is scoped to this log group.
     this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      assumedBy: new iam.ServicePrincipal(LAMBDA_SERVICE),
       description: 'Custom-resource handler of cdk-imagebuilder-distribution',
     });
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -217,7 +218,7 @@ export class ImageBuilderProvider extends Construct {
   }
 
   private frameworkRole(roleId: string, description: string): iam.Role {
-    const role = new iam.Role(this, roleId, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
+    const role = new iam.Role(this, roleId, { assumedBy: new iam.ServicePrincipal(LAMBDA_SERVICE), description });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [this.logGroup.logGroupArn],

@@ -10,12 +10,14 @@ import { ARN, fullDistribution } from './server/patch-fixtures';
 import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
-import { onEvent as route } from '../../lambda/index';
-import { configure } from '../../lambda/distribution-configuration-patch';
+import { entryPoints } from '../../lambda/index';
 import { DistributionConfiguration, DistributionConfigurationPatch } from '../../src';
 import { HANDLER_ROLE_ARN_PREFIX_ENV, HANDLER_STACK_ID_ENV, PATCH_RESOURCE_TYPE } from '../../src/private/handler-contract';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
+
+/** The handler's entry points with the tests' backoff: no real sleeping. */
+const { onEvent: route } = entryPoints({ retry: { sleep: async () => {} } });
 
 const ACCOUNT = '123456789012';
 const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'STS_ENDPOINT',
@@ -109,7 +111,6 @@ beforeEach(async () => {
   // Every role of both stacks trusts the handler (the worst case: only the handler's own check stands in the way).
   for (const d of [a, b]) for (const id of d.patchIds()) roles.add(d.createEvent(id).ResourceProperties.RoleArn);
   clients.resetClients();
-  configure({ retry: { sleep: async () => {} } });
 });
 
 afterEach(async () => {
@@ -118,7 +119,6 @@ afterEach(async () => {
 });
 
 afterAll(() => {
-  configure({});
   for (const [k, v] of Object.entries(savedEnv)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;

@@ -13,7 +13,6 @@ import {
 } from '../../lambda/credentials';
 import { call as callWithRetries } from '../../lambda/errors';
 import { isRetryable, withRetries } from '../../lambda/retry';
-import { configure } from '../../lambda/distribution-configuration-patch';
 
 const ROLE = 'arn:aws:iam::111111111111:role/cdk-ibd/Stack-DistributeHandlerRole-1A2B3C';
 const OTHER_ROLE = 'arn:aws:iam::111111111111:role/cdk-ibd/Stack-PatchHandlerRole-4D5E6F';
@@ -458,7 +457,7 @@ describe('clients.callContext and the client caches', () => {
     await expect(own.credentials()).resolves.toEqual({ accessKeyId: 'test', secretAccessKey: 'test', sessionToken: 'lambda-token' });
     expect(assumeCalls()).toHaveLength(0);
 
-    const role = clients.callContext(event(REQUEST_ID, ROLE), options);
+    const role = clients.callContext(event(REQUEST_ID, ROLE), { retry: options });
     expect(role.roleArn).toBe(ROLE);
     expect(assumeCalls()).toHaveLength(0); // assumed on first use only
     const credentials = await role.credentials();
@@ -475,10 +474,10 @@ describe('clients.callContext and the client caches', () => {
     const ssm = new Parameters(server, 'eu-central-1'); // the Lambda's Region here
     ssm.params.set('/p', { value: 'v', type: 'String', tier: 'Standard', version: 1 });
     process.env.SSM_ENDPOINT = server.endpoint;
-    const a1 = clients.callContext(event('r-1', ROLE), options);
-    const b = clients.callContext(event('r-2', OTHER_ROLE), options);
-    const own = clients.callContext(event('r-3'), options);
-    const a2 = clients.callContext(event('r-4', ROLE), options);
+    const a1 = clients.callContext(event('r-1', ROLE), { retry: options });
+    const b = clients.callContext(event('r-2', OTHER_ROLE), { retry: options });
+    const own = clients.callContext(event('r-3'), { retry: options });
+    const a2 = clients.callContext(event('r-4', ROLE), { retry: options });
 
     expect(clients.ssm(a1)).not.toBe(clients.ssm(b));
     expect(clients.ssm(a1)).not.toBe(clients.ssm(own));
@@ -525,12 +524,11 @@ describe('the Image Builder SDK client', () => {
   });
   afterEach(() => {
     delete process.env.IMAGEBUILDER_ENDPOINT;
-    configure({});
   });
 
   test('asks for credentials on every request: a client shared by a role\'s events signs each event\'s calls with its own session', async () => {
-    const r1 = clients.callContext(event('r-1', ROLE), options);
-    const r2 = clients.callContext(event('r-2', ROLE), options);
+    const r1 = clients.callContext(event('r-1', ROLE), { retry: options });
+    const r2 = clients.callContext(event('r-2', ROLE), { retry: options });
     expect(clients.imagebuilder(r2)).toBe(clients.imagebuilder(r1));
     await get(r1);
     await get(r2);
@@ -547,10 +545,9 @@ describe('the Image Builder SDK client', () => {
   });
 
   test('ExpiredToken: the cached credentials are dropped and the call is made once more, at once, with fresh ones', async () => {
-    const context = clients.callContext(event('r-1', ROLE), options);
+    const context = clients.callContext(event('r-1', ROLE), { retry: options });
     await get(context);
     server.inject('GetDistributionConfiguration', expired());
-    configure({ retry: { sleep: options.sleep } });
     await expect(callWithRetries(context, 'GetDistributionConfiguration', ARN, () => get(context))).resolves.toMatchObject({ distributionConfiguration: { arn: ARN } });
     expect(roles.sessions.map((x) => x.sessionName)).toEqual(['cdk-ibd-r-1', 'cdk-ibd-r-1']);
     expect(signers()).toEqual([roles.sessions[0].accessKeyId, roles.sessions[0].accessKeyId, roles.sessions[1].accessKeyId]);
@@ -558,10 +555,10 @@ describe('the Image Builder SDK client', () => {
   });
 
   test('only once: a second ExpiredToken fails the call with the service\'s reason', async () => {
-    const context = clients.callContext(event('r-1', ROLE), options);
+    const context = clients.callContext(event('r-1', ROLE), { retry: options });
     server.inject('GetDistributionConfiguration', expired(), 2);
     await expect(callWithRetries(context, 'GetDistributionConfiguration', ARN, () => get(context))).rejects.toThrow(
-      `GetDistributionConfiguration on ${ARN} failed: ExpiredTokenException: The security token included in the request is expired`);
+      `GetDistributionConfiguration on ${ARN} failed: ExpiredTokenException (HTTP 403): The security token included in the request is expired`);
     expect(server.count('GetDistributionConfiguration')).toBe(2);
     expect(roles.sessions).toHaveLength(2);
   });

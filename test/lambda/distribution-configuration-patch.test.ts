@@ -9,11 +9,13 @@ import {
 } from './server/patch-fixtures';
 import { decode, encode, entryKey } from '../../lambda/baseline';
 import * as clients from '../../lambda/clients';
+import { onEvent as handle, physicalResourceId } from '../../lambda/distribution-configuration-patch';
+import type { HandlerOptions } from '../../lambda/handler-options';
 import { LEASE_PARAMETER_PREFIX } from '../../lambda/lease';
+import type { Log, LogLevel } from '../../lambda/log';
 import * as merge from '../../lambda/merge';
 import { CAPTURE_MIDDLEWARE, SEND_MIDDLEWARE } from '../../lambda/raw-json';
 import { CLIENT_TOKEN_MAX_LENGTH, clientToken, digest } from '../../lambda/tokens';
-import { configure, onEvent, physicalResourceId } from '../../lambda/distribution-configuration-patch';
 
 const ib = mockClient(ImagebuilderClient);
 // The three Parameter Store calls of clients.Ssm, as jest mocks (clients.ssm() is spied to return them).
@@ -28,6 +30,12 @@ const isLease = (name: string) => name.startsWith(LEASE_PARAMETER_PREFIX);
 /** The SSM calls of `fn` on baseline parameters (not on leases). */
 const baselineCalls = (fn: jest.Mock) => fn.mock.calls.filter(([input]) => !isLease(input.Name));
 let log: string[];
+/** The handler's log lines of the current test, by level: captured, so that tests assert them and a passing run prints none. */
+const logged: Record<LogLevel, string[]> = { info: [], warn: [], error: [] };
+const captureLog: Log = (message, level = 'info') => { logged[level].push(message); };
+/** The tests' seams (no real sleeping, the log captured), given to every event with the test's own options. */
+let seams: HandlerOptions;
+const onEvent = (event: Parameters<typeof handle>[0], options: HandlerOptions = {}) => handle(event, { ...seams, ...options });
 const ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/PatchRole';
 const OTHER_ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/OtherPatchRole';
 
@@ -48,7 +56,8 @@ beforeEach(() => {
   params = {};
   leases = {};
   log = [];
-  configure({ retry: { sleep: async () => {} } });
+  for (const lines of Object.values(logged)) lines.length = 0;
+  seams = { retry: { sleep: async () => {} }, log: captureLog };
   ib.on(GetDistributionConfigurationCommand).callsFake((input) => {
     log.push('GetDistributionConfiguration');
     const c = configs[input.distributionConfigurationArn];
@@ -88,7 +97,6 @@ beforeEach(() => {
 });
 
 afterEach(() => jest.restoreAllMocks());
-afterAll(() => configure({}));
 
 function applyUpdate(input: any) {
   log.push('UpdateDistributionConfiguration');
@@ -137,6 +145,8 @@ describe('create', () => {
     await expect(onEvent(createEvent(props(patch)))).rejects.toThrow(`Patch for ${ARN}: Cannot merge into region sa-east-1`);
     expect(updates()).toHaveLength(0);
     expect(params).toEqual({});
+    // The create had written nothing yet, so undoing it leaves everything as it was, and says so.
+    expect(logged.warn).toEqual([`Undid the patch of ${ARN} after the failure`]);
   });
 
   test('bad properties are reported by name', async () => {
@@ -166,7 +176,7 @@ describe('create', () => {
       if (isLease(input.Name)) return put(input);
       throw Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
     });
-    await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow(`ssm:PutParameter on ${PARAM} failed: AccessDeniedException: not authorized`);
+    await expect(onEvent(createEvent(props(exportPatch)))).rejects.toThrow(`ssm:PutParameter on ${PARAM} failed: AccessDeniedException (HTTP 400): not authorized`);
   });
 
   test('a baseline parameter this handler did not write is refused', async () => {
@@ -344,16 +354,15 @@ describe('delete', () => {
   test('a parameter that cannot be deleted fails the delete, naming it and the reason', async () => {
     const { PhysicalResourceId: id } = await onEvent(createEvent(props(exportPatch)));
     ssmMock.deleteParameter.mockRejectedValue(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
-    await expect(onEvent(deleteEvent(id!, props(exportPatch)))).rejects.toThrow(`ssm:DeleteParameter on ${PARAM} failed: AccessDeniedException: not authorized`);
+    await expect(onEvent(deleteEvent(id!, props(exportPatch)))).rejects.toThrow(`ssm:DeleteParameter on ${PARAM} failed: AccessDeniedException (HTTP 400): not authorized`);
   });
 
   test('configuration emptied by others: nothing to revert, nothing written', async () => {
     const { PhysicalResourceId: id } = await onEvent(createEvent(props(exportPatch)));
     delete configs[ARN].distributions;
     ib.resetHistory();
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
     await onEvent(deleteEvent(id!, props(exportPatch)));
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining(`Not reverting ${ARN}`));
+    expect(logged.warn).toContainEqual(expect.stringContaining(`Not reverting ${ARN}`));
     expect(updates()).toHaveLength(0);
     expect(params).toEqual({});
   });
@@ -379,10 +388,8 @@ describe('delete', () => {
     const { PhysicalResourceId: id } = await onEvent(createEvent(props(patch)));
     configs[ARN].distributions = configs[ARN].distributions.filter((d: any) => d.region === 'eu-west-1');
     ib.resetHistory();
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
     await onEvent(deleteEvent(id!, props(patch)));
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining(`Not reverting ${ARN}`));
-    warn.mockRestore();
+    expect(logged.warn).toContainEqual(expect.stringContaining(`Not reverting ${ARN}`));
     expect(updates()).toHaveLength(0);
     expect(params).toEqual({});
   });
@@ -419,14 +426,13 @@ describe('the invocation\'s deadline', () => {
     ib.on(UpdateDistributionConfigurationCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
     let clock = 0;
     const sleeps: number[] = [];
-    configure({ retry: { random: () => 0.999, now: () => clock, sleep: async (ms) => { sleeps.push(ms); clock += ms; } } });
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    seams = { retry: { random: () => 0.999, now: () => clock, sleep: async (ms) => { sleeps.push(ms); clock += ms; } }, log: captureLog };
     // 25 s left before the deadline; each retry needs its backoff and a whole request (20 s by default).
     await expect(onEvent(createEvent(props(exportPatch)), { deadline: 25_000 })).rejects.toThrow(
-      `UpdateDistributionConfiguration on ${ARN} failed: ThrottlingException: Rate exceeded`);
+      `UpdateDistributionConfiguration on ${ARN} failed: ThrottlingException (HTTP 400): Rate exceeded`);
     expect(sleeps).toEqual([249, 499, 999, 1998]);
     expect(updates()).toHaveLength(5);
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining('Not retrying after attempt 5 (ThrottlingException)'));
+    expect(logged.warn).toContainEqual(expect.stringContaining('Not retrying after attempt 5 (ThrottlingException)'));
 
     // Without a deadline: all 8 attempts.
     ib.resetHistory();

@@ -1,6 +1,5 @@
-// The messages failures reach CloudFormation with (lambda/errors.ts, lambda/distribute-common.ts).
-import { errorText } from '../../lambda/distribute-common';
-import { describeFailure, errorName } from '../../lambda/errors';
+// The messages failures reach CloudFormation with (lambda/errors.ts).
+import { describeFailure, errorName, errorText } from '../../lambda/errors';
 
 test('errorName: the service\'s error name, else the network code, else Error', () => {
   expect(errorName(Object.assign(new Error('x'), { name: 'ThrottlingException' }))).toBe('ThrottlingException');
@@ -15,10 +14,13 @@ test('describeFailure: operation, target, name and message; something thrown tha
   expect(err.message).toBe('GetDistributionConfiguration on arn:x failed: ThrottlingException: Rate exceeded');
   expect(err.cause).toBe(cause);
   expect(describeFailure('PutParameter', '/p', 'boom').message).toBe('PutParameter on /p failed: Error: boom');
+  const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+  expect(describeFailure('ssm:PutParameter', '/p', denied).message).toBe('ssm:PutParameter on /p failed: AccessDeniedException (HTTP 403): not authorized');
 });
 
 test('errorText: name, HTTP status when known, message', () => {
   expect(errorText(Object.assign(new Error('no'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } }))).toBe('AccessDeniedException (HTTP 403): no');
   expect(errorText(Object.assign(new Error('reset'), { name: 'Error' }))).toBe('Error: reset');
+  expect(errorText(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe('ECONNRESET: reset');
   expect(errorText(undefined)).toBe('Error: undefined');
 });

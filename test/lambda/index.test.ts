@@ -1,9 +1,9 @@
 // The entry points (lambda/index.ts): routing by ResourceType, and the deadline each event gets from the Lambda context.
 import type { CdkCustomResourceEvent, CdkCustomResourceIsCompleteEvent } from 'aws-lambda';
 import * as distributeImage from '../../lambda/distribute-image';
-import { isComplete, onEvent } from '../../lambda/index';
-import { DEADLINE_MARGIN_MS } from '../../lambda/retry';
 import * as patch from '../../lambda/distribution-configuration-patch';
+import { entryPoints, isComplete, onEvent } from '../../lambda/index';
+import { DEADLINE_MARGIN_MS } from '../../lambda/retry';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE, PATCH_RESOURCE_TYPE } from '../../src/private/handler-contract';
 
 jest.mock('../../lambda/distribution-configuration-patch', () => ({ onEvent: jest.fn(async () => ({ PhysicalResourceId: 'patch' })) }));
@@ -48,6 +48,17 @@ describe('onEvent', () => {
     expect(distributeImage.onEvent).toHaveBeenCalledWith(ev, expect.anything());
     expectDeadline(distributeImage.onEvent as jest.Mock, 60_000, started);
     expect(patch.onEvent).not.toHaveBeenCalled();
+  });
+
+  test('entryPoints(seams): each handler gets the same seams, with the invocation\'s deadline', async () => {
+    const seams = { retry: { maxAttempts: 1 }, log: jest.fn() };
+    const started = Date.now();
+    const entry = entryPoints(seams);
+    await entry.onEvent(event(PATCH_RESOURCE_TYPE), lambdaContext(60_000));
+    await entry.isComplete({ ...event(DISTRIBUTE_IMAGE_RESOURCE_TYPE), PhysicalResourceId: 'p' } as CdkCustomResourceIsCompleteEvent);
+    expect(patch.onEvent).toHaveBeenCalledWith(expect.anything(), { ...seams, deadline: expect.any(Number) });
+    expectDeadline(patch.onEvent as jest.Mock, 60_000, started);
+    expect(distributeImage.isComplete).toHaveBeenCalledWith(expect.anything(), seams);
   });
 
   test('without a Lambda context (tests, other callers): no deadline', async () => {

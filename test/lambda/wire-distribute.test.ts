@@ -8,7 +8,8 @@ import { IamAuthorizer } from './server/iam';
 import { verifySigV4 } from './server/sigv4';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
-import { DistributeImageOptions, isComplete, onEvent, STARTED_AT_KEY } from '../../lambda/distribute-image';
+import { isComplete, onEvent, STARTED_AT_KEY } from '../../lambda/distribute-image';
+import type { HandlerOptions } from '../../lambda/handler-options';
 import * as router from '../../lambda/index';
 import { DISTRIBUTE_IMAGE_RESOURCE_TYPE } from '../../src/private/handler-contract';
 import { distributeWorld } from '../util/iam-stacks';
@@ -51,7 +52,7 @@ let roles: Roles;
 let now: number;
 let sleeps: number[];
 let logs: string[];
-let options: DistributeImageOptions;
+let options: HandlerOptions;
 let iam: IamAuthorizer;
 let expectedDenials: unknown[] = [];
 
@@ -72,7 +73,7 @@ beforeEach(async () => {
   clients.resetClients();
   sleeps = [];
   logs = [];
-  options = { retry: { maxAttempts: 4, sleep: async (ms) => { sleeps.push(ms); } }, now: () => now, log: (m) => logs.push(m) };
+  options = { retry: { maxAttempts: 4, sleep: async (ms) => { sleeps.push(ms); }, now: () => now }, log: (m) => logs.push(m) };
 });
 
 afterEach(async () => {
@@ -92,7 +93,7 @@ afterAll(() => {
 });
 
 /** Polls as the framework's waiter does, at most `max` times; returns every answer. */
-async function poll(ev: any, max = 10, opts: DistributeImageOptions = options): Promise<any[]> {
+async function poll(ev: any, max = 10, opts: HandlerOptions = options): Promise<any[]> {
   const answers: any[] = [];
   for (let i = 0; i < max; i++) {
     const answer = await isComplete(ev, opts);
@@ -388,7 +389,7 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
   test('a role that cannot be assumed fails the event, naming the role and STS\'s reason; Image Builder is never called', async () => {
     // No role of the templates: the provider's role may not assume it, and no trust policy names it.
     await expect(onEvent(event('Create', withRole(UNKNOWN_ROLE)), options)).rejects.toThrow(new RegExp(
-      `^Custom::ImageBuilderDistributeImage Distribute: DistributeImage of ami-0123456789abcdef0 with ${CONFIG_ARN} failed: AccessDenied \\(HTTP 403\\): `
+      `^Custom::ImageBuilderDistributeImage Distribute: DistributeImage on ami-0123456789abcdef0 with ${CONFIG_ARN} failed: AccessDenied \\(HTTP 403\\): `
       + `AssumeRole of ${UNKNOWN_ROLE} was denied for 90 s \\(\\d+ attempts\\): User: .* is not authorized to perform: sts:AssumeRole on resource: ${UNKNOWN_ROLE}`));
     expectedDenials = iam.denials.map(() => expect.objectContaining({ action: 'sts:AssumeRole', resource: UNKNOWN_ROLE }));
     expect(expectedDenials.length).toBeGreaterThan(1);

@@ -17,10 +17,11 @@ import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import { QueryClient } from '../../lambda/aws-request';
 import * as clients from '../../lambda/clients';
-import { configure, physicalResourceId } from '../../lambda/distribution-configuration-patch';
-import { configure as configureRoleCheck, DENY_ALL_SESSION_POLICY } from '../../lambda/distribution-role-check';
+import { physicalResourceId } from '../../lambda/distribution-configuration-patch';
+import { DENY_ALL_SESSION_POLICY } from '../../lambda/distribution-role-check';
 import { RESPONSE_LIMIT_BYTES } from '../../lambda/errors';
-import { onEvent as route } from '../../lambda/index';
+import type { HandlerOptions } from '../../lambda/handler-options';
+import { entryPoints } from '../../lambda/index';
 import { attributes, MAX_ACCOUNT_IDS_ATTRIBUTE_BYTES, MAX_MISSING_ROLE_ACCOUNT_IDS_BYTES } from '../../lambda/organization-targets';
 import {
   DistributionConfiguration, DistributionRoleCheck, OrganizationDistributionRoles, OrganizationDistributionTargets, OrganizationsReaderRole,
@@ -86,6 +87,11 @@ let authorizer: IamAuthorizer;
 let accounts: IamRoles[];
 const sleeps: number[] = [];
 let iamWaits: number[];
+/** The handler's test seams (HandlerOptions) of the current test: backoff without sleeping, the IAM wait's, the log. */
+let seams: HandlerOptions;
+/** Every log line of the handler (any level), while `seams.log` is the capture's. */
+let logLines: string[] = [];
+const route = (e: CdkCustomResourceEvent) => entryPoints(seams).onEvent(e);
 
 /** Gives `account` the cross-account distribution role, as the StackSet (of `template`) deploys it there. */
 function withRole(account: string, template = TRUSTING_US): void {
@@ -112,8 +118,12 @@ beforeEach(async () => {
   clients.resetClients();
   sleeps.length = 0;
   iamWaits = [];
-  configure({ retry: { maxAttempts: 5, sleep: async (ms) => { sleeps.push(ms); } } });
-  configureRoleCheck({ sleep: async (ms) => { iamWaits.push(ms); }, iamWaitBudgetMs: 10_000 });
+  logLines = [];
+  seams = {
+    retry: { maxAttempts: 5, sleep: async (ms) => { sleeps.push(ms); } },
+    iamWait: { sleep: async (ms) => { iamWaits.push(ms); }, iamWaitBudgetMs: 10_000 },
+    log: (line) => { logLines.push(line); },
+  };
   ib.put({ arn: ARN, name: 'imported-dist', description: 'owned by another team', distributions: [fullDistribution(REGION)] });
 });
 
@@ -124,8 +134,6 @@ afterEach(async () => {
 });
 
 afterAll(() => {
-  configure({});
-  configureRoleCheck({});
   for (const [k, v] of Object.entries(savedEnv)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
@@ -162,16 +170,12 @@ function threeKinds() {
   return { ou, good, none, foreign };
 }
 
-/** Runs `fn` with console.log captured: the EMF metric lines and the other log lines. */
+/** Runs `fn` and returns the handler's log lines it made: the EMF metric lines and the others. */
 async function logged<T>(fn: () => Promise<T>): Promise<{ result: T; metrics: any[]; lines: string[] }> {
-  const log = jest.spyOn(console, 'log').mockImplementation(() => {});
-  try {
-    const result = await fn();
-    const all = log.mock.calls.map((c) => String(c[0]));
-    return { result, metrics: all.filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l)), lines: all.filter((l) => !l.startsWith('{"_aws"')) };
-  } finally {
-    log.mockRestore();
-  }
+  logLines = [];
+  const result = await fn();
+  const all = [...logLines];
+  return { result, metrics: all.filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l)), lines: all.filter((l) => !l.startsWith('{"_aws"')) };
 }
 
 describe('as synthesized, under IAM', () => {
@@ -226,13 +230,12 @@ describe('as synthesized, under IAM', () => {
     const { ou, none, foreign } = threeKinds();
     const p = distributingStack(ou, DistributionRoleCheck.FAIL).props;
     const before = JSON.stringify(ib.get(ARN)!.distributions);
-    const lines: string[] = [];
-    const log = jest.spyOn(console, 'log').mockImplementation((line) => { lines.push(String(line)); });
-    const failed = route(event('Create', p)).finally(() => log.mockRestore());
+    logLines = [];
+    const failed = route(event('Create', p));
     await expect(failed).rejects.toThrow(new RegExp(`2 of the 3 resolved accounts have no EC2ImageBuilderDistributionCrossAccountRole that account ${ACCOUNT} `
       + `may assume: ${sorted([none, foreign]).join(', ')}\\. .*Nothing was changed`));
     // The metric says so too (a refresh that fails this way also sets RefreshFailed).
-    const metrics = lines.filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l));
+    const metrics = logLines.filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l));
     expect(metrics).toEqual([expect.objectContaining({ MissingRoleAccountCount: 2 })]);
     expect(JSON.stringify(ib.get(ARN)!.distributions)).toBe(before);
     expect(ssm.params.has(p.BaselineParameterName)).toBe(false);
@@ -353,7 +356,7 @@ describe('as synthesized, under IAM', () => {
     const grant = stack.world.statementsOf(p.RoleArn).findIndex((s) => JSON.stringify(s.statement.Resource).includes('EC2ImageBuilderDistributionCrossAccountRole'));
     authorizer.world = stack.world.withoutStatement(p.RoleArn, grant);
     // IAM shows the grant after the second wait.
-    configureRoleCheck({ sleep: async (ms) => { if (iamWaits.push(ms) === 2) authorizer.world = stack.world; }, iamWaitBudgetMs: 60_000 });
+    seams = { ...seams, iamWait: { sleep: async (ms) => { if (iamWaits.push(ms) === 2) authorizer.world = stack.world; }, iamWaitBudgetMs: 60_000 } };
     const { result } = await logged(() => route(event('Create', p)));
     expect(targets()).toEqual(sorted([EXISTING, ...ids]));
     expect(result.Data).toMatchObject({ MissingRoleAccountCount: '0' });

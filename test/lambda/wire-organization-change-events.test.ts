@@ -15,8 +15,8 @@ import { ARN, fullDistribution } from './server/patch-fixtures';
 import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
-import { configure } from '../../lambda/distribution-configuration-patch';
-import { onEvent as route } from '../../lambda/index';
+import type { HandlerOptions } from '../../lambda/handler-options';
+import { entryPoints, EntryPoints } from '../../lambda/index';
 import { DistributionConfiguration, OrganizationChangeEvents, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts } from '../../src';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE } from '../../src/private/organization-contract';
 import { matches } from '../util/event-pattern';
@@ -24,6 +24,12 @@ import { isAllowed } from '../util/iam-evaluate';
 import { IamRoles, TemplateJson } from '../util/iam-template';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
+
+/** The handler's log lines (any level): captured, so that a passing run prints none. */
+const handlerLog: string[] = [];
+/** The handler's test seams (HandlerOptions) of the current test. */
+let seams: HandlerOptions = {};
+const route: EntryPoints['onEvent'] = (e, c) => entryPoints({ log: (line) => { handlerLog.push(line); }, ...seams }).onEvent(e, c);
 
 const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'STS_ENDPOINT',
   'ORGANIZATIONS_ENDPOINT', 'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
@@ -256,7 +262,7 @@ describe('an account change refreshes the distribution, through both rules and t
     org = new Organization(server, { callerRole: `arn:aws:iam::${MGMT}:role/cdk-imagebuilder-distribution-organizations-reader`, roles });
     setLambdaEnvironment(server, { ORGANIZATIONS_ENDPOINT: server.endpoint, HANDLER_REQUEST_TIMEOUT_MS: '2000' });
     clients.resetClients();
-    configure({ retry: { maxAttempts: 3, sleep: async () => {} } });
+    seams = { retry: { maxAttempts: 3, sleep: async () => {} } };
     ib.put({ arn: ARN, name: 'imported-dist', distributions: [fullDistribution(REGION)] });
   });
 
@@ -267,7 +273,7 @@ describe('an account change refreshes the distribution, through both rules and t
   });
 
   afterAll(() => {
-    configure({});
+    seams = {};
     for (const [k, v] of Object.entries(savedEnv)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;

@@ -13,13 +13,21 @@ import { ARN, createEvent as patchCreate, fullDistribution, PARAM, props as patc
 import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
-import { onEvent as route } from '../../lambda/index';
+import { entryPoints } from '../../lambda/index';
+import type { LogLevel } from '../../lambda/log';
 import { Organizations } from '../../lambda/organization-targets';
-import { configure } from '../../lambda/distribution-configuration-patch';
 import { DistributionConfiguration, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts } from '../../src';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE, TargetAccountsQuery } from '../../src/private/organization-contract';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
+
+/** The handler's log lines of the current test, by level: captured, so that tests assert them and a passing run prints none. */
+const logged: Record<LogLevel, string[]> = { info: [], warn: [], error: [] };
+/** The handler's entry points with the tests' backoff (no real sleeping) and log. */
+const { onEvent: route } = entryPoints({
+  retry: { maxAttempts: 5, sleep: async (ms) => { sleeps.push(ms); } },
+  log: (message, level = 'info') => { logged[level].push(message); },
+});
 
 const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'STS_ENDPOINT',
   'ORGANIZATIONS_ENDPOINT', 'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
@@ -78,6 +86,7 @@ const targetsIn = (region: string): string[] =>
 const sorted = (ids: Iterable<string>) => [...ids].sort();
 
 beforeEach(async () => {
+  for (const lines of Object.values(logged)) lines.length = 0;
   server = await LocalServer.start();
   ib = new DistributionConfigurations(server);
   ssm = new Parameters(server);
@@ -90,7 +99,6 @@ beforeEach(async () => {
   });
   clients.resetClients();
   sleeps.length = 0;
-  configure({ retry: { maxAttempts: 5, sleep: async (ms) => { sleeps.push(ms); } } });
   ib.put({ arn: ARN, name: 'imported-dist', description: 'owned by another team', distributions: [fullDistribution('us-east-1'), fullDistribution('us-west-2')] });
 });
 
@@ -100,7 +108,6 @@ afterEach(async () => {
 });
 
 afterAll(() => {
-  configure({});
   for (const [k, v] of Object.entries(savedEnv)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
@@ -334,7 +341,6 @@ test('a resolution racing patches of the same configuration: every change is the
     ...patchProps({ distributions: [{ region: 'us-west-2', merge: { amiDistributionConfiguration: { targetAccountIds: [account] } } }] }, ARN, `${PARAM}-${i}`),
     RoleArn: PATCH_ROLE,
   }));
-  const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
   await Promise.all([
     route(event('Create', targetProps([query({ parents: [top] })]))),
     ...patches.map((p, i) => route({ ...patchCreate(p), LogicalResourceId: `Patch${i}` })),
@@ -343,8 +349,7 @@ test('a resolution racing patches of the same configuration: every change is the
   expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, ...org.accountsUnder(top)]));
   // Thanks to the lease, not to the read-back: no writer found its change undone and had to apply it again, and
   // writers did wait for each other (lease creates refused while another held it).
-  expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => /undone by another writer/.test(m))).toEqual([]);
-  warn.mockRestore();
+  expect(logged.warn.filter((m) => /undone by another writer/.test(m))).toEqual([]);
   const leasePuts = server.callsTo('PutParameter').filter((c) => String(c.body?.Name).startsWith('/cdk-imagebuilder-distribution/leases/'));
   expect(leasePuts.length).toBeGreaterThan(4);
 });
@@ -422,9 +427,8 @@ test('scheduled refresh (the rule\'s event as synthesized): applies joins and le
   }));
   await route(event('Create', props, { LogicalResourceId: refresh.LogicalResourceId }));
   expect(sorted(targetsIn('us-east-1'))).toEqual(sorted([EXISTING, a, b]));
-  const log = jest.spyOn(console, 'log').mockImplementation(() => {});
-  const metrics = () => log.mock.calls.map((c) => String(c[0])).filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l));
-  try {
+  const metrics = () => logged.info.filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l));
+  {
     // Unchanged: no configuration write, no baseline write.
     const writes = ib.applied;
     const baselinePuts = () => server.callsTo('PutParameter').filter((c) => c.body.Name === props.BaselineParameterName).length;
@@ -434,6 +438,7 @@ test('scheduled refresh (the rule\'s event as synthesized): applies joins and le
     expect(baselinePuts()).toBe(puts);
     expect(metrics().at(-1)).toMatchObject({ DistributionTargets: 'Stack/Targets', RefreshFailed: 0 });
     expect(metrics().find((m) => 'ResolvedAccountCount' in m)).toMatchObject({ ResolvedAccountCount: 2 });
+    expect(logged.info).toContainEqual(expect.stringMatching(/^Resolved 2 accounts with \d+ Organizations calls: ou-/));
 
     // b leaves, c joins: one write.
     org.removeAccount(b);
@@ -451,8 +456,6 @@ test('scheduled refresh (the rule\'s event as synthesized): applies joins and le
     expect(metrics().at(-1)._aws.CloudWatchMetrics[0]).toEqual({
       Namespace: 'cdk-imagebuilder-distribution', Dimensions: [['DistributionTargets']], Metrics: [{ Name: 'RefreshFailed', Unit: 'Count' }],
     });
-  } finally {
-    log.mockRestore();
   }
 });
 
@@ -465,8 +468,8 @@ test('the fake Organizations answers requests its API model refuses as AWS does,
   }), 'us-east-1', server.endpoint);
   try {
     await expect(client.all('ListChildren', { ParentId: 'ou-NOT-valid', ChildType: 'ORGANIZATIONAL_UNIT' }, 'Children', 'x'))
-      .rejects.toThrow(/InvalidInputException: .*ParentId/);
-    await expect(client.all('ListChildren', { ParentId: ROOT_ID }, 'Children', 'x')).rejects.toThrow(/InvalidInputException: .*ChildType/);
+      .rejects.toThrow(/InvalidInputException \(HTTP 400\): .*ParentId/);
+    await expect(client.all('ListChildren', { ParentId: ROOT_ID }, 'Children', 'x')).rejects.toThrow(/InvalidInputException \(HTTP 400\): .*ChildType/);
     await expect(client.all('ListChildren', { ParentId: ROOT_ID, ChildType: 'ORGANIZATIONAL_UNIT' }, 'Children', 'x')).resolves.toHaveLength(1);
   } finally {
     client.destroy();
@@ -486,8 +489,8 @@ test('a refresh of a resource that does not exist (not created yet, or deleted w
     PhysicalResourceId: 'gone',
     ResourceProperties: p,
   } as any;
-  jest.spyOn(console, 'warn').mockImplementationOnce(() => {});
   await route(refresh);
+  expect(logged.warn).toEqual([expect.stringMatching(/^Not refreshing: no baseline of /)]);
   expect(targetsIn('us-east-1')).toEqual([EXISTING]);
   expect(ssm.params.has(TARGETS_PARAM)).toBe(false);
   expect(org.requests.ListAccountsForParent).toBeUndefined();

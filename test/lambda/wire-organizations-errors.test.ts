@@ -10,11 +10,17 @@ import { ARN, fullDistribution, STACK_ID } from './server/patch-fixtures';
 import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
-import { configure } from '../../lambda/distribution-configuration-patch';
-import { onEvent as route } from '../../lambda/index';
+import type { HandlerOptions } from '../../lambda/handler-options';
+import { entryPoints, EntryPoints } from '../../lambda/index';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE, TargetAccountsQuery } from '../../src/private/organization-contract';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
+
+/** The handler's log lines (any level): captured, so that a passing run prints none. */
+const handlerLog: string[] = [];
+/** The handler's test seams (HandlerOptions) of the current test. */
+let seams: HandlerOptions = {};
+const route: EntryPoints['onEvent'] = (e, c) => entryPoints({ log: (line) => { handlerLog.push(line); }, ...seams }).onEvent(e, c);
 
 const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'STS_ENDPOINT',
   'ORGANIZATIONS_ENDPOINT', 'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
@@ -66,7 +72,7 @@ beforeEach(async () => {
   setLambdaEnvironment(server, { ORGANIZATIONS_ENDPOINT: server.endpoint, HANDLER_REQUEST_TIMEOUT_MS: '2000' });
   clients.resetClients();
   sleeps.length = 0;
-  configure({ retry: { maxAttempts: 5, sleep: async (ms) => { sleeps.push(ms); } } });
+  seams = { retry: { maxAttempts: 5, sleep: async (ms) => { sleeps.push(ms); } } };
   ib.put({ arn: ARN, name: 'imported-dist', distributions: [fullDistribution('us-east-1')] });
 });
 
@@ -76,7 +82,7 @@ afterEach(async () => {
 });
 
 afterAll(() => {
-  configure({});
+  seams = {};
   for (const [k, v] of Object.entries(savedEnv)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
@@ -88,7 +94,7 @@ test('AWSOrganizationsNotInUseException: fails at once (no retry), saying which 
   org.addAccount(ou);
   org.inUse = false;
   await expect(route(create({ parents: [ou] }))).rejects.toThrow(
-    /organizations:ListAccountsForParent on ou-\S+ failed: AWSOrganizationsNotInUseException: Your account is not a member of an organization\. The account whose credentials made the call belongs to no organization: OrganizationsRoleArn must name a role in the organization's management account/);
+    /organizations:ListAccountsForParent on ou-\S+ failed: AWSOrganizationsNotInUseException \(HTTP 400\): Your account is not a member of an organization\. The account whose credentials made the call belongs to no organization: OrganizationsRoleArn must name a role in the organization's management account/);
   expect(sleeps).toEqual([]);
   expect(organizationsErrors().map((a) => a.body)).toContainEqual({ __type: 'AWSOrganizationsNotInUseException', Message: 'Your account is not a member of an organization.' });
   expect(targets()).toEqual(['111111111111']);
@@ -99,7 +105,7 @@ test('AccessDeniedException (the caller is not the reader role): fails at once, 
   org.addAccount(ou);
   const event = create({ parents: [ou] });
   delete (event.ResourceProperties as Record<string, unknown>).OrganizationsRoleArn;
-  await expect(route(event)).rejects.toThrow(/AccessDeniedException: You don't have permissions .*\. Organizations lists OUs and accounts only to the management account or a delegated administrator, and only to principals allowed organizations:ListAccounts, organizations:ListAccountsForParent, organizations:ListChildren/);
+  await expect(route(event)).rejects.toThrow(/AccessDeniedException \(HTTP 400\): You don't have permissions .*\. Organizations lists OUs and accounts only to the management account or a delegated administrator, and only to principals allowed organizations:ListAccounts, organizations:ListAccountsForParent, organizations:ListChildren/);
   // Not retried, and the listing that was under way when the resolution failed sends nothing more (it had its answer
   // cut off when the client was destroyed: no retry follows).
   await new Promise((resolve) => setTimeout(resolve, 100));
@@ -123,6 +129,6 @@ test('ServiceException (HTTP 500) and TooManyRequestsException are retried with 
 });
 
 test('ParentNotFoundException (an OU that is gone): fails at once with Organizations\' reason', async () => {
-  await expect(route(create({ parents: ['ou-ex12-zzzzzzzz'] }))).rejects.toThrow(/ListAccountsForParent on ou-ex12-zzzzzzzz failed: ParentNotFoundException: We can't find a root or OU/);
+  await expect(route(create({ parents: ['ou-ex12-zzzzzzzz'] }))).rejects.toThrow(/ListAccountsForParent on ou-ex12-zzzzzzzz failed: ParentNotFoundException \(HTTP 400\): We can't find a root or OU/);
   expect(sleeps).toEqual([]);
 });

@@ -15,14 +15,20 @@ import { ARN, fullDistribution, STACK_ID } from './server/patch-fixtures';
 import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
-import { configure } from '../../lambda/distribution-configuration-patch';
-import { onEvent as route } from '../../lambda/index';
+import type { HandlerOptions } from '../../lambda/handler-options';
+import { entryPoints, EntryPoints } from '../../lambda/index';
 import { DistributionConfiguration, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts } from '../../src';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE } from '../../src/private/organization-contract';
 import { isAllowed } from '../util/iam-evaluate';
 import { IamRoles } from '../util/iam-template';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
+
+/** The handler's log lines (any level): captured, so that a passing run prints none. */
+const handlerLog: string[] = [];
+/** The handler's test seams (HandlerOptions) of the current test. */
+let seams: HandlerOptions = {};
+const route: EntryPoints['onEvent'] = (e, c) => entryPoints({ log: (line) => { handlerLog.push(line); }, ...seams }).onEvent(e, c);
 
 const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'STS_ENDPOINT',
   'ORGANIZATIONS_ENDPOINT', 'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
@@ -97,7 +103,7 @@ function create(world: IamRoles): CdkCustomResourceEvent {
 }
 
 beforeEach(() => {
-  configure({ retry: { maxAttempts: 3, sleep: async () => {} } });
+  seams = { retry: { maxAttempts: 3, sleep: async () => {} } };
 });
 
 afterEach(async () => {
@@ -107,7 +113,7 @@ afterEach(async () => {
 });
 
 afterAll(() => {
-  configure({});
+  seams = {};
   for (const [k, v] of Object.entries(savedEnv)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
@@ -147,7 +153,7 @@ test('allowed as synthesized: the resource role assumes the reader role across a
 test('a reader role that trusts another distributing account: AssumeRole denied by its trust policy, with what to fix', async () => {
   const world = synthesize(OU_PLACEHOLDER, ['222222222222']);
   const local = await start(world);
-  await expect(route(create(world))).rejects.toThrow(new RegExp(`sts:AssumeRole on ${READER_ARN} failed: AccessDenied: .*`
+  await expect(route(create(world))).rejects.toThrow(new RegExp(`^sts:AssumeRole on ${READER_ARN} failed: AccessDenied \\(HTTP 403\\): .*`
     + 'The role in the management account must trust this resource\'s role: OrganizationsReaderRole\'s distributingAccountIds must include'));
   expect(iam.denials).toEqual([expect.objectContaining({ action: 'sts:AssumeRole', resource: READER_ARN, operation: 'AssumeRole' })]);
   expect(local.callsTo('ListAccountsForParent')).toHaveLength(0);
@@ -170,7 +176,7 @@ test('the reader role without its Organizations grant: Organizations answers Acc
   const grant = world.statementsOf(READER_ARN).findIndex(({ statement }) => [statement.Action].flat().includes('organizations:ListChildren'));
   expect(grant).toBeGreaterThanOrEqual(0);
   await start(world.withoutStatement(READER_ARN, grant));
-  await expect(route(create(world))).rejects.toThrow(/organizations:List\w+ on ou-\S+ failed: AccessDeniedException: User: .*is not authorized to perform: organizations:List/);
+  await expect(route(create(world))).rejects.toThrow(/organizations:List\w+ on ou-\S+ failed: AccessDeniedException \(HTTP 400\): User: .*is not authorized to perform: organizations:List/);
   expect(iam.denials.map((d) => d.action)).toContain('organizations:ListAccountsForParent');
 });
 

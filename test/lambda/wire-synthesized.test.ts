@@ -11,11 +11,13 @@ import { createEvent, deleteEvent, fullDistribution } from './server/patch-fixtu
 import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
-import { onEvent as route } from '../../lambda/index';
-import { configure } from '../../lambda/distribution-configuration-patch';
+import { entryPoints } from '../../lambda/index';
 import { DiskImageFormat, DistributionConfiguration, DistributionConfigurationPatch } from '../../src';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
+
+/** The handler's entry points with the tests' backoff: no real sleeping. */
+const { onEvent: route } = entryPoints({ retry: { maxAttempts: 2, sleep: async () => {} } });
 
 const ARN = 'arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/shared';
 const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'STS_ENDPOINT'];
@@ -41,7 +43,6 @@ beforeEach(async () => {
     STS_ENDPOINT: server.endpoint,
   });
   clients.resetClients();
-  configure({ retry: { maxAttempts: 2, sleep: async () => {} } });
   ib.put({ arn: ARN, name: 'shared', distributions: ['us-east-1', 'eu-west-1', 'us-west-2'].map(fullDistribution) });
 });
 

@@ -13,14 +13,18 @@ import { verifySigV4 } from './server/sigv4';
 import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
-import { onEvent as route } from '../../lambda/index';
+import { entryPoints } from '../../lambda/index';
 import { leaseLocation } from '../../lambda/lease';
 import { DEADLINE_MARGIN_MS } from '../../lambda/retry';
-import { configure } from '../../lambda/distribution-configuration-patch';
 import { PatchDocument } from '../../src/private/handler-contract';
 import { patchWorld } from '../util/iam-stacks';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
+
+/** The handler's log lines (warnings of undone patches and of retries cut short): captured, not printed. */
+const logged: string[] = [];
+/** The handler's entry points with the tests' backoff (no real sleeping) and log. */
+const { onEvent: route } = entryPoints({ retry: { maxAttempts: 5, sleep: async (ms) => { sleeps.push(ms); } }, log: (m) => { logged.push(m); } });
 
 const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'STS_ENDPOINT',
   'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
@@ -78,7 +82,7 @@ beforeEach(async () => {
   });
   clients.resetClients();
   sleeps.length = 0;
-  configure({ retry: { maxAttempts: 5, sleep: async (ms) => { sleeps.push(ms); } } });
+  logged.length = 0;
   seed();
 });
 
@@ -91,7 +95,6 @@ afterEach(async () => {
 });
 
 afterAll(() => {
-  configure({});
   for (const [k, v] of Object.entries(savedEnv)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
@@ -141,7 +144,7 @@ test('an SSM error that is not transient names the call, the parameter and the s
   // The first PutParameter is the lease's.
   server.inject('PutParameter', faults.error(400, 'AccessDeniedException', 'not authorized to perform ssm:PutParameter'));
   await expect(route(createEvent(props(exportPatch)))).rejects.toThrow(
-    `ssm:PutParameter on ${leaseLocation(ARN).name} failed: AccessDeniedException: not authorized to perform ssm:PutParameter`);
+    `ssm:PutParameter on ${leaseLocation(ARN).name} failed: AccessDeniedException (HTTP 400): not authorized to perform ssm:PutParameter`);
   expect(server.count('PutParameter')).toBe(1);
 });
 
@@ -220,13 +223,14 @@ test('a slow answer that the client gave up on is not applied twice (same client
 test('a failure that is not transient reaches CloudFormation naming the configuration and the reason', async () => {
   server.inject('UpdateDistributionConfiguration', faults.error(400, 'InvalidParameterValueException', 'The role vmimport cannot be used'));
   await expect(route(createEvent(props(exportPatch)))).rejects.toThrow(
-    `UpdateDistributionConfiguration on ${ARN} failed: InvalidParameterValueException: The role vmimport cannot be used`);
+    `UpdateDistributionConfiguration on ${ARN} failed: InvalidParameterValueException (HTTP 400): The role vmimport cannot be used`);
   expect(server.count('UpdateDistributionConfiguration')).toBe(1);
+  expect(logged).toEqual([`Undid the patch of ${ARN} after the failure`]);
 });
 
 test('retries are bounded: persistent throttling fails after maxAttempts', async () => {
   server.inject('GetDistributionConfiguration', faults.throttle, 10);
-  await expect(route(createEvent(props(exportPatch)))).rejects.toThrow(/GetDistributionConfiguration on .* failed: CallRateLimitExceededException: Rate exceeded/);
+  await expect(route(createEvent(props(exportPatch)))).rejects.toThrow(/GetDistributionConfiguration on .* failed: CallRateLimitExceededException \(HTTP 429\): Rate exceeded/);
   expect(server.count('GetDistributionConfiguration')).toBe(5);
 });
 
@@ -234,11 +238,6 @@ describe('the invocation\'s deadline (the Lambda context\'s remaining time)', ()
   // The per-request timeout here is 150 ms: a retry needs its backoff plus 150 ms before the deadline, which is the
   // remaining time less DEADLINE_MARGIN_MS.
   const lambdaContext = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs });
-  let warn: jest.SpyInstance;
-  beforeEach(() => {
-    warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
-  });
-  afterEach(() => warn.mockRestore());
 
   test('with time enough, persistent throttling is retried maxAttempts times', async () => {
     server.inject('GetDistributionConfiguration', faults.throttle, 10);
@@ -249,7 +248,7 @@ describe('the invocation\'s deadline (the Lambda context\'s remaining time)', ()
   test('near the end of the invocation, retries stop and CloudFormation gets the call, the configuration and the reason', async () => {
     server.inject('GetDistributionConfiguration', faults.throttle, 10);
     await expect(route(createEvent(props(exportPatch)), lambdaContext(DEADLINE_MARGIN_MS + 100))).rejects.toThrow(
-      `GetDistributionConfiguration on ${ARN} failed: CallRateLimitExceededException: Rate exceeded`);
+      `GetDistributionConfiguration on ${ARN} failed: CallRateLimitExceededException (HTTP 429): Rate exceeded`);
     expect(server.count('GetDistributionConfiguration')).toBe(1);
     expect(sleeps).toEqual([]);
   });
@@ -258,7 +257,7 @@ describe('the invocation\'s deadline (the Lambda context\'s remaining time)', ()
     const ROLE = 'arn:aws:iam::123456789012:role/cdk-ibd/TestStack-PatchRole-Unknown';
     expectedDenials = [expect.objectContaining({ action: 'sts:AssumeRole', resource: ROLE })];
     await expect(route(createEvent({ ...props(exportPatch), RoleArn: ROLE }), lambdaContext(DEADLINE_MARGIN_MS + 100))).rejects.toThrow(new RegExp(
-      `^ssm:PutParameter on ${leaseLocation(ARN).name} failed: AccessDenied: AssumeRole of ${ROLE} was denied for 0 s \\(1 attempts; no time left for another `
+      `^ssm:PutParameter on ${leaseLocation(ARN).name} failed: AccessDenied \\(HTTP 403\\): AssumeRole of ${ROLE} was denied for 0 s \\(1 attempts; no time left for another `
       + `before the invocation ends\\): User: .* is not authorized to perform: sts:AssumeRole on resource: ${ROLE}`));
     expect(server.count('AssumeRole')).toBe(1);
     expect(server.count('GetDistributionConfiguration')).toBe(0);
@@ -275,7 +274,7 @@ test('a configuration that does not exist fails the create clearly; a delete aft
   const other = ARN.replace('imported-dist', 'missing');
   // (The first call of a patch is its lease's, next to the configuration, which the role is not granted either.)
   await expect(route(createEvent(props(exportPatch, other)))).rejects.toThrow(
-    `ssm:PutParameter on ${leaseLocation(other).name} failed: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/`);
+    `ssm:PutParameter on ${leaseLocation(other).name} failed: AccessDeniedException (HTTP 400): User: arn:aws:sts::123456789012:assumed-role/`);
   expectedDenials = [expect.objectContaining({ action: 'ssm:PutParameter', resource: expect.stringContaining(leaseLocation(other).name) })];
   clients.resetClients();
 
@@ -525,14 +524,14 @@ describe('RoleArn: the resource\'s calls are made as its own role', () => {
     roles.add(ROLE, { deniedFor: 2 });
     await route(createEvent(withRole(props(exportPatch), ROLE)));
     expect(roles.denied).toBe(2);
-    expect(sleeps).toHaveLength(2); // configure()'s sleep: no real waiting
+    expect(sleeps).toHaveLength(2); // the seams' sleep: no real waiting
     expect(ssm.params.has(PARAM)).toBe(true);
 
     clients.resetClients();
     sleeps.length = 0;
     const calls = serviceCalls().length;
     await expect(route(createEvent(withRole(props(exportPatch), UNKNOWN_ROLE)))).rejects.toThrow(new RegExp(
-      `^ssm:PutParameter on ${leaseLocation(ARN).name} failed: AccessDenied: AssumeRole of ${UNKNOWN_ROLE} was denied for 90 s \\(\\d+ attempts\\): `
+      `^ssm:PutParameter on ${leaseLocation(ARN).name} failed: AccessDenied \\(HTTP 403\\): AssumeRole of ${UNKNOWN_ROLE} was denied for 90 s \\(\\d+ attempts\\): `
       + `User: .* is not authorized to perform: sts:AssumeRole on resource: ${UNKNOWN_ROLE}`));
     expectedDenials = iam.denials.map(() => expect.objectContaining({ action: 'sts:AssumeRole', resource: UNKNOWN_ROLE }));
     expect(serviceCalls()).toHaveLength(calls);
