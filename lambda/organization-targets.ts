@@ -155,8 +155,11 @@ async function applyRoleCheck(
 ): Promise<{ resolution: Resolution; missing: string[] }> {
   const [, arnPartition, , , distributingAccount] = String(event.ResourceProperties.DistributionConfigurationArn).split(':');
   const check = await checkDistributionRoles(context, resolution.accountIds, {
-    distributingAccount, partition: arnPartition, sessionName: roleSessionName(event.RequestId),
-    waitForIam: deployment !== undefined, iamWait: deployment?.iamWait,
+    distributingAccount,
+    partition: arnPartition,
+    sessionName: roleSessionName(event.RequestId),
+    waitForIam: deployment !== undefined,
+    iamWait: deployment?.iamWait,
   });
   const { missing } = check;
   const mode = props.distributionRoleCheck!;
