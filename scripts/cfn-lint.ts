@@ -62,7 +62,7 @@ const ALLOWED: Allowance[] = [
     reason: 'SSM parameter imports made on purpose to test the ssmParameterResolvedAtDeployment warning, the rendering '
       + 'of `parameter` and sources imported by ARN (aws-cdk-lib adds an SSM-typed CloudFormation parameter for each)',
     when: (f, origin, template) => template.Parameters?.[String(f.Location.Path[1])]?.Type?.startsWith('AWS::SSM::Parameter::Value<')
-      && /at deployment is warned about|renders Region-level AMI settings|\[ssmParameterResolvedAtDeployment\]|a parameter imported by ARN is sent by its ARN/.test(origin),
+      && /at deployment is warned about|renders Region-level AMI settings|ssmParameterResolvedAtDeployment\b|a parameter imported by ARN is sent by its ARN/.test(origin),
   },
   {
     rule: 'E3010',
