@@ -7,8 +7,12 @@
  *   roles.get(roleArn)               // { logicalId, arn, trustPolicy, identityPolicies }
  *   roles.resolve(value)             // a template value made concrete (e.g. a custom resource's properties)
  *   roles.withoutStatement(arn, i)   // a copy in which the role lacks its i-th identity statement (mutation tests)
- * Physical names follow what CloudFormation generates closely enough for ARNs to be realistic (a role without
- * RoleName gets its logical ID as name, under its Path); what IAM evaluates is only ever these resolved values.
+ *   roles.withRolesOf(other)         // a copy that also holds the roles only `other` has (a stack between templates)
+ * Physical names follow what CloudFormation generates closely enough for ARNs to be realistic: a role without RoleName
+ * is named `<stack name>-<logical ID>`, cut to IAM's 64 characters, under its Path (CloudFormation appends a random
+ * suffix, which no policy here can name); the stack name is the key the template is given under. This is the one
+ * naming rule of the test bed: the lifecycle harness (test/lifecycle/harness.ts) takes its role names from here, so
+ * that the keys a Lambda function holds map to the role IAM evaluates. What IAM evaluates is only ever these values.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -70,7 +74,7 @@ export class IamRoles {
   private constructor(private readonly templates: Record<string, TemplateJson>, readonly env: Environment) {
     this.partition = env.partition ?? 'aws';
     for (const [stack, template] of Object.entries(templates)) {
-      const resolver = new Resolver(template, { ...env, partition: this.partition });
+      const resolver = new Resolver(template, { ...env, partition: this.partition }, stack);
       this.resolvers.set(stack, resolver);
       const resources = template.Resources ?? {};
       for (const [logicalId, r] of Object.entries(resources)) {
@@ -117,6 +121,11 @@ export class IamRoles {
     const found = this.all.filter((r) => r.logicalId.startsWith(prefix));
     if (found.length !== 1) throw new Error(`${found.length} roles with logical ID ${prefix}*: ${this.all.map((r) => r.logicalId).join(', ')}`);
     return found[0];
+  }
+
+  /** The ARN of role `logicalId` of the first stack, or of `stack`. */
+  arnOf(logicalId: string, stack?: string): string {
+    return this.resolve({ 'Fn::GetAtt': [logicalId, 'Arn'] }, stack);
   }
 
   /** A template value made concrete for this account and Region (of the first stack, or `stack`). */
@@ -166,6 +175,17 @@ export class IamRoles {
     return copy;
   }
 
+  /**
+   * A copy that also holds the roles of `other` that are not here (by ARN), unchanged: the roles IAM holds while a
+   * stack moves between two templates, the roles only the other template has being created before or deleted after.
+   */
+  withRolesOf(other: IamRoles): IamRoles {
+    const copy = Object.create(IamRoles.prototype) as IamRoles;
+    Object.assign(copy, this, { roles: new Map(this.roles) });
+    for (const role of other.all) if (!copy.roles.has(role.arn)) copy.roles.set(role.arn, role);
+    return copy;
+  }
+
   /** A copy in which role `arn` also holds the identity policies of `others` (a role that held their statements). */
   withPoliciesOf(arn: string, ...others: string[]): IamRoles {
     const copy = Object.create(IamRoles.prototype) as IamRoles;
@@ -183,7 +203,7 @@ function substitutePartition(doc: PolicyDocument, partition: string): PolicyDocu
 
 /** Resolves CloudFormation intrinsics of one template to the values a deployment in `env` would produce. */
 class Resolver {
-  constructor(private readonly template: TemplateJson, private readonly env: Required<Environment>) {}
+  constructor(private readonly template: TemplateJson, private readonly env: Required<Environment>, private readonly stackName: string) {}
 
   resolve(node: any): any {
     if (Array.isArray(node)) return node.map((n) => this.resolve(n));
@@ -222,13 +242,13 @@ class Resolver {
       case 'AWS::Region': return this.env.region;
       case 'AWS::AccountId': return this.env.account;
       case 'AWS::URLSuffix': return 'amazonaws.com';
-      case 'AWS::StackName': return 'Stack';
+      case 'AWS::StackName': return this.stackName;
       case 'AWS::NoValue': return undefined as any;
     }
     const r = this.resource(name);
     const p = r.Properties ?? {};
     switch (r.Type) {
-      case 'AWS::IAM::Role': return this.resolve(p.RoleName) ?? name;
+      case 'AWS::IAM::Role': return this.resolve(p.RoleName) ?? `${this.stackName}-${name}`.slice(0, 64);
       case 'AWS::SSM::Parameter': return this.resolve(p.Name) ?? name;
       case 'AWS::Logs::LogGroup': return this.resolve(p.LogGroupName) ?? name;
       case 'AWS::S3::Bucket': return this.resolve(p.BucketName) ?? name.toLowerCase();

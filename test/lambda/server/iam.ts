@@ -8,6 +8,7 @@
  *   const roles = new Roles(server, { iam });   // AssumeRole: caller's identity policy + the role's trust policy
  *   ec2.authorize = iam.ec2Check;  // the local EC2
  *   iam.denials                    // every denied authorization (what, for whom, why)
+ *   iam.world = other              // the roles as another deployment left them (requiredToo: several must allow)
  * Access keys: those of sessions the local STS issued belong to the role assumed; the base keys (the Lambda's own)
  * belong to the role given in `keys`.
  */
@@ -45,6 +46,11 @@ export class IamAuthorizer {
   readonly denials: Denial[] = [];
   /** Every authorization that was evaluated, allowed or not. */
   readonly evaluated: Array<Authorization & { principal: string; allowed: boolean }> = [];
+  /**
+   * Further sets of roles that must allow each call as well, as when either of two versions of a role's policies
+   * may be in force (a stack's update rollback: test/lifecycle/harness.ts).
+   */
+  requiredToo: IamRoles[] = [];
   private readonly sessions = new Map<string, { roleArn: string; sessionName: string }>();
 
   constructor(public world: IamRoles, private readonly options: IamAuthorizerOptions) {}
@@ -95,7 +101,6 @@ export class IamAuthorizer {
 
   private async authorize(r: Omit<OperationRequest, 'account' | 'partition' | 'nextImageArn'>, accessKeyId: string): Promise<void> {
     const { roleArn, principal } = this.identityOf(accessKeyId);
-    const role = this.world.get(roleArn);
     const request: OperationRequest = {
       ...r,
       account: this.options.account,
@@ -103,19 +108,22 @@ export class IamAuthorizer {
       nextImageArn: this.options.nextImageArn?.(r.region) ?? `arn:${this.world.partition}:imagebuilder:${r.region}:${this.options.account}:image/distributed-image/1.0.0/1`,
     };
     for (const auth of authorizationsOf(request)) {
-      const target = auth.action === 'sts:AssumeRole' ? this.world.get(auth.resource) : undefined;
-      const decision = await isAllowed(role, auth, {
-        principal,
-        resourceAccount: auth.resource.split(':')[4] || this.options.account,
-        // A role that is not in the templates has no trust policy that lets anyone assume it.
-        ...(auth.action === 'sts:AssumeRole' ? { resourcePolicy: target?.trustPolicy ?? { Version: '2012-10-17', Statement: [] } } : {}),
-      });
-      this.evaluated.push({ ...auth, principal, allowed: decision.allowed });
-      if (!decision.allowed) {
-        this.denials.push({ principal, action: auth.action, resource: auth.resource, operation: r.operation });
-        const { status, type } = DENIED[r.service];
-        throw new ServiceError(status, type, `User: ${principal} is not authorized to perform: ${auth.action} on resource: ${auth.resource} `
-          + `because no ${auth.action === 'sts:AssumeRole' ? 'identity-based or trust' : 'identity-based'} policy allows the ${auth.action} action`);
+      for (const world of [this.world, ...this.requiredToo]) {
+        const role = world.get(roleArn);
+        const target = auth.action === 'sts:AssumeRole' ? world.get(auth.resource) : undefined;
+        const decision = await isAllowed(role, auth, {
+          principal,
+          resourceAccount: auth.resource.split(':')[4] || this.options.account,
+          // A role that is not in the templates has no trust policy that lets anyone assume it.
+          ...(auth.action === 'sts:AssumeRole' ? { resourcePolicy: target?.trustPolicy ?? { Version: '2012-10-17', Statement: [] } } : {}),
+        });
+        this.evaluated.push({ ...auth, principal, allowed: decision.allowed });
+        if (!decision.allowed) {
+          this.denials.push({ principal, action: auth.action, resource: auth.resource, operation: r.operation });
+          const { status, type } = DENIED[r.service];
+          throw new ServiceError(status, type, `User: ${principal} is not authorized to perform: ${auth.action} on resource: ${auth.resource} `
+            + `because no ${auth.action === 'sts:AssumeRole' ? 'identity-based or trust' : 'identity-based'} policy allows the ${auth.action} action`);
+        }
       }
     }
   }
