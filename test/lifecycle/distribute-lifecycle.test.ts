@@ -5,8 +5,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
-  ACCOUNT, clock, CREATE_FAILED_MARKER, FRAMEWORK_DIR, HANDLER_FILE, Harness, MAX_RESPONSE_BYTES, ResourceUnderTest, stagedAssetDirs, startHarness,
-  useRealClock, useSimulatedClock,
+  ACCOUNT, clock, CREATE_FAILED_MARKER, FRAMEWORK_DIR, HANDLER_FILE, Harness, MAX_RESPONSE_BYTES, mutated, Outcome, ResourceUnderTest, roleMutations,
+  stagedAssetDirs, startHarness, useRealClock, useSimulatedClock,
 } from './harness';
 import { CONFIG_ARN, distributeStack } from './stacks';
 import { faults } from '../lambda/local-server';
@@ -62,7 +62,10 @@ function registerAmis(arn: string): string[] {
   // CreateImage/CopyImage, and the handler role's delete rights are gated on it).
   for (const ami of mine) {
     ec2.add({
-      imageId: ami.image, region: ami.region, creationDate: image.dateCreated, snapshotIds: [`snap-${ami.image.slice(4)}`],
+      imageId: ami.image,
+      region: ami.region,
+      creationDate: image.dateCreated,
+      snapshotIds: [`snap-${ami.image.slice(4)}`],
       tags: { CreatedBy: 'EC2 Image Builder' },
     });
   }
@@ -262,5 +265,65 @@ describe.each([
     expect(created.responseBytes).toBeLessThanOrEqual(MAX_RESPONSE_BYTES);
     expect(images.started).toBe(0);
     expect(await res.delete()).toMatchObject({ status: 'SUCCESS' });
+  });
+});
+
+// The handler role's statements (not the provider role's sts:AssumeRole: see patch-lifecycle.test.ts).
+describe('IAM: without any one statement of the handler role, the lifecycle fails with AccessDenied, and CloudFormation gets the reason', () => {
+  const mutations = roleMutations(v1.template, ['DistributeHandlerRole']);
+  test('the role has the statements this replays', () => {
+    expect(mutations.filter((m) => !m.action).map((m) => m.actions)).toEqual([
+      ['imagebuilder:DistributeImage', 'imagebuilder:GetImage', 'imagebuilder:TagResource', 'imagebuilder:CancelImageCreation', 'imagebuilder:DeleteImage'],
+      ['imagebuilder:GetDistributionConfiguration'],
+      ['iam:PassRole'],
+      ['ec2:DeregisterImage'],
+      ['ec2:DeleteSnapshot'],
+      ['ec2:DescribeImages'],
+    ]);
+  });
+
+  test.each(mutations.map((m) => [m.name, m]))('%s', async (_, mutation) => {
+    // Create, an Update that replaces the image, the cleanup Delete of the first (destroy: image, AMIs, snapshots),
+    // and the stack's Delete while the second still distributes (cancel), each deploying its version with the
+    // statement removed, up to the first failure.
+    const failures: Outcome[] = [];
+    let replaced: Awaited<ReturnType<ResourceUnderTest['update']>> | undefined;
+    const steps: (() => Promise<Outcome>)[] = [
+      () => res.create(P1, { template: mutated(v1.template, mutation) }),
+      async () => {
+        registerAmis(res.physicalResourceId!);
+        replaced = await res.update(P2, mutated(v2.template, mutation));
+        return replaced;
+      },
+      () => res.cleanup(replaced!.replaced!.physicalResourceId, replaced!.replaced!.properties),
+      () => {
+        images.setStatus(res.physicalResourceId!, 'DISTRIBUTING');
+        return res.delete();
+      },
+    ];
+    for (const step of steps) {
+      const outcome = await step();
+      if (outcome.status === 'FAILED') {
+        failures.push(outcome);
+        break;
+      }
+    }
+    expect(failures).toHaveLength(1);
+    const denied = h.iam.denials;
+    expect(denied.length).toBeGreaterThan(0);
+    for (const d of denied) expect(mutation.actions).toContain(d.action);
+    expect(failures[0].reason).toContain(`is not authorized to perform: ${denied[0].action} on resource: ${denied[0].resource}`);
+    expectedDenials = denied;
+  });
+
+  test('the same sequence passes with the roles as synthesized', async () => {
+    expect(await res.create(P1)).toMatchObject({ status: 'SUCCESS' });
+    registerAmis(res.physicalResourceId!);
+    const replaced = await res.update(P2, v2.template);
+    expect(replaced.replaced).toBeDefined();
+    expect(await res.cleanup(replaced.replaced!.physicalResourceId, replaced.replaced!.properties)).toMatchObject({ status: 'SUCCESS' });
+    images.setStatus(res.physicalResourceId!, 'DISTRIBUTING');
+    expect(await res.delete()).toMatchObject({ status: 'SUCCESS' });
+    expect(images.cancelled).toEqual([replaced.physicalResourceId]);
   });
 });

@@ -295,7 +295,13 @@ export class Lambdas {
       for (const k of Object.keys(env)) FUNCTION_ENV_KEYS.add(k);
       const roleArn: string = template.resolve(p.Role);
       const def: FunctionDef = {
-        logicalId: id, arn: template.getAtt(id, 'Arn'), file, exportName, env, timeoutSeconds: Number(p.Timeout ?? 3), roleArn,
+        logicalId: id,
+        arn: template.getAtt(id, 'Arn'),
+        file,
+        exportName,
+        env,
+        timeoutSeconds: Number(p.Timeout ?? 3),
+        roleArn,
         credentials: executionRoleCredentials(roleArn),
       };
       this.functions.set(def.arn, def);
@@ -881,6 +887,42 @@ export async function startHarness(template: DeployedTemplate, options: HarnessO
       }
     },
   };
+}
+
+/** One identity statement, or one action of it, removed from one role of a template (mutation tests of the roles). */
+export interface RoleMutation {
+  readonly roleArn: string;
+  readonly index: number;
+  /** The action removed from the statement; none: the whole statement. */
+  readonly action?: string;
+  /** The actions the removal takes away. */
+  readonly actions: string[];
+  /** `<role logical ID>[<index>] <actions>`, for test names. */
+  readonly name: string;
+}
+
+/**
+ * Every statement of the roles whose logical IDs start with `prefixes` as a removal each, and each action of a
+ * statement with several; statements that allow only CloudWatch Logs actions are left out: Lambda's runtime writes
+ * the logs, outside what these servers play.
+ */
+export function roleMutations(template: DeployedTemplate, prefixes: string[]): RoleMutation[] {
+  return prefixes.flatMap((prefix) => {
+    const role = template.iam.byLogicalId(prefix);
+    return template.iam.statementsOf(role.arn).flatMap(({ statement }, index): RoleMutation[] => {
+      const actions = [statement.Action ?? []].flat();
+      if (actions.every((a) => a.startsWith('logs:'))) return [];
+      const whole = { roleArn: role.arn, index, actions, name: `${role.logicalId}[${index}] ${actions.join(',')}` };
+      if (actions.length === 1) return [whole];
+      return [whole, ...actions.map((action) => ({ roleArn: role.arn, index, action, actions: [action], name: `${role.logicalId}[${index}] ${action} alone` }))];
+    });
+  });
+}
+
+/** `template` with the statement (or action) of `mutation` removed from its role. */
+export function mutated(template: DeployedTemplate, mutation: RoleMutation): DeployedTemplate {
+  const { roleArn, index, action } = mutation;
+  return template.withIam(action ? template.iam.withoutAction(roleArn, index, action) : template.iam.withoutStatement(roleArn, index));
 }
 
 /** The staged asset directory of each Lambda function of `stack` (its cloud assembly), by logical ID. */

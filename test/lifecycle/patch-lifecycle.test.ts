@@ -4,7 +4,10 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { clock, CREATE_FAILED_MARKER, FRAMEWORK_DIR, HANDLER_FILE, Harness, MAX_RESPONSE_BYTES, ResourceUnderTest, stagedAssetDirs, startHarness, useRealClock, useSimulatedClock } from './harness';
+import {
+  clock, CREATE_FAILED_MARKER, FRAMEWORK_DIR, HANDLER_FILE, Harness, MAX_RESPONSE_BYTES, mutated, Outcome, ResourceUnderTest, roleMutations,
+  stagedAssetDirs, startHarness, useRealClock, useSimulatedClock,
+} from './harness';
 import { CONFIG_ARN, OTHER_CONFIG_ARN, patchStack } from './stacks';
 import { AnswerLost, faults, ServiceError } from '../lambda/local-server';
 import { DistributionConfigurations } from '../lambda/server/imagebuilder';
@@ -315,5 +318,46 @@ describe('malformed, wrong-typed and oversized properties at Create', () => {
     expect(distributionsOf()).toEqual(ORIGINAL);
     expect(baseline()).toBeUndefined();
     expect(await res.delete()).toMatchObject({ status: 'SUCCESS' });
+  });
+});
+
+// The handler role's statements. Not the provider role's sts:AssumeRole: in the same account, the handler role's trust
+// policy, which names the provider role, allows the AssumeRole by itself (IAM's evaluation: a resource-based policy
+// that names the principal needs no identity-based grant), so removing it changes nothing.
+describe('IAM: without any one statement of the handler role, the lifecycle fails with AccessDenied, and CloudFormation gets the reason', () => {
+  const mutations = roleMutations(v1.template, ['PatchHandlerRole']);
+  test('the role has the statements this replays', () => {
+    expect(mutations.filter((m) => !m.action).map((m) => m.actions)).toEqual([
+      ['imagebuilder:GetDistributionConfiguration', 'imagebuilder:UpdateDistributionConfiguration'],
+      ['iam:PassRole'],
+      ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
+    ]);
+  });
+
+  // ssm:DeleteParameter alone: the lease's release is denied, so the lease stays, and the undo that follows waits for
+  // it to expire (lambda/lease.ts) in real sleeps that the simulated clock does not advance through. Not replayed
+  // here; the removal of the whole statement is.
+  const replayed = mutations.filter((m) => m.action !== 'ssm:DeleteParameter');
+  test.each(replayed.map((m) => [m.name, m]))('%s', async (_, mutation) => {
+    // Create, Update and Delete, each deploying its version with the statement removed, up to the first failure.
+    const failures: Outcome[] = [];
+    const steps: (() => Promise<Outcome>)[] = [
+      () => res.create(P1, { template: mutated(v1.template, mutation) }),
+      () => res.update(P2, mutated(v2.template, mutation)),
+      () => res.delete(),
+    ];
+    for (const step of steps) {
+      const outcome = await step();
+      if (outcome.status === 'FAILED') {
+        failures.push(outcome);
+        break;
+      }
+    }
+    expect(failures).toHaveLength(1);
+    const denied = h.iam.denials;
+    expect(denied.length).toBeGreaterThan(0);
+    for (const d of denied) expect(mutation.actions).toContain(d.action);
+    expect(failures[0].reason).toContain(`is not authorized to perform: ${denied[0].action} on resource: ${denied[0].resource}`);
+    expectedDenials = denied;
   });
 });

@@ -7,6 +7,7 @@
  *   roles.get(roleArn)               // { logicalId, arn, trustPolicy, identityPolicies }
  *   roles.resolve(value)             // a template value made concrete (e.g. a custom resource's properties)
  *   roles.withoutStatement(arn, i)   // a copy in which the role lacks its i-th identity statement (mutation tests)
+ *   roles.withoutAction(arn, i, a)   // ... in which that statement lacks action `a`
  *   roles.withRolesOf(other)         // a copy that also holds the roles only `other` has (a stack between templates)
  * Physical names follow what CloudFormation generates closely enough for ARNs to be realistic: a role without RoleName
  * is named `<stack name>-<logical ID>`, cut to IAM's 64 characters, under its Path (CloudFormation appends a random
@@ -162,6 +163,23 @@ export class IamRoles {
     const identityPolicies = role.identityPolicies.map((p) => ({
       name: p.name,
       policy: { ...p.policy, Statement: p.policy.Statement.filter(() => i++ !== index) },
+    }));
+    copy.roles.set(arn, { ...role, identityPolicies });
+    return copy;
+  }
+
+  /** A copy in which the `index`-th identity statement of role `arn` (as `withoutStatement` counts) lacks `action`. */
+  withoutAction(arn: string, index: number, action: string): IamRoles {
+    const copy = Object.create(IamRoles.prototype) as IamRoles;
+    Object.assign(copy, this, { roles: new Map(this.roles) });
+    const role = this.roles.get(arn)!;
+    let i = 0;
+    const identityPolicies = role.identityPolicies.map((p) => ({
+      name: p.name,
+      policy: {
+        ...p.policy,
+        Statement: p.policy.Statement.map((st) => i++ !== index ? st : { ...st, Action: [st.Action ?? []].flat().filter((a) => a !== action) }),
+      },
     }));
     copy.roles.set(arn, { ...role, identityPolicies });
     return copy;
