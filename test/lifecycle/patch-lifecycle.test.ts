@@ -66,6 +66,20 @@ test('the functions run are the ones the template deploys (framework runtime and
   }
 });
 
+test('the handler signs with its execution role\'s session, and makes its calls as the resource\'s role', async () => {
+  expect(await res.create(P1)).toMatchObject({ status: 'SUCCESS' });
+  const handler = v1.template.logicalIdsOfType('AWS::Lambda::Function').find((id) => v1.template.resources[id].Properties.Handler === 'index.onEvent')!;
+  const executionRole = v1.template.resolve(v1.template.resources[handler].Properties.Role);
+  expect(executionRole).toBe(v1.template.roleArn(v1.template.iam.byLogicalId('ImageBuilderDistributionProviderRole').logicalId));
+  expect(h.sts.sessions.length).toBeGreaterThan(0);
+  for (const session of h.sts.sessions) {
+    expect(h.iam.identityOf(session.callerKey).roleArn).toBe(executionRole);
+    expect(session.roleArn).toBe(P1.RoleArn);
+  }
+  const principals = new Set(h.iam.evaluated.filter((e) => e.action !== 'sts:AssumeRole').map((e) => e.principal));
+  expect([...principals].map((p) => p.split('/')[1])).toEqual([P1.RoleArn.split('/').pop()]);
+});
+
 test('create, update, delete: the configuration carries the declared patch after each, and is restored at the end', async () => {
   const created = await res.create(v1.template.propertiesOf(v1.logicalId));
   expect(created).toMatchObject({ status: 'SUCCESS' });
