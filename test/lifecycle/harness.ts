@@ -19,9 +19,10 @@
  * - CloudFormation itself: events built from the synthesized template's properties (intrinsics resolved, scalars
  *   turned to strings as CloudFormation does), ServiceTimeout and the 4096-byte response limit enforced.
  * - IAM: each function runs with credentials of the role its template gives it (as Lambda hands an execution role's
- *   session to a function), and every call to the local Image Builder, SSM, STS (and EC2, where a test attaches it)
- *   is authorized against the roles of the template CloudFormation has in place at that moment (`IamPhases`
- *   below), by test/lambda/server/iam.ts.
+ *   session to a function), and every call to the local Lambda, Step Functions, Image Builder, SSM, STS (and EC2,
+ *   where a test attaches it), and each task invocation of the waiter (as its state machine's role), is authorized
+ *   against the roles of the template CloudFormation has in place at that moment (`ResourceUnderTest` below), by
+ *   test/lambda/server/iam.ts. CloudFormation's own Invoke of the ServiceToken is not (it is the stack's caller's).
  *
  * The simulated clock: Date is faked (@sinonjs/fake-timers, Date only), so the handler's deadlines, the waiter's
  * waits and ServiceTimeout all run on one clock without real waiting; sockets and timers stay real.
@@ -401,12 +402,15 @@ const MAX_EXECUTION_INPUT_BYTES = 262_144;
 export class StepFunctions {
   readonly executions: Execution[] = [];
   private readonly machines = new Map<string, Json>();
+  /** The role of each state machine: what its task invocations are authorized as. */
+  private readonly roles = new Map<string, string>();
   private failNext?: { status: number; type: string; message: string };
 
-  constructor(readonly template: DeployedTemplate, readonly server: LocalServer, readonly lambdas: Lambdas) {
+  constructor(readonly template: DeployedTemplate, readonly server: LocalServer, readonly lambdas: Lambdas, readonly iam: IamAuthorizer) {
     for (const id of template.logicalIdsOfType('AWS::StepFunctions::StateMachine')) {
       const definition = JSON.parse(template.resolve(template.resources[id].Properties.DefinitionString));
       this.machines.set(template.ref(id), definition);
+      this.roles.set(template.ref(id), template.resolve(template.resources[id].Properties.RoleArn));
     }
     server.target('AWSStepFunctions.StartExecution', (req) => this.startExecutionOp(req));
   }
@@ -436,17 +440,18 @@ export class StepFunctions {
     }
     const arn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${this.executions.length + 1}`;
     const execution: Execution = { arn, input: JSON.parse(input), attempts: 0, status: 'RUNNING', done: Promise.resolve() };
+    const roleArn = this.roles.get(stateMachineArn)!;
     // The execution starts once the function that started it has returned: functions run one at a time here, as they
     // share the process's environment.
     execution.done = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.lambdas.idle())
-      .then(() => this.run(definition, execution));
+      .then(() => this.run(definition, execution, roleArn));
     this.executions.push(execution);
     return { body: { executionArn: arn, startDate: clock.now() / 1000 }, headers: dateHeader() };
   }
 
   /** Task states with Retry and Catch, as the waiter uses them. */
-  private async run(definition: Json, execution: Execution): Promise<void> {
+  private async run(definition: Json, execution: Execution, roleArn: string): Promise<void> {
     let stateName: string | undefined = definition.StartAt;
     let input = execution.input;
     while (stateName) {
@@ -457,7 +462,12 @@ export class StepFunctions {
       let outcome: { result: Json } | { error: FunctionError };
       for (;;) {
         execution.attempts++;
-        outcome = await this.lambdas.invoke(state.Resource, input);
+        // The task's Invoke is made with the state machine's role; a denial fails the task (States.ALL catches it).
+        const denied: Error | undefined = await this.iam.authorizeRole(roleArn, {
+          service: 'lambda', operation: 'Invoke', body: { FunctionName: state.Resource }, query: {}, region: REGION,
+        }).then(() => undefined, (err: Error) => err);
+        outcome = denied ? { error: { errorType: 'Lambda.AWSLambdaException', errorMessage: denied.message, trace: [] } }
+          : await this.lambdas.invoke(state.Resource, input);
         if (!('error' in outcome) || !retry || retries >= retry.MaxAttempts) break;
         clock.advance(retry.IntervalSeconds * 1000 * (retry.BackoffRate ?? 2) ** retries);
         retries++;
@@ -860,8 +870,9 @@ export async function startHarness(template: DeployedTemplate, options: HarnessO
   };
   Object.assign(outer.console, { log: capture, warn: capture, error: capture });
   const lambdas = new Lambdas(template, lambdaServer);
-  const stepFunctions = new StepFunctions(template, sfnServer, lambdas);
-  const iam = new IamAuthorizer(template.iam, { account: ACCOUNT, keys: lambdas.keys, nextImageArn: options.nextImageArn }).attach(aws);
+  const iam = new IamAuthorizer(template.iam, { account: ACCOUNT, keys: lambdas.keys, nextImageArn: options.nextImageArn })
+    .attach(aws).attach(lambdaServer, 'lambda').attach(sfnServer, 'states');
+  const stepFunctions = new StepFunctions(template, sfnServer, lambdas, iam);
   const sts = new Roles(aws, { clock: clock.now, iam });
   const cfn = new CloudFormation(template, lambdas, stepFunctions, responses, iam);
   return {

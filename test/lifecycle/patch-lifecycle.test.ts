@@ -66,7 +66,7 @@ test('the functions run are the ones the template deploys (framework runtime and
   }
 });
 
-test('the handler signs with its execution role\'s session, and makes its calls as the resource\'s role', async () => {
+test('each function signs with its execution role\'s session; the handler makes its calls as the resource\'s role', async () => {
   expect(await res.create(P1)).toMatchObject({ status: 'SUCCESS' });
   const handler = v1.template.logicalIdsOfType('AWS::Lambda::Function').find((id) => v1.template.resources[id].Properties.Handler === 'index.onEvent')!;
   const executionRole = v1.template.resolve(v1.template.resources[handler].Properties.Role);
@@ -76,8 +76,12 @@ test('the handler signs with its execution role\'s session, and makes its calls 
     expect(h.iam.identityOf(session.callerKey).roleArn).toBe(executionRole);
     expect(session.roleArn).toBe(P1.RoleArn);
   }
-  const principals = new Set(h.iam.evaluated.filter((e) => e.action !== 'sts:AssumeRole').map((e) => e.principal));
-  expect([...principals].map((p) => p.split('/')[1])).toEqual([P1.RoleArn.split('/').pop()]);
+  const roleNamesFor = (actions: RegExp) =>
+    [...new Set(h.iam.evaluated.filter((e) => actions.test(e.action)).map((e) => e.principal.split('/')[1]))];
+  expect(roleNamesFor(/^(imagebuilder|ssm|iam):/)).toEqual([P1.RoleArn.split('/').pop()]);
+  // The framework's function invokes the handler as its own role.
+  const framework = v1.template.logicalIdsOfType('AWS::Lambda::Function').find((id) => v1.template.resources[id].Properties.Handler === 'framework.onEvent')!;
+  expect(roleNamesFor(/^lambda:InvokeFunction$/)).toEqual([v1.template.resolve(v1.template.resources[framework].Properties.Role).split('/').pop()]);
 });
 
 test('create, update, delete: the configuration carries the declared patch after each, and is restored at the end', async () => {
@@ -335,16 +339,19 @@ describe('malformed, wrong-typed and oversized properties at Create', () => {
   });
 });
 
-// The handler role's statements. Not the provider role's sts:AssumeRole: in the same account, the handler role's trust
-// policy, which names the provider role, allows the AssumeRole by itself (IAM's evaluation: a resource-based policy
-// that names the principal needs no identity-based grant), so removing it changes nothing.
-describe('IAM: without any one statement of the handler role, the lifecycle fails with AccessDenied, and CloudFormation gets the reason', () => {
-  const mutations = roleMutations(v1.template, ['PatchHandlerRole']);
-  test('the role has the statements this replays', () => {
+// The handler role's statements, and the framework's Invoke of the handler (its GetFunction runs only after a failed
+// Invoke: the throttle case above). Not the provider role's sts:AssumeRole: in the same account, the handler role's
+// trust policy, which names the provider role, allows the AssumeRole by itself (IAM's evaluation: a resource-based
+// policy that names the principal needs no identity-based grant), so removing it changes nothing.
+describe('IAM: without any one statement of the roles, the lifecycle fails with AccessDenied, and CloudFormation gets the reason', () => {
+  const mutations = roleMutations(v1.template, ['PatchHandlerRole', 'ImageBuilderDistributionProviderFrameworkOnEventRole'])
+    .filter((m) => !m.actions.includes('lambda:GetFunction'));
+  test('the roles have the statements this replays', () => {
     expect(mutations.filter((m) => !m.action).map((m) => m.actions)).toEqual([
       ['imagebuilder:GetDistributionConfiguration', 'imagebuilder:UpdateDistributionConfiguration'],
       ['iam:PassRole'],
       ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
+      ['lambda:InvokeFunction'],
     ]);
   });
 

@@ -40,7 +40,15 @@ const DENIED: Record<OperationRequest['service'], { status: number; type: string
   ssm: { status: 400, type: 'AccessDeniedException' },
   sts: { status: 403, type: 'AccessDenied' },
   ec2: { status: 403, type: 'UnauthorizedOperation' },
+  lambda: { status: 403, type: 'AccessDeniedException' },
+  states: { status: 400, type: 'AccessDeniedException' },
 };
+
+/** The Lambda REST paths the Provider framework calls, and their operations. */
+const LAMBDA_PATHS: Array<[string, RegExp, string]> = [
+  ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations$/, 'Invoke'],
+  ['GET', /^\/2015-03-31\/functions\/([^/]+)$/, 'GetFunction'],
+];
 
 export class IamAuthorizer {
   readonly denials: Denial[] = [];
@@ -60,10 +68,18 @@ export class IamAuthorizer {
     this.sessions.set(accessKeyId, { roleArn, sessionName });
   }
 
-  /** Authorizes every Image Builder, SSM and STS request of `server` before it reaches its route. */
-  attach(server: LocalServer): this {
-    server.addCheck({ request: (req) => this.checkLocal(req) });
+  /**
+   * Authorizes every request of `server` before it reaches its route: Image Builder, SSM and STS (told apart by
+   * protocol), or, when `service` says so, Lambda (the Provider framework's Invoke and GetFunction) or Step Functions.
+   */
+  attach(server: LocalServer, service?: 'lambda' | 'states'): this {
+    server.addCheck({ request: (req) => (service ? this.checkService(req, service) : this.checkLocal(req)) });
     return this;
+  }
+
+  /** Authorizes a call a service makes with a role's credentials, in-process (e.g. Step Functions invoking a task). */
+  async authorizeRole(roleArn: string, r: Omit<OperationRequest, 'account' | 'partition' | 'nextImageArn'>): Promise<void> {
+    await this.authorize(r, undefined, roleArn);
   }
 
   /** For the local EC2: throws ServiceError(403, UnauthorizedOperation) for a request IAM denies. */
@@ -80,6 +96,26 @@ export class IamAuthorizer {
     const [, partition, , , account, resource] = roleArn.split(':');
     const name = resource.split('/').pop();
     return { roleArn, principal: `arn:${partition}:sts::${account}:assumed-role/${name}/${session?.sessionName ?? 'lambda'}` };
+  }
+
+  private async checkService(req: ReceivedRequest, service: 'lambda' | 'states'): Promise<void> {
+    let verified;
+    try {
+      verified = verifySigV4(req, service);
+    } catch (err) {
+      if (err instanceof SignatureError) throw new ServiceError(403, 'InvalidSignatureException', err.message);
+      throw err;
+    }
+    if (service === 'states') {
+      await this.authorize({ service, operation: req.operation, body: req.body, query: req.query, region: verified.region }, verified.accessKeyId);
+      return;
+    }
+    const path = `/${req.operation}`;
+    const found = LAMBDA_PATHS.find(([method, pattern]) => method === req.method && pattern.test(path));
+    if (!found) throw new Error(`test/lambda/server/iam.ts knows no Lambda operation ${req.method} ${path}`);
+    const functionName = decodeURIComponent(found[1].exec(path)![1]);
+    const request = { service, operation: found[2], body: { FunctionName: functionName }, query: {}, region: verified.region };
+    await this.authorize(request, verified.accessKeyId);
   }
 
   private async checkLocal(req: ReceivedRequest): Promise<void> {
@@ -99,8 +135,10 @@ export class IamAuthorizer {
     await this.authorize({ service, operation: req.operation, body: req.body, query: req.query, region: verified.region }, verified.accessKeyId);
   }
 
-  private async authorize(r: Omit<OperationRequest, 'account' | 'partition' | 'nextImageArn'>, accessKeyId: string): Promise<void> {
-    const { roleArn, principal } = this.identityOf(accessKeyId);
+  private async authorize(r: Omit<OperationRequest, 'account' | 'partition' | 'nextImageArn'>, accessKeyId?: string, serviceRole?: string): Promise<void> {
+    const { roleArn, principal } = serviceRole
+      ? { roleArn: serviceRole, principal: `${serviceRole.replace(':iam:', ':sts:').replace(/:role\/(?:.*\/)?/, ':assumed-role/')}/${r.service}` }
+      : this.identityOf(accessKeyId!);
     const request: OperationRequest = {
       ...r,
       account: this.options.account,
