@@ -5,8 +5,8 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  clock, CREATE_FAILED_MARKER, FRAMEWORK_DIR, HANDLER_FILE, Harness, MAX_RESPONSE_BYTES, mutated, Outcome, ResourceUnderTest, roleMutations,
-  stagedAssetDirs, startHarness, useRealClock, useSimulatedClock,
+  clock, CREATE_FAILED_MARKER, DeployedTemplate, FRAMEWORK_DIR, HANDLER_FILE, Harness, MAX_RESPONSE_BYTES, mutated, Outcome, ResourceUnderTest,
+  roleMutations, stagedAssetDirs, startHarness, useRealClock, useSimulatedClock,
 } from './harness';
 import { CONFIG_ARN, OTHER_CONFIG_ARN, patchStack } from './stacks';
 import { AnswerLost, faults, ServiceError } from '../lambda/local-server';
@@ -297,6 +297,23 @@ describe('update that moves the patch to another configuration', () => {
     expect(distributionsOf(OTHER_CONFIG_ARN)).toEqual(ORIGINAL);
     expect(distributionsOf()).toEqual(patchedV1());
   });
+});
+
+test('an upgrade from one handler role per patch to one per configuration: the patch moves to the new role, nothing else changes', async () => {
+  // The template of a release that named the role `HandlerRole` (logical IDs PatchHandlerRole854026B8 and its policy).
+  const role = v1.template.logicalIdsOfType('AWS::IAM::Role').find((id) => id.startsWith('PatchHandlerRole'))!;
+  const policy = v1.template.logicalIdsOfType('AWS::IAM::Policy').find((id) => id.startsWith('PatchHandlerRole'))!;
+  const before = new DeployedTemplate(JSON.parse(JSON.stringify(v1.template.json)
+    .split(role).join('PatchHandlerRole854026B8').split(policy).join('PatchHandlerRoleDefaultPolicy98B62D6E')));
+  const p0 = before.propertiesOf(v1.logicalId);
+  expect(p0.RoleArn).not.toBe(P1.RoleArn);
+  await res.create(p0, { template: before });
+  const writes = ib.applied;
+  expect(await res.update(P1, v1.template)).toMatchObject({ status: 'SUCCESS', physicalResourceId: res.outcomes[0].outcome.physicalResourceId });
+  expect(ib.applied).toBe(writes);
+  expect(distributionsOf()).toEqual(patchedV1());
+  expect(await res.delete()).toMatchObject({ status: 'SUCCESS' });
+  expect(distributionsOf()).toEqual(ORIGINAL);
 });
 
 test('configuration deleted out of band: update, rollback and delete all succeed', async () => {
