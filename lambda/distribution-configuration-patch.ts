@@ -59,7 +59,12 @@ export async function onEvent(event: CdkCustomResourceEvent, options: HandlerOpt
       // Another configuration. Patched like on create; if this fails after writing, nobody else would undo it.
       const result = await undoIfFails(context, event, props,
         (progress) => reconcile(context, event, props, props.BaselineParameterName, undefined, progress));
-      await revertLeftBehind(context, event, old);
+      // As the old properties' role: each configuration's patch has a role of its own (src/private/patch-resource.ts).
+      const oldRole = event.OldResourceProperties?.RoleArn;
+      const oldContext = typeof oldRole === 'string' && oldRole !== ''
+        ? clients.callContext({ ...event, ResourceProperties: event.OldResourceProperties }, options)
+        : context;
+      await revertLeftBehind(oldContext, event, old);
       return result;
     }
     case 'Delete': {

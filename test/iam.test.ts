@@ -42,6 +42,31 @@ afterAll(() => {
   }
 });
 
+/**
+ * The KMS calls EC2 makes with the execution role's credentials while it copies an encrypted AMI, with the request
+ * context it sets: kms:ViaService ec2.<Region>.amazonaws.com, kms:GrantIsForAWSResource on CreateGrant, and the EBS
+ * encryption context. SOURCED: the condition keys of EC2ImageBuilderExecutionPolicy's EC2KMSPermissions,
+ * EC2KMSDescribeKeyPermissions and EC2KMSGrantKeyPermissions statements (reference section 6.1); which call carries
+ * which key is INFERRED from those statements.
+ */
+const KMS_VIA_EC2: Array<[string, Record<string, string | string[]>]> = [
+  ...['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKeyWithoutPlaintext'].map(
+    (action): [string, Record<string, string | string[]>] => [action, { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com', 'kms:EncryptionContextKeys': ['aws:ebs:id'] }]),
+  ['kms:DescribeKey', { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' }],
+  ['kms:CreateGrant', { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com', 'kms:GrantIsForAWSResource': 'true' }],
+];
+
+/** A key of this account the stack does not know (an encrypted source AMI's, say), with the default key policy. */
+const UNKNOWN_KEY = `arn:aws:kms:us-east-1:${ACCOUNT}:key/0f0e0d0c-0b0a-0908-0706-050403020100`;
+/**
+ * The default key policy (what KMS gives a key created without one, and CDK renders): it lets IAM policies of the
+ * account grant the key's use. KMS always requires the key policy to allow too.
+ */
+const DEFAULT_KEY_POLICY = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
+} as any;
+
 /** A stack with every feature: an owned configuration, each source kind, DESTROY, and both execution-role policies. */
 function fullStack(policy = ExecutionRolePolicy.PER_FEATURE): Stack {
   const stack = new Stack(new App(), 'Full', { env: { account: ACCOUNT, region: 'us-east-1' } });
@@ -250,7 +275,8 @@ describe('the execution role allows what Image Builder does for each feature', (
   const principal = `arn:aws:sts::${ACCOUNT}:assumed-role/${exec.arn.split('/').pop()}/imagebuilder`;
   const created = { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' };
   const lt = world.resolve({ Ref: Object.keys(Template.fromStack(fullStack()).findResources('AWS::EC2::LaunchTemplate'))[0] });
-  const cases: Array<[string, string, string, Record<string, string>?]> = [
+  const key = world.resolve({ 'Fn::GetAtt': [Object.keys(Template.fromStack(fullStack()).findResources('AWS::KMS::Key'))[0], 'Arn'] });
+  const cases: Array<[string, string, string, Record<string, string | string[]>?]> = [
     ['copy', 'ec2:CopyImage', 'arn:aws:ec2:eu-west-1::image/ami-0aaaaaaaaaaaaaaaa'],
     ['share', 'ec2:ModifyImageAttribute', 'arn:aws:ec2:us-east-1::image/ami-0aaaaaaaaaaaaaaaa', created],
     ['share the untagged source AMI', 'ec2:ModifyImageAttribute', 'arn:aws:ec2:us-east-1::image/ami-0123456789abcdef0'],
@@ -268,14 +294,20 @@ describe('the execution role allows what Image Builder does for each feature', (
     ['S3 export task', 'ec2:ExportImage', `arn:aws:ec2:us-east-1:${ACCOUNT}:export-image-task/export-ami-1`],
     ['S3 export role', 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/vmimport`, { 'iam:PassedToService': 'vmie.amazonaws.com' }],
     ['logs', 'logs:PutLogEvents', `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/imagebuilder/golden:log-stream:x`],
+    // The configuration's KMS key, used by EC2 for the role while it copies encrypted snapshots: the request context
+    // EC2 sets (the keys EC2ImageBuilderExecutionPolicy's KMS statements condition on, reference section 6.1).
+    ...KMS_VIA_EC2.map(([action, context]): [string, string, string, Record<string, string | string[]>] => ['KMS key via EC2', action, key, context]),
   ];
   // Rest parameters: jest would take a fourth declared parameter of a three-element row for `done`.
   /** What each target account sets up (docs/iam.md): its EC2ImageBuilderDistributionCrossAccountRole trusts this account. */
   const targetTrust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] };
+  /** The key's own policy, as the template gives it: KMS requires it to allow as well. */
+  const keyPolicy = world.propertiesOf('AWS::KMS::Key').KeyPolicy;
   const options = (action: string, resource: string) => ({
     principal,
     resourceAccount: resource.split(':')[4] || ACCOUNT,
     ...(action === 'sts:AssumeRole' ? { resourcePolicy: targetTrust as any } : {}),
+    ...(action.startsWith('kms:') ? { resourcePolicy: keyPolicy } : {}),
   });
   test.each(cases)('%s: %s', async (...[, action, resource, context]) => {
     const decision = await isAllowed(exec, { action, resource, context }, options(action, resource));
@@ -287,6 +319,8 @@ describe('the execution role allows what Image Builder does for each feature', (
     ['another account\'s role', 'sts:AssumeRole', 'arn:aws:iam::999999999999:role/EC2ImageBuilderDistributionCrossAccountRole'],
     ['another parameter', 'ssm:PutParameter', `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/other`],
     ['an AMI not made by Image Builder', 'ec2:ModifyImageAttribute', 'arn:aws:ec2:us-east-1::image/ami-0cccccccccccccccc'],
+    // Per feature, only the keys the configuration or `kmsKeys` names (an encrypted source AMI's key: kmsKeys).
+    ['a KMS key the stack does not know, even via EC2', 'kms:CreateGrant', UNKNOWN_KEY, { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com', 'kms:GrantIsForAWSResource': 'true' }],
   ] as Array<[string, string, string, Record<string, string>?]>)('not %s', async (...[, action, resource, context]) => {
     const decision = await isAllowed(exec, { action, resource, context }, options(action, resource));
     expect(decision.allowed).toBe(false);
@@ -309,9 +343,24 @@ describe('ExecutionRolePolicy.MANAGED_POLICY: EC2ImageBuilderExecutionPolicy plu
     ['share the untagged source AMI (added)', 'ec2:ModifyImageAttribute', 'arn:aws:ec2:us-east-1::image/ami-0123456789abcdef0'],
     ['an SSM output outside /imagebuilder/ (added)', 'ssm:PutParameter', `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/golden/latest`],
     ['Fast Launch without a launch template (EC2FastLaunchFullAccess)', 'ec2:EnableFastLaunch', 'arn:aws:ec2:eu-west-1::image/ami-0bbbbbbbbbbbbbbbb'],
-  ] as Array<[string, string, string, Record<string, string>?]>)('%s', async (...[, action, resource, context]) => {
+    // A key the stack does not know (an encrypted source AMI's, say): the managed policy allows any key, through EC2 only.
+    ...KMS_VIA_EC2.map(([action, context]): [string, string, string, Record<string, string | string[]>] =>
+      ['a KMS key the stack does not know, via EC2', action, UNKNOWN_KEY, context]),
+  ] as Array<[string, string, string, Record<string, string | string[]>?]>)('%s: %s', async (...[, action, resource, context]) => {
     expect(exec.identityPolicies.map((p) => p.name)).toContain('arn:aws:iam::aws:policy/EC2ImageBuilderExecutionPolicy');
-    expect((await isAllowed(exec, { action, resource, context }, { principal, resourceAccount: ACCOUNT })).result).toBe('Allowed');
+    const keyPolicy = action.startsWith('kms:') ? { resourcePolicy: DEFAULT_KEY_POLICY } : {};
+    expect((await isAllowed(exec, { action, resource, context }, { principal, resourceAccount: ACCOUNT, ...keyPolicy })).result).toBe('Allowed');
+  });
+
+  test.each([
+    ...KMS_VIA_EC2.map(([action]): [string, string, Record<string, string>] => ['called directly, not via EC2', action, {}]),
+    ...KMS_VIA_EC2.map(([action, context]): [string, string, Record<string, string | string[]>] =>
+      ['via another service', action, { ...context, 'kms:ViaService': 'lambda.us-east-1.amazonaws.com' }]),
+    ['a grant not for an AWS resource', 'kms:CreateGrant', { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com', 'kms:GrantIsForAWSResource': 'false' }],
+  ] as Array<[string, string, Record<string, string | string[]>]>)('not a KMS key the stack does not know %s: %s', async (_, action, context) => {
+    const decision = await isAllowed(exec, { action, resource: UNKNOWN_KEY, context },
+      { principal, resourceAccount: ACCOUNT, resourcePolicy: DEFAULT_KEY_POLICY });
+    expect(decision.allowed).toBe(false);
   });
 });
 

@@ -62,10 +62,17 @@ export class PatchResource extends Construct {
     // after this construct: a patch renamed or moved within the stack finds the baseline of the one it replaces
     // (lambda/baseline.ts). Known at synth, so the handler's SSM permissions can name exactly this parameter.
     const keys = orderingKeys(stack, props.distributionConfigurationArn, props.distributionConfigurationName);
-    this.baselineParameterName = `${BASELINE_PARAMETER_PREFIX}/${crypto.createHash('sha256')
-      .update(JSON.stringify([stack.resolve(stack.stackName), keys[keys.length - 1]])).digest('hex').slice(0, 40)}`;
+    const configurationHash = crypto.createHash('sha256')
+      .update(JSON.stringify([stack.resolve(stack.stackName), keys[keys.length - 1]])).digest('hex');
+    this.baselineParameterName = `${BASELINE_PARAMETER_PREFIX}/${configurationHash.slice(0, 40)}`;
 
-    this.handlerRole = provider.newHandlerRole(this, 'HandlerRole',
+    // One role per configuration (its construct ID names it): every statement below names the configuration, and a
+    // patch moved to another configuration leaves its old physical ID for CloudFormation to delete in the update's
+    // cleanup, with the old properties, whose RoleArn must still grant the old configuration. With one role for
+    // both, the policy would already name the new configuration only and that Delete would be AccessDenied, leaving
+    // the old configuration patched. A new construct ID makes a new role; the old one is deleted in the same cleanup,
+    // after the resource that depended on it (test/lifecycle/patch-lifecycle.test.ts plays both orders of a rollback).
+    this.handlerRole = provider.newHandlerRole(this, `HandlerRole${configurationHash.slice(0, 8)}`,
       'cdk-imagebuilder-distribution: assumed by the custom-resource handler to patch one distribution configuration');
     this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['imagebuilder:GetDistributionConfiguration', 'imagebuilder:UpdateDistributionConfiguration'],

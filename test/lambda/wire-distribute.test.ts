@@ -192,7 +192,7 @@ test.each([
 test('a configuration the role is not granted is AccessDenied (IAM decides before the service looks it up)', async () => {
   const missing = `${CONFIG_ARN}-missing`;
   await expect(onEvent(event('Create', { ...props, DistributionConfigurationArn: missing }), options)).rejects.toThrow(
-    new RegExp(`AccessDeniedException \\(HTTP 403\\): User: arn:aws:sts::${ACCOUNT}:assumed-role/RetainHandlerRole[^/]*/cdk-ibd-req-Create `
+    new RegExp(`AccessDeniedException \\(HTTP 403\\): User: arn:aws:sts::${ACCOUNT}:assumed-role/wire-RetainHandlerRole[^/]*/cdk-ibd-req-Create `
       + `is not authorized to perform: imagebuilder:GetDistributionConfiguration on resource: ${missing}`));
   expectedDenials = [expect.objectContaining({ action: 'imagebuilder:GetDistributionConfiguration', resource: missing })];
 });

@@ -1,16 +1,16 @@
 // Custom::ImageBuilderDistributeImage through aws-cdk-lib's Provider framework and its waiter, as CloudFormation drives
-// it (harness.ts), with the fake Image Builder and EC2 checked after every step.
+// it (harness.ts), with the fake Image Builder and EC2 checked after every step, and every call authorized against
+// the roles of the template deployed at that moment.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
-  ACCOUNT, clock, CREATE_FAILED_MARKER, FRAMEWORK_DIR, HANDLER_FILE, Harness, MAX_RESPONSE_BYTES, ResourceUnderTest, stagedAssetDirs, startHarness,
-  useRealClock, useSimulatedClock,
+  ACCOUNT, clock, CREATE_FAILED_MARKER, FRAMEWORK_DIR, HANDLER_FILE, Harness, MAX_RESPONSE_BYTES, mutated, Outcome, ResourceUnderTest, RoleMutation,
+  roleMutations, stagedAssetDirs, startHarness, useRealClock, useSimulatedClock,
 } from './harness';
 import { CONFIG_ARN, distributeStack } from './stacks';
 import { faults } from '../lambda/local-server';
 import { DistributedImages, Ec2Images } from '../lambda/server/distribute-routes';
-import { Roles } from '../lambda/server/sts';
 
 const v1 = distributeStack();
 /** New tags: a new distribution (replacement). */
@@ -28,29 +28,47 @@ let h: Harness;
 let images: DistributedImages;
 let ec2: Ec2Images;
 let res: ResourceUnderTest;
+/** The IAM denials a test expects (none unless it says so). */
+let expectedDenials: unknown[] = [];
 
 beforeEach(async () => {
   useSimulatedClock();
   ec2 = await Ec2Images.start();
-  h = await startHarness(v1.template, { EC2_ENDPOINT: ec2.endpoint });
+  h = await startHarness(v1.template, {
+    env: { EC2_ENDPOINT: ec2.endpoint },
+    nextImageArn: (region) => `arn:aws:imagebuilder:${region}:${ACCOUNT}:image/distributed-image/1.0.0/${images.started + 1}`,
+  });
+  ec2.authorize = h.iam.ec2Check;
   images = new DistributedImages(h.aws, { account: ACCOUNT, clock: clock.now });
   images.addConfiguration(CONFIG_ARN, [{ region: 'us-east-1' }, { region: 'eu-west-1', accountIds: [OTHER] }]);
-  const roles = new Roles(h.aws, { clock: clock.now });
-  for (const id of v1.template.logicalIdsOfType('AWS::IAM::Role')) roles.add(v1.template.roleArn(id));
   res = h.resource(v1.logicalId);
 });
 
 afterEach(async () => {
+  const denials = h.iam.denials;
   await h.close();
   await ec2.close();
   useRealClock();
+  // Every call the handler made was allowed, unless a test looked for the denial.
+  expect(denials).toEqual(expectedDenials);
+  expectedDenials = [];
 });
 
 /** The AMIs a finished distribution made in this account, as EC2 holds them. */
 function registerAmis(arn: string): string[] {
   const image = images.images.get(arn)!;
   const mine = image.amis.filter((a) => a.accountId === ACCOUNT);
-  for (const ami of mine) ec2.add({ imageId: ami.image, region: ami.region, creationDate: image.dateCreated, snapshotIds: [`snap-${ami.image.slice(4)}`] });
+  // Image Builder tags what it creates `CreatedBy: EC2 Image Builder` (the managed policies require the tag on its
+  // CreateImage/CopyImage, and the handler role's delete rights are gated on it).
+  for (const ami of mine) {
+    ec2.add({
+      imageId: ami.image,
+      region: ami.region,
+      creationDate: image.dateCreated,
+      snapshotIds: [`snap-${ami.image.slice(4)}`],
+      tags: { CreatedBy: 'EC2 Image Builder' },
+    });
+  }
   return mine.map((a) => a.image);
 }
 
@@ -84,15 +102,15 @@ test('create, update in place, replacement, cleanup and delete', async () => {
   const amis = registerAmis(first);
 
   // RemovalPolicy alone: the same image.
-  expect(await res.update(P1_RETAIN)).toMatchObject({ status: 'SUCCESS', physicalResourceId: first });
-  expect(await res.update(P1)).toMatchObject({ status: 'SUCCESS', physicalResourceId: first });
+  expect(await res.update(P1_RETAIN, v1Retain.template)).toMatchObject({ status: 'SUCCESS', physicalResourceId: first });
+  expect(await res.update(P1, v1.template)).toMatchObject({ status: 'SUCCESS', physicalResourceId: first });
   expect(images.started).toBe(1);
 
   // New tags: a new image; CloudFormation then deletes the old one (destroy: image, AMIs and snapshots).
-  const replaced = await res.update(P2);
+  const replaced = await res.update(P2, v2.template);
   expect(replaced.status).toBe('SUCCESS');
   expect(replaced.replaced?.physicalResourceId).toBe(first);
-  expect(await res.delete(replaced.replaced!.physicalResourceId, replaced.replaced!.properties)).toMatchObject({ status: 'SUCCESS' });
+  expect(await res.cleanup(replaced.replaced!.physicalResourceId, replaced.replaced!.properties)).toMatchObject({ status: 'SUCCESS' });
   expect(live()).toEqual([replaced.physicalResourceId]);
   for (const ami of amis) expect(ec2.amis.has(ami)).toBe(false);
 
@@ -102,7 +120,7 @@ test('create, update in place, replacement, cleanup and delete', async () => {
 });
 
 test('the same Create delivered twice distributes once', async () => {
-  expect(await res.create(P1, 2)).toMatchObject({ status: 'SUCCESS' });
+  expect(await res.create(P1, { deliveries: 2 })).toMatchObject({ status: 'SUCCESS' });
   expect(images.started).toBe(1);
 });
 
@@ -132,7 +150,7 @@ test('create whose distribution started but whose waiter could not: the framewor
 
 test('a distribution that outlasts its timeout fails the resource before CloudFormation\'s hour, and the rollback cancels and deletes it', async () => {
   images.nextOutcome = { stepsPerState: 10_000 };
-  const created = await res.create(P1_SHORT);
+  const created = await res.create(P1_SHORT, { template: v1Short.template });
   expect(created.status).toBe('FAILED');
   expect(created.reason).toMatch(/did not become AVAILABLE within TimeoutSeconds=600/);
   expect(created.seconds).toBeGreaterThanOrEqual(600);
@@ -170,7 +188,7 @@ describe.each([
     const created = await res.create(P1);
     const startedBefore = images.started;
     inject();
-    const failed = await res.update(P2);
+    const failed = await res.update(P2, v2.template);
     expect(failed.status).toBe('FAILED');
     expect(res.physicalResourceId).toBe(created.physicalResourceId);
     const started = images.started;
@@ -184,21 +202,21 @@ describe.each([
 
 test('rollback of a replacement returns to the old image and its AMI IDs; CloudFormation then deletes the new one', async () => {
   const created = await res.create(P1);
-  const replaced = await res.update(P2);
+  const replaced = await res.update(P2, v2.template);
   expect(replaced.status).toBe('SUCCESS');
   const rolledBack = await res.rollbackUpdate(P1, P2);
   expect(rolledBack).toMatchObject({ status: 'SUCCESS', physicalResourceId: created.physicalResourceId });
   expect(rolledBack.data).toEqual(created.data);
   expect(images.started).toBe(2);
-  expect(await res.delete(replaced.physicalResourceId!, P2)).toMatchObject({ status: 'SUCCESS' });
+  expect(await res.cleanup(replaced.physicalResourceId!, P2)).toMatchObject({ status: 'SUCCESS' });
   expect(live()).toEqual([created.physicalResourceId]);
 });
 
 test('properties asked for again after their image was deleted distribute anew', async () => {
   const created = await res.create(P1);
-  const replaced = await res.update(P2);
-  await res.delete(created.physicalResourceId!, P1); // CloudFormation's cleanup (destroy)
-  const back = await res.update(P1);
+  const replaced = await res.update(P2, v2.template);
+  await res.cleanup(created.physicalResourceId!, P1); // CloudFormation's cleanup (destroy)
+  const back = await res.update(P1, v1.template);
   expect(back.status).toBe('SUCCESS');
   expect(back.physicalResourceId).not.toBe(created.physicalResourceId);
   expect(back.physicalResourceId).not.toBe(replaced.physicalResourceId);
@@ -213,7 +231,7 @@ describe.each([
   test('fails with the reason; the rollback Update keeps the image', async () => {
     const created = await res.create(P1);
     const bad = { ...P2, ...change };
-    const failed = await res.update(bad);
+    const failed = await res.update(bad, v2.template);
     expect(failed.status).toBe('FAILED');
     expect(failed.reason).toMatch(message);
     expect(await res.rollbackUpdate(P1, bad)).toMatchObject({ status: 'SUCCESS', physicalResourceId: created.physicalResourceId });
@@ -227,7 +245,7 @@ describe.each(['gone (404)', 'DELETED'])('image %s out of band', (how) => {
     const arn = created.physicalResourceId!;
     if (how === 'DELETED') images.setStatus(arn, 'DELETED');
     else images.images.get(arn)!.deleted = true;
-    expect(await res.update(P1_RETAIN)).toMatchObject({ status: 'SUCCESS', physicalResourceId: arn });
+    expect(await res.update(P1_RETAIN, v1Retain.template)).toMatchObject({ status: 'SUCCESS', physicalResourceId: arn });
     expect(await res.rollbackUpdate(P1, P1_RETAIN)).toMatchObject({ status: 'SUCCESS', physicalResourceId: arn });
     expect(await res.delete()).toMatchObject({ status: 'SUCCESS' });
     expect(images.started).toBe(1);
@@ -247,5 +265,83 @@ describe.each([
     expect(created.responseBytes).toBeLessThanOrEqual(MAX_RESPONSE_BYTES);
     expect(images.started).toBe(0);
     expect(await res.delete()).toMatchObject({ status: 'SUCCESS' });
+  });
+});
+
+// The handler role's statements, and those of the framework's roles that this sequence uses (not the provider role's
+// sts:AssumeRole: see patch-lifecycle.test.ts).
+describe('IAM: without any one statement of the roles, the lifecycle fails with AccessDenied, and CloudFormation gets the reason', () => {
+  const fn = (prefix: string) => v1.template.getAtt(v1.template.logicalIdsOfType('AWS::Lambda::Function').find((id) => id.startsWith(prefix))!, 'Arn');
+  /**
+   * Statements of aws-cdk-lib's Provider not replayed, and why: GetFunction is called only after a failed Invoke (the
+   * throttle case of patch-lifecycle.test.ts runs it); the framework grants each of its functions the Invoke of both
+   * user functions, but onEvent invokes only onEvent and isComplete only isComplete; onTimeout runs only when the
+   * waiter gives up; without the waiter's Invoke of isComplete, the waiter fails quietly and CloudFormation times out
+   * (no reason to check).
+   */
+  const notReplayed = (m: RoleMutation) => m.actions.includes('lambda:GetFunction')
+    || (m.name.startsWith('ImageBuilderDistributionProviderFrameworkOnEventRole') && m.actions.includes('lambda:InvokeFunction') && resourcesOf(m).includes(fn('ImageBuilderDistributionProviderIsComplete')))
+    || (m.name.startsWith('ImageBuilderDistributionProviderFrameworkIsCompleteRole') && m.actions.includes('lambda:InvokeFunction') && resourcesOf(m).includes(fn('ImageBuilderDistributionProviderOnEvent')))
+    || m.name.startsWith('ImageBuilderDistributionProviderwaiterstatemachineRole');
+  const resourcesOf = (m: RoleMutation) => [v1.template.iam.statementsOf(m.roleArn)[m.index].statement.Resource ?? []].flat();
+  const mutations = roleMutations(v1.template, ['DistributeHandlerRole', 'ImageBuilderDistributionProviderFrameworkOnEventRole',
+    'ImageBuilderDistributionProviderFrameworkIsCompleteRole', 'ImageBuilderDistributionProviderwaiterstatemachineRole']).filter((m) => !notReplayed(m));
+  test('the roles have the statements this replays', () => {
+    expect(mutations.filter((m) => !m.action).map((m) => [m.name.replace(/[0-9A-F]{8}\[.*/, ''), m.actions])).toEqual([
+      ['DistributeHandlerRole', ['imagebuilder:DistributeImage', 'imagebuilder:GetImage', 'imagebuilder:TagResource', 'imagebuilder:CancelImageCreation', 'imagebuilder:DeleteImage']],
+      ['DistributeHandlerRole', ['imagebuilder:GetDistributionConfiguration']],
+      ['DistributeHandlerRole', ['iam:PassRole']],
+      ['DistributeHandlerRole', ['ec2:DeregisterImage']],
+      ['DistributeHandlerRole', ['ec2:DeleteSnapshot']],
+      ['DistributeHandlerRole', ['ec2:DescribeImages']],
+      ['ImageBuilderDistributionProviderFrameworkOnEventRole', ['lambda:InvokeFunction']],
+      ['ImageBuilderDistributionProviderFrameworkOnEventRole', ['states:StartExecution']],
+      ['ImageBuilderDistributionProviderFrameworkIsCompleteRole', ['lambda:InvokeFunction']],
+    ]);
+  });
+
+  test.each(mutations.map((m) => [m.name, m]))('%s', async (_, mutation) => {
+    // Create, an Update that replaces the image, the cleanup Delete of the first (destroy: image, AMIs, snapshots),
+    // and the stack's Delete while the second still distributes (cancel), each deploying its version with the
+    // statement removed, up to the first failure.
+    const failures: Outcome[] = [];
+    let replaced: Awaited<ReturnType<ResourceUnderTest['update']>> | undefined;
+    const steps: (() => Promise<Outcome>)[] = [
+      () => res.create(P1, { template: mutated(v1.template, mutation) }),
+      async () => {
+        registerAmis(res.physicalResourceId!);
+        replaced = await res.update(P2, mutated(v2.template, mutation));
+        return replaced;
+      },
+      () => res.cleanup(replaced!.replaced!.physicalResourceId, replaced!.replaced!.properties),
+      () => {
+        images.setStatus(res.physicalResourceId!, 'DISTRIBUTING');
+        return res.delete();
+      },
+    ];
+    for (const step of steps) {
+      const outcome = await step();
+      if (outcome.status === 'FAILED') {
+        failures.push(outcome);
+        break;
+      }
+    }
+    expect(failures).toHaveLength(1);
+    const denied = h.iam.denials;
+    expect(denied.length).toBeGreaterThan(0);
+    for (const d of denied) expect(mutation.actions).toContain(d.action);
+    expect(failures[0].reason).toContain(`is not authorized to perform: ${denied[0].action} on resource: ${denied[0].resource}`);
+    expectedDenials = denied;
+  });
+
+  test('the same sequence passes with the roles as synthesized', async () => {
+    expect(await res.create(P1)).toMatchObject({ status: 'SUCCESS' });
+    registerAmis(res.physicalResourceId!);
+    const replaced = await res.update(P2, v2.template);
+    expect(replaced.replaced).toBeDefined();
+    expect(await res.cleanup(replaced.replaced!.physicalResourceId, replaced.replaced!.properties)).toMatchObject({ status: 'SUCCESS' });
+    images.setStatus(res.physicalResourceId!, 'DISTRIBUTING');
+    expect(await res.delete()).toMatchObject({ status: 'SUCCESS' });
+    expect(images.cancelled).toEqual([replaced.physicalResourceId]);
   });
 });

@@ -18,10 +18,16 @@
  *   port and CA are pointed at the local server, nothing in the framework is changed).
  * - CloudFormation itself: events built from the synthesized template's properties (intrinsics resolved, scalars
  *   turned to strings as CloudFormation does), ServiceTimeout and the 4096-byte response limit enforced.
+ * - IAM: each function runs with credentials of the role its template gives it (as Lambda hands an execution role's
+ *   session to a function), and every call to the local Lambda, Step Functions, Image Builder, SSM, STS (and EC2,
+ *   where a test attaches it), and each task invocation of the waiter (as its state machine's role), is authorized
+ *   against the roles of the template CloudFormation has in place at that moment (`ResourceUnderTest` below), by
+ *   test/lambda/server/iam.ts. CloudFormation's own Invoke of the ServiceToken is not (it is the stack's caller's).
  *
  * The simulated clock: Date is faked (@sinonjs/fake-timers, Date only), so the handler's deadlines, the waiter's
  * waits and ServiceTimeout all run on one clock without real waiting; sockets and timers stay real.
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as https from 'https';
 import type { AddressInfo } from 'net';
@@ -30,10 +36,16 @@ import * as vm from 'vm';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LocalServer, ReceivedRequest } from '../lambda/local-server';
+import { IamAuthorizer } from '../lambda/server/iam';
+import { KNOWN_KEYS } from '../lambda/server/sigv4';
+import { Roles } from '../lambda/server/sts';
+import { IamRoles } from '../util/iam-template';
 
 export const ACCOUNT = '111111111111';
 export const REGION = 'us-east-1';
-export const STACK_ID = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/Lifecycle/5f6d0a40-0000-4000-8000-000000000001`;
+/** The name of the stack every template here is deployed as (stacks.ts builds them under it). */
+export const STACK_NAME = 'Lifecycle';
+export const STACK_ID = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${STACK_NAME}/5f6d0a40-0000-4000-8000-000000000001`;
 /** The framework's marker physical ID after a failed Create (cfn-response.js CREATE_FAILED_PHYSICAL_ID_MARKER). */
 export const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
 /** CloudFormation's limit on a custom-resource response body. */
@@ -107,13 +119,22 @@ export type Json = any;
 
 export class DeployedTemplate {
   static of(stack: Stack): DeployedTemplate {
+    if (stack.stackName !== STACK_NAME) throw new Error(`deploy stacks named ${STACK_NAME} (got ${stack.stackName})`);
     return new DeployedTemplate(Template.fromStack(stack).toJSON(), stack);
   }
 
   readonly resources: Record<string, { Type: string; Properties?: Json; DependsOn?: string[] }>;
+  /** The template's roles as IAM holds them once deployed; also the source of their names and ARNs. */
+  readonly iam: IamRoles;
 
-  constructor(readonly json: Json, readonly stack?: Stack) {
+  constructor(readonly json: Json, readonly stack?: Stack, iam?: IamRoles) {
     this.resources = json.Resources;
+    this.iam = iam ?? IamRoles.fromTemplates({ [STACK_NAME]: json }, { account: ACCOUNT, region: REGION });
+  }
+
+  /** The same template with its roles as `iam` holds them (e.g. a role lacking a statement: a mutation test). */
+  withIam(iam: IamRoles): DeployedTemplate {
+    return new DeployedTemplate(this.json, this.stack, iam);
   }
 
   logicalIdsOfType(type: string): string[] {
@@ -154,13 +175,13 @@ export class DeployedTemplate {
     throw new Error(`GetAtt ${logicalId}.${attribute} (${r.Type}) is not modelled`);
   }
 
+  /** A role's physical name, as the IAM model names it (test/util/iam-template.ts). */
   roleName(logicalId: string): string {
-    return this.resources[logicalId].Properties?.RoleName ?? `Lifecycle-${logicalId}`.slice(0, 64);
+    return this.iam.resolve({ Ref: logicalId });
   }
 
   roleArn(logicalId: string): string {
-    const p = this.resources[logicalId].Properties?.Path ?? '/';
-    return `arn:aws:iam::${ACCOUNT}:role${p}${this.roleName(logicalId)}`;
+    return this.iam.arnOf(logicalId);
   }
 
   resolve(value: Json): Json {
@@ -207,7 +228,7 @@ const PSEUDO: Record<string, string> = {
   'AWS::AccountId': ACCOUNT,
   'AWS::URLSuffix': 'amazonaws.com',
   'AWS::StackId': STACK_ID,
-  'AWS::StackName': 'Lifecycle',
+  'AWS::StackName': STACK_NAME,
 };
 
 /** CloudFormation passes numbers and booleans in custom-resource properties as strings. */
@@ -229,7 +250,18 @@ interface FunctionDef {
   readonly exportName: string;
   readonly env: Record<string, string>;
   readonly timeoutSeconds: number;
+  /** The function's execution role (its template's `Role`) and the session Lambda gives the function for it. */
+  readonly roleArn: string;
+  readonly credentials: Record<'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY' | 'AWS_SESSION_TOKEN', string>;
   module?: any;
+}
+
+/** The session credentials of an execution role: stable per role, known to the local SigV4 verifier. */
+function executionRoleCredentials(roleArn: string): FunctionDef['credentials'] {
+  const id = createHash('sha256').update(roleArn).digest('hex').slice(0, 16).toUpperCase();
+  const credentials = { AWS_ACCESS_KEY_ID: `ASIALAMBDA${id}`, AWS_SECRET_ACCESS_KEY: `lambda/${id}`, AWS_SESSION_TOKEN: `lambda-session-${id}` };
+  KNOWN_KEYS.set(credentials.AWS_ACCESS_KEY_ID, credentials.AWS_SECRET_ACCESS_KEY);
+  return credentials;
 }
 
 /** The error payload Lambda's Node.js runtime returns for an unhandled error. */
@@ -244,7 +276,7 @@ interface FunctionError {
  * listed from the start, so that a function never sees another provider's (e.g. the waiter's, in a patch provider).
  */
 const FUNCTION_ENV_KEYS = new Set<string>(['AWS_LAMBDA_FUNCTION_NAME', 'USER_ON_EVENT_FUNCTION_ARN', 'USER_IS_COMPLETE_FUNCTION_ARN',
-  'WAITER_STATE_MACHINE_ARN']);
+  'WAITER_STATE_MACHINE_ARN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);
 
 export class Lambdas {
   readonly functions = new Map<string, FunctionDef>();
@@ -262,7 +294,17 @@ export class Lambdas {
       if (!file) continue; // not a function of the provider (e.g. a log-retention helper)
       const env = template.resolve(p.Environment?.Variables ?? {});
       for (const k of Object.keys(env)) FUNCTION_ENV_KEYS.add(k);
-      const def: FunctionDef = { logicalId: id, arn: template.getAtt(id, 'Arn'), file, exportName, env, timeoutSeconds: Number(p.Timeout ?? 3) };
+      const roleArn: string = template.resolve(p.Role);
+      const def: FunctionDef = {
+        logicalId: id,
+        arn: template.getAtt(id, 'Arn'),
+        file,
+        exportName,
+        env,
+        timeoutSeconds: Number(p.Timeout ?? 3),
+        roleArn,
+        credentials: executionRoleCredentials(roleArn),
+      };
       this.functions.set(def.arn, def);
       // The SDK puts the function name (here an ARN) URI-encoded into the path.
       server.route('POST', `/2015-03-31/functions/${encodeURIComponent(def.arn)}/invocations`, (req) => this.invokeOp(def, req));
@@ -276,6 +318,11 @@ export class Lambdas {
   /** The next `times` invocations of the function fail as if Lambda could not run it (throttled, HTTP 429). */
   throttle(logicalId: string, times = 1): void {
     this.faults.set(logicalId, (this.faults.get(logicalId) ?? 0) + times);
+  }
+
+  /** The role each function's access key belongs to. */
+  get keys(): Record<string, string> {
+    return Object.fromEntries([...this.functions.values()].map((f) => [f.credentials.AWS_ACCESS_KEY_ID, f.roleArn]));
   }
 
   byLogicalId(logicalId: string): FunctionDef {
@@ -318,7 +365,7 @@ export class Lambdas {
     def.module ??= loadFresh(def.file);
     const saved = new Map([...FUNCTION_ENV_KEYS].map((k) => [k, lambdaEnv[k]]));
     for (const k of FUNCTION_ENV_KEYS) delete lambdaEnv[k];
-    Object.assign(lambdaEnv, def.env, { AWS_LAMBDA_FUNCTION_NAME: def.logicalId });
+    Object.assign(lambdaEnv, def.env, def.credentials, { AWS_LAMBDA_FUNCTION_NAME: def.logicalId });
     const end = clock.now() + def.timeoutSeconds * 1000;
     const context = { functionName: def.logicalId, awsRequestId: `lambda-${this.invocations.length}`, getRemainingTimeInMillis: () => end - clock.now() };
     try {
@@ -355,12 +402,15 @@ const MAX_EXECUTION_INPUT_BYTES = 262_144;
 export class StepFunctions {
   readonly executions: Execution[] = [];
   private readonly machines = new Map<string, Json>();
+  /** The role of each state machine: what its task invocations are authorized as. */
+  private readonly roles = new Map<string, string>();
   private failNext?: { status: number; type: string; message: string };
 
-  constructor(readonly template: DeployedTemplate, readonly server: LocalServer, readonly lambdas: Lambdas) {
+  constructor(readonly template: DeployedTemplate, readonly server: LocalServer, readonly lambdas: Lambdas, readonly iam: IamAuthorizer) {
     for (const id of template.logicalIdsOfType('AWS::StepFunctions::StateMachine')) {
       const definition = JSON.parse(template.resolve(template.resources[id].Properties.DefinitionString));
       this.machines.set(template.ref(id), definition);
+      this.roles.set(template.ref(id), template.resolve(template.resources[id].Properties.RoleArn));
     }
     server.target('AWSStepFunctions.StartExecution', (req) => this.startExecutionOp(req));
   }
@@ -390,17 +440,18 @@ export class StepFunctions {
     }
     const arn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${this.executions.length + 1}`;
     const execution: Execution = { arn, input: JSON.parse(input), attempts: 0, status: 'RUNNING', done: Promise.resolve() };
+    const roleArn = this.roles.get(stateMachineArn)!;
     // The execution starts once the function that started it has returned: functions run one at a time here, as they
     // share the process's environment.
     execution.done = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.lambdas.idle())
-      .then(() => this.run(definition, execution));
+      .then(() => this.run(definition, execution, roleArn));
     this.executions.push(execution);
     return { body: { executionArn: arn, startDate: clock.now() / 1000 }, headers: dateHeader() };
   }
 
   /** Task states with Retry and Catch, as the waiter uses them. */
-  private async run(definition: Json, execution: Execution): Promise<void> {
+  private async run(definition: Json, execution: Execution, roleArn: string): Promise<void> {
     let stateName: string | undefined = definition.StartAt;
     let input = execution.input;
     while (stateName) {
@@ -411,7 +462,12 @@ export class StepFunctions {
       let outcome: { result: Json } | { error: FunctionError };
       for (;;) {
         execution.attempts++;
-        outcome = await this.lambdas.invoke(state.Resource, input);
+        // The task's Invoke is made with the state machine's role; a denial fails the task (States.ALL catches it).
+        const denied: Error | undefined = await this.iam.authorizeRole(roleArn, {
+          service: 'lambda', operation: 'Invoke', body: { FunctionName: state.Resource }, query: {}, region: REGION,
+        }).then(() => undefined, (err: Error) => err);
+        outcome = denied ? { error: { errorType: 'Lambda.AWSLambdaException', errorMessage: denied.message, trace: [] } }
+          : await this.lambdas.invoke(state.Resource, input);
         if (!('error' in outcome) || !retry || retries >= retry.MaxAttempts) break;
         clock.advance(retry.IntervalSeconds * 1000 * (retry.BackoffRate ?? 2) ** retries);
         retries++;
@@ -542,20 +598,25 @@ export interface SendInput {
   readonly oldProperties?: Record<string, Json>;
   readonly physicalResourceId?: string;
   /**
+   * The roles IAM holds while CloudFormation sends this request: every call must be allowed by each of these (more
+   * than one when CloudFormation may have either in place; see `ResourceUnderTest`).
+   */
+  readonly iam: IamRoles[];
+  /**
    * Deliver the event this many times (Lambda retries an asynchronous invocation whose function failed, so the
    * framework may see one event more than once): one after the other, each run to its end.
    */
   readonly deliveries?: number;
 }
 
+/** Request IDs are unique in the test process, so that no answer can be taken for another test's. */
+let requests = 0;
+
 /**
  * Sends one custom-resource request of the template's resource `logicalId` the way CloudFormation does: an
  * asynchronous invocation of the ServiceToken function, then a wait for the ResponseURL (bounded by the resource's
  * ServiceTimeout, else one hour, on the simulated clock).
  */
-/** Request IDs are unique in the test process, so that no answer can be taken for another test's. */
-let requests = 0;
-
 export class CloudFormation {
 
   constructor(
@@ -563,9 +624,11 @@ export class CloudFormation {
     readonly lambdas: Lambdas,
     readonly stepFunctions: StepFunctions,
     readonly responses: ResponseEndpoint,
+    readonly iam: IamAuthorizer,
   ) {}
 
   async send(requestType: RequestType, logicalId: string, input: SendInput): Promise<Outcome> {
+    [this.iam.world, ...this.iam.requiredToo] = input.iam;
     const resource = this.template.resources[logicalId];
     const requestId = `00000000-0000-4000-8000-${String(++requests).padStart(12, '0')}`;
     const event: Json = {
@@ -630,31 +693,66 @@ export class CloudFormation {
   }
 }
 
-/** The state CloudFormation keeps of one custom resource, and the sequences it runs on it. */
+/**
+ * The state CloudFormation keeps of one custom resource, and the sequences it runs on it.
+ *
+ * Which roles IAM holds during each request. The custom resource depends on its handler role and that role's policy
+ * (the `RoleArn` property, and the DependsOn the constructs add), so CloudFormation brings those to the template
+ * being deployed before it sends the resource's request; roles only the other template has are created at the start
+ * of an update, and deleted only in its cleanup phase, after the resources that depend on them:
+ * - Create, and the Delete of a failed Create's rollback: the roles of the template created;
+ * - Update: the new template's roles (its policies are updated first), and the old template's roles it no longer has;
+ * - the cleanup Delete of a physical ID an update replaced: the same (the old policies of a role both templates have
+ *   no longer exist: a Delete that needs them fails in AWS);
+ * - the rollback Update (UPDATE_ROLLBACK_IN_PROGRESS): CloudFormation's documentation does not say whether the old
+ *   policies are restored before or after the custom resource that depends on them is rolled back, so each call must
+ *   be allowed with either in place;
+ * - the cleanup Delete after a rollback: the old template's roles, and the new template's roles it does not have;
+ * - the stack's Delete: the roles of the template in place.
+ */
 export class ResourceUnderTest {
   /** CloudFormation's view: properties and physical ID after the last successful request. */
   properties?: Record<string, Json>;
   physicalResourceId?: string;
   data?: Record<string, string>;
   readonly outcomes: { requestType: RequestType; outcome: Outcome }[] = [];
+  /** The template in place: its roles are what IAM holds. */
+  template: DeployedTemplate;
+  /** The last update: the template before it, and the one it deployed; a rollback swaps them. */
+  private lastUpdate?: { from: DeployedTemplate; to: DeployedTemplate };
 
-  constructor(readonly cfn: CloudFormation, readonly logicalId: string) {}
+  constructor(readonly cfn: CloudFormation, readonly logicalId: string) {
+    this.template = cfn.template;
+  }
 
-  async create(properties: Record<string, Json>, deliveries = 1): Promise<Outcome> {
+  /** Create as part of deploying `template` (the harness's, unless given). */
+  async create(properties: Record<string, Json>, options: { template?: DeployedTemplate; deliveries?: number } = {}): Promise<Outcome> {
     // A failed Create's rollback Delete carries the properties of the attempt.
     this.properties = properties;
-    const outcome = await this.record('Create', this.cfn.send('Create', this.logicalId, { properties, deliveries }));
+    this.template = options.template ?? this.template;
+    this.lastUpdate = undefined;
+    const outcome = await this.record('Create', this.cfn.send('Create', this.logicalId, {
+      properties, deliveries: options.deliveries, iam: [this.template.iam],
+    }));
     // Created or not, CloudFormation keeps the physical ID it got (the framework's marker after a failure).
     this.physicalResourceId = outcome.physicalResourceId;
     if (outcome.status === 'SUCCESS') this.data = outcome.data;
     return outcome;
   }
 
-  /** Update; on SUCCESS with a new physical ID, `replaced` is what CloudFormation deletes in its cleanup phase. */
-  async update(properties: Record<string, Json>): Promise<Outcome & { replaced?: { physicalResourceId: string; properties: Record<string, Json> } }> {
+  /**
+   * Update, as part of deploying `template` (whose properties of this resource are `properties`, or were before a
+   * test changed them); on SUCCESS with a new physical ID, `replaced` is what CloudFormation deletes in its cleanup
+   * (`cleanup`).
+   */
+  async update(properties: Record<string, Json>, template: DeployedTemplate):
+  Promise<Outcome & { replaced?: { physicalResourceId: string; properties: Record<string, Json> } }> {
     const before = { physicalResourceId: this.physicalResourceId!, properties: this.properties! };
+    this.lastUpdate = { from: this.template, to: template };
+    // The stack is on the new template's roles until it is rolled back, whether this resource fails or not.
+    this.template = template;
     const outcome = await this.record('Update', this.cfn.send('Update', this.logicalId, {
-      properties, oldProperties: before.properties, physicalResourceId: before.physicalResourceId,
+      properties, oldProperties: before.properties, physicalResourceId: before.physicalResourceId, iam: [this.between(template)],
     }));
     if (outcome.status !== 'SUCCESS') return outcome;
     this.properties = properties;
@@ -664,13 +762,17 @@ export class ResourceUnderTest {
   }
 
   /**
-   * CloudFormation's rollback of an update to `failed` properties (whether that update failed, or succeeded and
+   * CloudFormation's rollback of the last update to `failed` properties (whether that update failed, or succeeded and
    * another resource failed): an Update back to `previous`, with the two swapped.
    */
   async rollbackUpdate(previous: Record<string, Json>, failed: Record<string, Json>): Promise<Outcome> {
+    const update = this.lastUpdate;
+    if (!update) throw new Error('rollbackUpdate without an update to roll back');
+    this.lastUpdate = { from: update.to, to: update.from };
+    this.template = update.from;
     const physical = this.physicalResourceId!;
     const outcome = await this.record('Update', this.cfn.send('Update', this.logicalId, {
-      properties: previous, oldProperties: failed, physicalResourceId: physical,
+      properties: previous, oldProperties: failed, physicalResourceId: physical, iam: [this.between(update.from), this.between(update.to)],
     }));
     if (outcome.status === 'SUCCESS') {
       this.properties = previous;
@@ -680,8 +782,23 @@ export class ResourceUnderTest {
     return outcome;
   }
 
-  async delete(physicalResourceId = this.physicalResourceId!, properties = this.properties!): Promise<Outcome> {
-    return this.record('Delete', this.cfn.send('Delete', this.logicalId, { properties, physicalResourceId }));
+  /** The Delete, in the cleanup phase of the last update or its rollback, of a physical ID it left behind. */
+  async cleanup(physicalResourceId: string, properties: Record<string, Json>): Promise<Outcome> {
+    if (!this.lastUpdate) throw new Error('cleanup without an update');
+    return this.record('Delete', this.cfn.send('Delete', this.logicalId, { properties, physicalResourceId, iam: [this.between(this.template)] }));
+  }
+
+  /** The stack's Delete (or a failed Create's rollback Delete). */
+  async delete(): Promise<Outcome> {
+    return this.record('Delete', this.cfn.send('Delete', this.logicalId, {
+      properties: this.properties!, physicalResourceId: this.physicalResourceId!, iam: [this.template.iam],
+    }));
+  }
+
+  /** The roles while the stack moves to `target` in the last update or its rollback: the other template's too. */
+  private between(target: DeployedTemplate): IamRoles {
+    const other = this.lastUpdate && (this.lastUpdate.from === target ? this.lastUpdate.to : this.lastUpdate.from);
+    return other && other !== target ? target.iam.withRolesOf(other.iam) : target.iam;
   }
 
   private async record(requestType: RequestType, p: Promise<Outcome>): Promise<Outcome> {
@@ -711,20 +828,30 @@ export interface Harness {
   readonly stepFunctions: StepFunctions;
   readonly responses: ResponseEndpoint;
   readonly cfn: CloudFormation;
+  /** IAM of the local services (attach `iam.ec2Check` to a local EC2); `iam.denials` lists every denied call. */
+  readonly iam: IamAuthorizer;
+  /** The local STS: any role of the templates may be assumed where their policies allow it. */
+  readonly sts: Roles;
   resource(logicalId: string): ResourceUnderTest;
   close(): Promise<void>;
 }
 
-export async function startHarness(template: DeployedTemplate, extraEnv: Record<string, string> = {}): Promise<Harness> {
+export interface HarnessOptions {
+  /** Environment variables for every function (e.g. EC2_ENDPOINT). */
+  readonly env?: Record<string, string>;
+  /** For DistributeImage: the ARN of the image build version the next call will create (test/lambda/server/iam.ts). */
+  readonly nextImageArn?: (region: string) => string;
+}
+
+export async function startHarness(template: DeployedTemplate, options: HarnessOptions = {}): Promise<Harness> {
   const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, lambdaEnv[k]]));
   const aws = await LocalServer.start();
   const lambdaServer = await LocalServer.start();
   const sfnServer = await LocalServer.start();
   const responses = await ResponseEndpoint.start();
+  // No credentials outside a function: each function gets its execution role's (Lambdas.run).
+  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) delete lambdaEnv[k];
   Object.assign(lambdaEnv, {
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SESSION_TOKEN: 'lambda-token',
     AWS_REGION: REGION,
     AWS_DEFAULT_REGION: REGION,
     AWS_EC2_METADATA_DISABLED: 'true',
@@ -733,7 +860,7 @@ export async function startHarness(template: DeployedTemplate, extraEnv: Record<
     IMAGEBUILDER_ENDPOINT: aws.endpoint,
     SSM_ENDPOINT: aws.endpoint,
     STS_ENDPOINT: aws.endpoint,
-    ...extraEnv,
+    ...options.env,
   });
   // The Lambda code logs to the main context's console; keep it, as CloudWatch would, instead of printing it.
   const savedConsole = { log: outer.console.log, warn: outer.console.warn, error: outer.console.error };
@@ -743,8 +870,11 @@ export async function startHarness(template: DeployedTemplate, extraEnv: Record<
   };
   Object.assign(outer.console, { log: capture, warn: capture, error: capture });
   const lambdas = new Lambdas(template, lambdaServer);
-  const stepFunctions = new StepFunctions(template, sfnServer, lambdas);
-  const cfn = new CloudFormation(template, lambdas, stepFunctions, responses);
+  const iam = new IamAuthorizer(template.iam, { account: ACCOUNT, keys: lambdas.keys, nextImageArn: options.nextImageArn })
+    .attach(aws).attach(lambdaServer, 'lambda').attach(sfnServer, 'states');
+  const stepFunctions = new StepFunctions(template, sfnServer, lambdas, iam);
+  const sts = new Roles(aws, { clock: clock.now, iam });
+  const cfn = new CloudFormation(template, lambdas, stepFunctions, responses, iam);
   return {
     template,
     aws,
@@ -754,6 +884,8 @@ export async function startHarness(template: DeployedTemplate, extraEnv: Record<
     stepFunctions,
     responses,
     cfn,
+    iam,
+    sts,
     resource: (logicalId) => new ResourceUnderTest(cfn, logicalId),
     close: async () => {
       await Promise.all(stepFunctions.executions.map((e) => e.done));
@@ -766,6 +898,42 @@ export async function startHarness(template: DeployedTemplate, extraEnv: Record<
       }
     },
   };
+}
+
+/** One identity statement, or one action of it, removed from one role of a template (mutation tests of the roles). */
+export interface RoleMutation {
+  readonly roleArn: string;
+  readonly index: number;
+  /** The action removed from the statement; none: the whole statement. */
+  readonly action?: string;
+  /** The actions the removal takes away. */
+  readonly actions: string[];
+  /** `<role logical ID>[<index>] <actions>`, for test names. */
+  readonly name: string;
+}
+
+/**
+ * Every statement of the roles whose logical IDs start with `prefixes` as a removal each, and each action of a
+ * statement with several; statements that allow only CloudWatch Logs actions are left out: Lambda's runtime writes
+ * the logs, outside what these servers play.
+ */
+export function roleMutations(template: DeployedTemplate, prefixes: string[]): RoleMutation[] {
+  return prefixes.flatMap((prefix) => {
+    const role = template.iam.byLogicalId(prefix);
+    return template.iam.statementsOf(role.arn).flatMap(({ statement }, index): RoleMutation[] => {
+      const actions = [statement.Action ?? []].flat();
+      if (actions.every((a) => a.startsWith('logs:'))) return [];
+      const whole = { roleArn: role.arn, index, actions, name: `${role.logicalId}[${index}] ${actions.join(',')}` };
+      if (actions.length === 1) return [whole];
+      return [whole, ...actions.map((action) => ({ roleArn: role.arn, index, action, actions: [action], name: `${role.logicalId}[${index}] ${action} alone` }))];
+    });
+  });
+}
+
+/** `template` with the statement (or action) of `mutation` removed from its role. */
+export function mutated(template: DeployedTemplate, mutation: RoleMutation): DeployedTemplate {
+  const { roleArn, index, action } = mutation;
+  return template.withIam(action ? template.iam.withoutAction(roleArn, index, action) : template.iam.withoutStatement(roleArn, index));
 }
 
 /** The staged asset directory of each Lambda function of `stack` (its cloud assembly), by logical ID. */

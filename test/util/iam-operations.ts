@@ -12,6 +12,9 @@
  *   (iam:PassedToService = vmie.amazonaws.com) for the S3 export role.
  * - SSM, EC2, STS: one action per operation, named after it (Service Authorization Reference, actions tables), with
  *   the ARN formats of iam-data's resource types (parameter, image, snapshot, role).
+ * - Lambda and Step Functions, as the Provider framework calls them: Invoke authorizes lambda:InvokeFunction and
+ *   GetFunction lambda:GetFunction on the function; StartExecution states:StartExecution on the state machine
+ *   (Service Authorization Reference, actions tables; the statements aws-cdk-lib's Provider grants name the same).
  *
  * Modeling choices, where the sources leave a gap (each marked INFERRED in the reference):
  * - DistributeImage's resource: the image build version it creates (its ARN is only known from the response, so
@@ -29,7 +32,7 @@ export interface Authorization {
 }
 
 export interface OperationRequest {
-  readonly service: 'imagebuilder' | 'ssm' | 'ec2' | 'sts' | 'organizations';
+  readonly service: 'imagebuilder' | 'ssm' | 'ec2' | 'sts' | 'organizations' | 'lambda' | 'states';
   readonly operation: string;
   /** JSON body (Image Builder, SSM) or form parameters (EC2, STS). */
   readonly body: any;
@@ -53,6 +56,8 @@ const roleArn = (r: OperationRequest, nameOrArn: string) =>
   nameOrArn.startsWith('arn:') ? nameOrArn : `arn:${r.partition}:iam::${r.account}:role/${nameOrArn}`;
 const parameterArn = (r: OperationRequest, name: string) =>
   name.startsWith('arn:') ? name : `arn:${r.partition}:ssm:${r.region}:${r.account}:parameter/${name.replace(/^\//, '')}`;
+const functionArn = (r: OperationRequest, nameOrArn: string) =>
+  nameOrArn.startsWith('arn:') ? nameOrArn : `arn:${r.partition}:lambda:${r.region}:${r.account}:function:${nameOrArn}`;
 const resourceTagContext = (r: OperationRequest) =>
   Object.fromEntries(Object.entries(r.resourceTags ?? {}).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
 const tagContext = (tags: Record<string, string> | undefined) => tags === undefined ? {} : {
@@ -128,6 +133,13 @@ export const OPERATIONS: Record<OperationRequest['service'], Table> = {
       action: 'organizations:ListAccountsForParent', resource: parentArn(r, r.body.ParentId), resourceAccount: organizationOf(r).managementAccount,
     }],
     ListAccounts: (r) => [{ action: 'organizations:ListAccounts', resource: '*', resourceAccount: organizationOf(r).managementAccount }],
+  },
+  lambda: {
+    Invoke: (r) => [{ action: 'lambda:InvokeFunction', resource: functionArn(r, r.body.FunctionName) }],
+    GetFunction: (r) => [{ action: 'lambda:GetFunction', resource: functionArn(r, r.body.FunctionName) }],
+  },
+  states: {
+    StartExecution: (r) => [{ action: 'states:StartExecution', resource: r.body.stateMachineArn }],
   },
 };
 

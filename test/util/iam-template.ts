@@ -8,8 +8,13 @@
  *   roles.get(roleArn)               // { logicalId, arn, trustPolicy, identityPolicies }
  *   roles.resolve(value)             // a template value made concrete (e.g. a custom resource's properties)
  *   roles.withoutStatement(arn, i)   // a copy in which the role lacks its i-th identity statement (mutation tests)
- * Physical names follow what CloudFormation generates closely enough for ARNs to be realistic (a role without
- * RoleName gets its logical ID as name, under its Path); what IAM evaluates is only ever these resolved values.
+ *   roles.withoutAction(arn, i, a)   // ... in which that statement lacks action `a`
+ *   roles.withRolesOf(other)         // a copy that also holds the roles only `other` has (a stack between templates)
+ * Physical names follow what CloudFormation generates closely enough for ARNs to be realistic: a role without RoleName
+ * is named `<stack name>-<logical ID>`, cut to IAM's 64 characters, under its Path (CloudFormation appends a random
+ * suffix, which no policy here can name); the stack name is the key the template is given under. This is the one
+ * naming rule of the test bed: the lifecycle harness (test/lifecycle/harness.ts) takes its role names from here, so
+ * that the keys a Lambda function holds map to the role IAM evaluates. What IAM evaluates is only ever these values.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -80,7 +85,7 @@ export class IamRoles {
   ) {
     this.partition = env.partition ?? 'aws';
     for (const [stack, template] of Object.entries(templates)) {
-      const resolver = new Resolver(template, { ...(stackEnvs[stack] ?? env), partition: this.partition });
+      const resolver = new Resolver(template, { ...(stackEnvs[stack] ?? env), partition: this.partition }, stack);
       this.resolvers.set(stack, resolver);
       const resources = template.Resources ?? {};
       for (const [logicalId, r] of Object.entries(resources)) {
@@ -129,6 +134,11 @@ export class IamRoles {
     return found[0];
   }
 
+  /** The ARN of role `logicalId` of the first stack, or of `stack`. */
+  arnOf(logicalId: string, stack?: string): string {
+    return this.resolve({ 'Fn::GetAtt': [logicalId, 'Arn'] }, stack);
+  }
+
   /** A template value made concrete for this account and Region (of the first stack, or `stack`). */
   resolve<T = any>(value: unknown, stack?: string): T {
     const resolver = this.resolvers.get(stack ?? Object.keys(this.templates)[0])!;
@@ -168,11 +178,39 @@ export class IamRoles {
     return copy;
   }
 
+  /** A copy in which the `index`-th identity statement of role `arn` (as `withoutStatement` counts) lacks `action`. */
+  withoutAction(arn: string, index: number, action: string): IamRoles {
+    const copy = Object.create(IamRoles.prototype) as IamRoles;
+    Object.assign(copy, this, { roles: new Map(this.roles) });
+    const role = this.roles.get(arn)!;
+    let i = 0;
+    const identityPolicies = role.identityPolicies.map((p) => ({
+      name: p.name,
+      policy: {
+        ...p.policy,
+        Statement: p.policy.Statement.map((st) => i++ !== index ? st : { ...st, Action: [st.Action ?? []].flat().filter((a) => a !== action) }),
+      },
+    }));
+    copy.roles.set(arn, { ...role, identityPolicies });
+    return copy;
+  }
+
   /** A copy with one more role, `newArn`, with the policies of `arn` (as when CloudFormation replaces a role). */
   withRoleCopy(arn: string, newArn: string): IamRoles {
     const copy = Object.create(IamRoles.prototype) as IamRoles;
     Object.assign(copy, this, { roles: new Map(this.roles) });
     copy.roles.set(newArn, { ...this.roles.get(arn)!, arn: newArn });
+    return copy;
+  }
+
+  /**
+   * A copy that also holds the roles of `other` that are not here (by ARN), unchanged: the roles IAM holds while a
+   * stack moves between two templates, the roles only the other template has being created before or deleted after.
+   */
+  withRolesOf(other: IamRoles): IamRoles {
+    const copy = Object.create(IamRoles.prototype) as IamRoles;
+    Object.assign(copy, this, { roles: new Map(this.roles) });
+    for (const role of other.all) if (!copy.roles.has(role.arn)) copy.roles.set(role.arn, role);
     return copy;
   }
 
@@ -193,7 +231,7 @@ function substitutePartition(doc: PolicyDocument, partition: string): PolicyDocu
 
 /** Resolves CloudFormation intrinsics of one template to the values a deployment in `env` would produce. */
 class Resolver {
-  constructor(private readonly template: TemplateJson, private readonly env: Required<Environment>) {}
+  constructor(private readonly template: TemplateJson, private readonly env: Required<Environment>, private readonly stackName: string) {}
 
   resolve(node: any): any {
     if (Array.isArray(node)) return node.map((n) => this.resolve(n));
@@ -232,14 +270,14 @@ class Resolver {
       case 'AWS::Region': return this.env.region;
       case 'AWS::AccountId': return this.env.account;
       case 'AWS::URLSuffix': return 'amazonaws.com';
-      case 'AWS::StackName': return 'Stack';
-      case 'AWS::StackId': return `arn:${this.env.partition}:cloudformation:${this.env.region}:${this.env.account}:stack/Stack/00000000-0000-4000-8000-000000000000`;
+      case 'AWS::StackName': return this.stackName;
+      case 'AWS::StackId': return `arn:${this.env.partition}:cloudformation:${this.env.region}:${this.env.account}:stack/${this.stackName}/00000000-0000-4000-8000-000000000000`;
       case 'AWS::NoValue': return undefined as any;
     }
     const r = this.resource(name);
     const p = r.Properties ?? {};
     switch (r.Type) {
-      case 'AWS::IAM::Role': return this.resolve(p.RoleName) ?? name;
+      case 'AWS::IAM::Role': return this.resolve(p.RoleName) ?? `${this.stackName}-${name}`.slice(0, 64);
       case 'AWS::SSM::Parameter': return this.resolve(p.Name) ?? name;
       case 'AWS::Logs::LogGroup': return this.resolve(p.LogGroupName) ?? name;
       case 'AWS::S3::Bucket': return this.resolve(p.BucketName) ?? name.toLowerCase();

@@ -8,6 +8,7 @@
  *   const roles = new Roles(server, { iam });   // AssumeRole: caller's identity policy + the role's trust policy
  *   ec2.authorize = iam.ec2Check;  // the local EC2
  *   iam.denials                    // every denied authorization (what, for whom, why)
+ *   iam.world = other              // the roles as another deployment left them (requiredToo: several must allow)
  * Access keys: those of sessions the local STS issued belong to the role assumed; the base keys (the Lambda's own)
  * belong to the role given in `keys`. A session issued with a session policy is held to it as well.
  * Roles of other accounts (e.g. the cross-account distribution role of each target account, from the template its
@@ -47,12 +48,25 @@ const DENIED: Record<OperationRequest['service'], { status: number; type: string
   sts: { status: 403, type: 'AccessDenied' },
   ec2: { status: 403, type: 'UnauthorizedOperation' },
   organizations: { status: 400, type: 'AccessDeniedException' },
+  lambda: { status: 403, type: 'AccessDeniedException' },
+  states: { status: 400, type: 'AccessDeniedException' },
 };
+
+/** The Lambda REST paths the Provider framework calls, and their operations. */
+const LAMBDA_PATHS: Array<[string, RegExp, string]> = [
+  ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations$/, 'Invoke'],
+  ['GET', /^\/2015-03-31\/functions\/([^/]+)$/, 'GetFunction'],
+];
 
 export class IamAuthorizer {
   readonly denials: Denial[] = [];
   /** Every authorization that was evaluated, allowed or not. */
   readonly evaluated: Array<Authorization & { principal: string; allowed: boolean }> = [];
+  /**
+   * Further sets of roles that must allow each call as well, as when either of two versions of a role's policies
+   * may be in force (a stack's update rollback: test/lifecycle/harness.ts).
+   */
+  requiredToo: IamRoles[] = [];
   private readonly sessions = new Map<string, { roleArn: string; sessionName: string; policy?: PolicyDocument }>();
 
   constructor(public world: IamRoles, private readonly options: IamAuthorizerOptions) {}
@@ -62,15 +76,23 @@ export class IamAuthorizer {
     this.sessions.set(accessKeyId, { roleArn, sessionName, ...(policy !== undefined ? { policy: policy as PolicyDocument } : {}) });
   }
 
-  /** The role `arn`, of this account's templates or of another account's. */
-  role(arn: string): IamRole | undefined {
-    return this.world.get(arn) ?? this.options.otherAccounts?.map((w) => w.get(arn)).find((r) => r !== undefined);
+  /** The role `arn`, of this account's templates (`world`) or of another account's. */
+  role(arn: string, world: IamRoles = this.world): IamRole | undefined {
+    return world.get(arn) ?? this.options.otherAccounts?.map((w) => w.get(arn)).find((r) => r !== undefined);
   }
 
-  /** Authorizes every Image Builder, SSM and STS request of `server` before it reaches its route. */
-  attach(server: LocalServer): this {
-    server.addCheck({ request: (req) => this.checkLocal(req) });
+  /**
+   * Authorizes every request of `server` before it reaches its route: Image Builder, SSM and STS (told apart by
+   * protocol), or, when `service` says so, Lambda (the Provider framework's Invoke and GetFunction) or Step Functions.
+   */
+  attach(server: LocalServer, service?: 'lambda' | 'states'): this {
+    server.addCheck({ request: (req) => (service ? this.checkService(req, service) : this.checkLocal(req)) });
     return this;
+  }
+
+  /** Authorizes a call a service makes with a role's credentials, in-process (e.g. Step Functions invoking a task). */
+  async authorizeRole(roleArn: string, r: Omit<OperationRequest, 'account' | 'partition' | 'nextImageArn'>): Promise<void> {
+    await this.authorize(r, undefined, roleArn);
   }
 
   /** For the local EC2: throws ServiceError(403, UnauthorizedOperation) for a request IAM denies. */
@@ -87,6 +109,26 @@ export class IamAuthorizer {
     const [, partition, , , account, resource] = roleArn.split(':');
     const name = resource.split('/').pop();
     return { roleArn, principal: `arn:${partition}:sts::${account}:assumed-role/${name}/${session?.sessionName ?? 'lambda'}` };
+  }
+
+  private async checkService(req: ReceivedRequest, service: 'lambda' | 'states'): Promise<void> {
+    let verified;
+    try {
+      verified = verifySigV4(req, service);
+    } catch (err) {
+      if (err instanceof SignatureError) throw new ServiceError(403, 'InvalidSignatureException', err.message);
+      throw err;
+    }
+    if (service === 'states') {
+      await this.authorize({ service, operation: req.operation, body: req.body, query: req.query, region: verified.region }, verified.accessKeyId);
+      return;
+    }
+    const path = `/${req.operation}`;
+    const found = LAMBDA_PATHS.find(([method, pattern]) => method === req.method && pattern.test(path));
+    if (!found) throw new Error(`test/lambda/server/iam.ts knows no Lambda operation ${req.method} ${path}`);
+    const functionName = decodeURIComponent(found[1].exec(path)![1]);
+    const request = { service, operation: found[2], body: { FunctionName: functionName }, query: {}, region: verified.region };
+    await this.authorize(request, verified.accessKeyId);
   }
 
   private async checkLocal(req: ReceivedRequest): Promise<void> {
@@ -108,10 +150,11 @@ export class IamAuthorizer {
     await this.authorize({ service, operation: req.operation, body: req.body, query: req.query, region: verified.region }, verified.accessKeyId);
   }
 
-  private async authorize(r: Omit<OperationRequest, 'account' | 'partition' | 'nextImageArn'>, accessKeyId: string): Promise<void> {
-    const { roleArn, principal } = this.identityOf(accessKeyId);
-    const role = this.role(roleArn);
-    const sessionPolicy = this.sessions.get(accessKeyId)?.policy;
+  private async authorize(r: Omit<OperationRequest, 'account' | 'partition' | 'nextImageArn'>, accessKeyId?: string, serviceRole?: string): Promise<void> {
+    const { roleArn, principal } = serviceRole
+      ? { roleArn: serviceRole, principal: `${serviceRole.replace(':iam:', ':sts:').replace(/:role\/(?:.*\/)?/, ':assumed-role/')}/${r.service}` }
+      : this.identityOf(accessKeyId!);
+    const sessionPolicy = accessKeyId ? this.sessions.get(accessKeyId)?.policy : undefined;
     // Requests act in the caller's account (a session of another account's role acts in that account).
     const account = roleArn.split(':')[4] || this.options.account;
     const request: OperationRequest = {
@@ -122,20 +165,23 @@ export class IamAuthorizer {
       organization: this.options.organization,
     };
     for (const auth of authorizationsOf(request)) {
-      const target = auth.action === 'sts:AssumeRole' ? this.role(auth.resource) : undefined;
-      const decision = await isAllowed(role, auth, {
-        principal,
-        resourceAccount: auth.resourceAccount ?? (auth.resource.split(':')[4] || account),
-        ...(sessionPolicy ? { sessionPolicy } : {}),
-        // A role that is not in the templates has no trust policy that lets anyone assume it.
-        ...(auth.action === 'sts:AssumeRole' ? { resourcePolicy: target?.trustPolicy ?? { Version: '2012-10-17', Statement: [] } } : {}),
-      });
-      this.evaluated.push({ ...auth, principal, allowed: decision.allowed });
-      if (!decision.allowed) {
-        this.denials.push({ principal, action: auth.action, resource: auth.resource, operation: r.operation });
-        const { status, type } = DENIED[r.service];
-        throw new ServiceError(status, type, `User: ${principal} is not authorized to perform: ${auth.action} on resource: ${auth.resource} `
-          + `because no ${auth.action === 'sts:AssumeRole' ? 'identity-based or trust' : 'identity-based'} policy allows the ${auth.action} action`);
+      for (const world of [this.world, ...this.requiredToo]) {
+        const role = this.role(roleArn, world);
+        const target = auth.action === 'sts:AssumeRole' ? this.role(auth.resource, world) : undefined;
+        const decision = await isAllowed(role, auth, {
+          principal,
+          resourceAccount: auth.resourceAccount ?? (auth.resource.split(':')[4] || account),
+          ...(sessionPolicy ? { sessionPolicy } : {}),
+          // A role that is not in the templates has no trust policy that lets anyone assume it.
+          ...(auth.action === 'sts:AssumeRole' ? { resourcePolicy: target?.trustPolicy ?? { Version: '2012-10-17', Statement: [] } } : {}),
+        });
+        this.evaluated.push({ ...auth, principal, allowed: decision.allowed });
+        if (!decision.allowed) {
+          this.denials.push({ principal, action: auth.action, resource: auth.resource, operation: r.operation });
+          const { status, type } = DENIED[r.service];
+          throw new ServiceError(status, type, `User: ${principal} is not authorized to perform: ${auth.action} on resource: ${auth.resource} `
+            + `because no ${auth.action === 'sts:AssumeRole' ? 'identity-based or trust' : 'identity-based'} policy allows the ${auth.action} action`);
+        }
       }
     }
   }

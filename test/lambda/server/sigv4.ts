@@ -59,7 +59,10 @@ export function verifySigV4(req: SignedRequest, service: string): Verified {
     return `${h}:${String(v).trim().replace(/\s+/g, ' ')}\n`;
   }).join('');
   const canonicalQuery = Object.entries(req.query).map(([k, v]) => `${enc(k)}=${enc(v)}`).sort().join('&');
-  const canonicalRequest = [req.method, req.path, canonicalQuery, canonicalHeaders, signedHeaderList, sha256(req.rawBody)].join('\n');
+  // The canonical URI encodes each segment of the (already encoded) path once more, for every service but S3: a
+  // Lambda function ARN in the path is sent as `arn%3Aaws...` and signed as `arn%253Aaws...`.
+  const canonicalUri = req.path.split('/').map(enc).join('/');
+  const canonicalRequest = [req.method, canonicalUri, canonicalQuery, canonicalHeaders, signedHeaderList, sha256(req.rawBody)].join('\n');
   const scope = `${date}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonicalRequest)].join('\n');
   const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
