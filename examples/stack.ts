@@ -64,7 +64,8 @@ export class GoldenImageStack extends Stack {
         {
           amiName: 'golden-linux-{{ imagebuilder:buildDate }}',
           amiTags: { team: 'platform', os: 'linux' },
-          targetAccountIds: [SHARED_SERVICES, WORKLOADS],
+          // This account too: the launch template below starts from its copy, which an account list without it would not make.
+          targetAccountIds: [this.account, SHARED_SERVICES, WORKLOADS],
           launchPermission: { organizationalUnitArns: ['arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-ab12-cdefgh34'] },
           ssmParameters: [{ parameter: latestAmi, dataType: ssm.ParameterDataType.AWS_EC2_IMAGE }],
           s3Export: { role: vmImport, bucket: exports, prefix: 'exports/', diskImageFormat: DiskImageFormat.VMDK },

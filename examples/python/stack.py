@@ -89,7 +89,8 @@ class GoldenImageStack(Stack):
                 AmiDistribution(
                     ami_name=AMI_NAME,
                     ami_tags={"team": "platform", "os": "linux"},
-                    target_account_ids=[SHARED_SERVICES, WORKLOADS],
+                    # This account too: the launch template below starts from its copy.
+                    target_account_ids=[self.account, SHARED_SERVICES, WORKLOADS],
                     launch_permission=AmiLaunchPermission(
                         organizational_unit_arns=[ORGANIZATIONAL_UNIT],
                     ),
