@@ -7,6 +7,7 @@ import { LAMBDA_CREDENTIALS } from '../lambda/clients';
 import { onEvent } from '../lambda/index';
 import { Organizations, resolveTargets } from '../lambda/organization-targets';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE, TargetAccountsQuery } from '../src/private/organization-contract';
+import { setLambdaEnvironment } from '../test/lambda/lambda-environment';
 import { LocalServer } from '../test/lambda/local-server';
 import { DistributionConfigurations } from '../test/lambda/server/imagebuilder';
 import { Organization, ROOT_ID } from '../test/lambda/server/organizations';
@@ -73,15 +74,7 @@ async function eventCalls(): Promise<void> {
     // The top-level OU with the most accounts below it.
     const ou = tree.ous.filter((o) => tree.depth.get(o) === 1).sort((a, b) => org.accountsUnder(b).length - org.accountsUnder(a).length)[0];
     ib.put({ arn, name: 'golden', distributions: [fullDistribution('us-east-1'), fullDistribution('eu-west-1')] });
-    Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_SESSION_TOKEN: 't',
-      IMAGEBUILDER_ENDPOINT: server.endpoint,
-      SSM_ENDPOINT: server.endpoint,
-      STS_ENDPOINT: server.endpoint,
-      ORGANIZATIONS_ENDPOINT: server.endpoint,
-    });
+    setLambdaEnvironment(server, { ORGANIZATIONS_ENDPOINT: server.endpoint });
     clients.resetClients();
     const props = (key: string) => ({
       ServiceToken: 'token',
@@ -160,15 +153,7 @@ async function roleCheckCost(): Promise<void> {
       const active = org.accountsUnder(ROOT_ID);
       active.filter((_, i) => i % 10 !== 0).forEach((a) => roles.add(`arn:aws:iam::${a}:role/EC2ImageBuilderDistributionCrossAccountRole`));
       ib.put({ arn, name: 'golden', distributions: [fullDistribution('us-east-1'), fullDistribution('eu-west-1')] });
-      Object.assign(process.env, {
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_SESSION_TOKEN: 't',
-        IMAGEBUILDER_ENDPOINT: server.endpoint,
-        SSM_ENDPOINT: server.endpoint,
-        STS_ENDPOINT: server.endpoint,
-        ORGANIZATIONS_ENDPOINT: server.endpoint,
-      });
+      setLambdaEnvironment(server, { ORGANIZATIONS_ENDPOINT: server.endpoint });
       const props = (check: string | undefined) => ({
         ServiceToken: 'token',
         DistributionConfigurationArn: arn,

@@ -137,6 +137,13 @@ test('README: the two set-up commands for working on the project, each alone in 
   expect(fs.readFileSync(path.join(root, '.ci', 'run'), 'utf8')).toContain('\nnpm install && npx projen build\n');
 });
 
+test('CONTRIBUTING\'s Layout names every file of src/ and lambda/ (or its folder), so that each concept can be found', () => {
+  const layout = fs.readFileSync(path.join(root, 'CONTRIBUTING.md'), 'utf8').split('\n## Layout\n')[1] ?? '';
+  const files = (dir: string): string[] => fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? (layout.includes(`\`${dir}/${e.name}/\``) ? [] : files(`${dir}/${e.name}`)) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : []);
+  expect([...files('src'), ...files('lambda')].filter((f) => !layout.includes(`\`${f}\``))).toEqual([]);
+});
+
 test('README: the user guide (from Contents to the end) stays short enough to read in ten minutes', () => {
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
   const start = readme.indexOf('\n## Contents\n');

@@ -7,7 +7,7 @@ test('the example stack synthesizes with no warning and no error', () => {
   const app = new App();
   const stack: Stack = new GoldenImageStack(app, 'GoldenImageExample', { env: { account: '111111111111', region: 'us-east-1' } });
   const annotations = Annotations.fromStack(stack);
-  const text = (found: Array<{ id: string; entry: { data: unknown } }>) => found.map((m) => `${m.id}: ${String(m.entry.data)}`);
+  const text = (found: Array<{ id: string; entry: { data?: unknown } }>) => found.map((m) => `${m.id}: ${String(m.entry.data)}`);
   expect(text(annotations.findWarning('*', Match.anyValue()))).toEqual([]);
   expect(text(annotations.findError('*', Match.anyValue()))).toEqual([]);
 });

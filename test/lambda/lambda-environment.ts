@@ -17,3 +17,18 @@ export function setLambdaEnvironment(server: LocalServer, extra: Record<string, 
     ...extra,
   });
 }
+
+/** The variables the over-the-wire tests set for the handler (setLambdaEnvironment, and the Organizations endpoint and request timeout). */
+const LAMBDA_ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT',
+  'STS_ENDPOINT', 'ORGANIZATIONS_ENDPOINT', 'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
+
+/** Puts the handler's environment variables back as they were when this was called, after the file's (or block's) tests. */
+export function restoreLambdaEnvironmentAfterAll(): void {
+  const saved = Object.fromEntries(LAMBDA_ENV_KEYS.map((k) => [k, process.env[k]]));
+  afterAll(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+}

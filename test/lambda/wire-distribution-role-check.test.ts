@@ -6,7 +6,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CdkCustomResourceEvent } from 'aws-lambda';
-import { setLambdaEnvironment } from './lambda-environment';
+import { restoreLambdaEnvironmentAfterAll, setLambdaEnvironment } from './lambda-environment';
 import { LocalServer } from './local-server';
 import { Ec2Images } from './server/distribute-routes';
 import { IamAuthorizer } from './server/iam';
@@ -39,9 +39,7 @@ const REGION = 'us-east-1';
 const EXISTING = '111111111111'; // in fullDistribution's targetAccountIds
 /** The roles of the distributing stack do not depend on the OU: the fakes start with them before the OU exists. */
 const PLACEHOLDER_OU = 'ou-ab12-abcdefgh';
-const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'STS_ENDPOINT',
-  'ORGANIZATIONS_ENDPOINT', 'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
-const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+restoreLambdaEnvironmentAfterAll();
 
 /** The template of the stack instances OrganizationDistributionRoles deploys, for roles trusting `distributor`. */
 function stackSetTemplate(distributor: string): any {
@@ -131,13 +129,6 @@ afterEach(async () => {
   clients.resetClients();
   await server.close();
   await orgServer.close();
-});
-
-afterAll(() => {
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
 });
 
 let counter = 0;

@@ -6,7 +6,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CdkCustomResourceEvent } from 'aws-lambda';
-import { setLambdaEnvironment } from './lambda-environment';
+import { HandlerUnderTest } from './handler-under-test';
+import { restoreLambdaEnvironmentAfterAll, setLambdaEnvironment } from './lambda-environment';
 import { LocalServer } from './local-server';
 import { IamAuthorizer } from './server/iam';
 import { DistributionConfigurations } from './server/imagebuilder';
@@ -15,8 +16,6 @@ import { ARN, fullDistribution } from './server/patch-fixtures';
 import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
-import type { HandlerOptions } from '../../lambda/handler-options';
-import { entryPoints, EntryPoints } from '../../lambda/index';
 import { DistributionConfiguration, OrganizationChangeEvents, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts } from '../../src';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE } from '../../src/private/organization-contract';
 import { matches } from '../util/event-pattern';
@@ -25,15 +24,10 @@ import { IamRoles, TemplateJson } from '../util/iam-template';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
 
-/** The handler's log lines (any level): captured, so that a passing run prints none. */
-const handlerLog: string[] = [];
-/** The handler's test seams (HandlerOptions) of the current test. */
-let seams: HandlerOptions = {};
-const route: EntryPoints['onEvent'] = (e, c) => entryPoints({ log: (line) => { handlerLog.push(line); }, ...seams }).onEvent(e, c);
+const handler = new HandlerUnderTest();
+const route = handler.onEvent;
 
-const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'STS_ENDPOINT',
-  'ORGANIZATIONS_ENDPOINT', 'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
-const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+restoreLambdaEnvironmentAfterAll();
 
 const MGMT = MANAGEMENT_ACCOUNT;
 const DIST = '123456789012';
@@ -262,7 +256,7 @@ describe('an account change refreshes the distribution, through both rules and t
     org = new Organization(server, { callerRole: `arn:aws:iam::${MGMT}:role/cdk-imagebuilder-distribution-organizations-reader`, roles });
     setLambdaEnvironment(server, { ORGANIZATIONS_ENDPOINT: server.endpoint, HANDLER_REQUEST_TIMEOUT_MS: '2000' });
     clients.resetClients();
-    seams = { retry: { maxAttempts: 3, sleep: async () => {} } };
+    handler.seams = { retry: { maxAttempts: 3, sleep: async () => {} } };
     ib.put({ arn: ARN, name: 'imported-dist', distributions: [fullDistribution(REGION)] });
   });
 
@@ -273,11 +267,7 @@ describe('an account change refreshes the distribution, through both rules and t
   });
 
   afterAll(() => {
-    seams = {};
-    for (const [k, v] of Object.entries(savedEnv)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    handler.seams = {};
   });
 
   /**

@@ -2,7 +2,8 @@
 // (the model's `errors`; the fake may answer no other, in no other shape: server/model-check.ts): what is retried
 // (throttling, internal errors) and what fails at once with what to do (no organization, the wrong caller).
 import type { CdkCustomResourceEvent } from 'aws-lambda';
-import { setLambdaEnvironment } from './lambda-environment';
+import { HandlerUnderTest } from './handler-under-test';
+import { restoreLambdaEnvironmentAfterAll, setLambdaEnvironment } from './lambda-environment';
 import { faults, LocalServer } from './local-server';
 import { DistributionConfigurations } from './server/imagebuilder';
 import { Organization } from './server/organizations';
@@ -10,21 +11,14 @@ import { ARN, fullDistribution, STACK_ID } from './server/patch-fixtures';
 import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
-import type { HandlerOptions } from '../../lambda/handler-options';
-import { entryPoints, EntryPoints } from '../../lambda/index';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE, TargetAccountsQuery } from '../../src/private/organization-contract';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
 
-/** The handler's log lines (any level): captured, so that a passing run prints none. */
-const handlerLog: string[] = [];
-/** The handler's test seams (HandlerOptions) of the current test. */
-let seams: HandlerOptions = {};
-const route: EntryPoints['onEvent'] = (e, c) => entryPoints({ log: (line) => { handlerLog.push(line); }, ...seams }).onEvent(e, c);
+const handler = new HandlerUnderTest();
+const route = handler.onEvent;
 
-const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'STS_ENDPOINT',
-  'ORGANIZATIONS_ENDPOINT', 'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
-const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+restoreLambdaEnvironmentAfterAll();
 
 const RESOURCE_ROLE = 'arn:aws:iam::123456789012:role/cdk-imagebuilder-distribution/c8abc/Targets/TargetsHandlerRole';
 const READER_ROLE = 'arn:aws:iam::999999999999:role/cdk-imagebuilder-distribution-organizations-reader';
@@ -72,21 +66,13 @@ beforeEach(async () => {
   setLambdaEnvironment(server, { ORGANIZATIONS_ENDPOINT: server.endpoint, HANDLER_REQUEST_TIMEOUT_MS: '2000' });
   clients.resetClients();
   sleeps.length = 0;
-  seams = { retry: { maxAttempts: 5, sleep: async (ms) => { sleeps.push(ms); } } };
+  handler.seams = { retry: { maxAttempts: 5, sleep: async (ms) => { sleeps.push(ms); } } };
   ib.put({ arn: ARN, name: 'imported-dist', distributions: [fullDistribution('us-east-1')] });
 });
 
 afterEach(async () => {
   clients.resetClients();
   await server.close();
-});
-
-afterAll(() => {
-  seams = {};
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
 });
 
 test('AWSOrganizationsNotInUseException: fails at once (no retry), saying which account must read the organization; nothing changes', async () => {

@@ -6,7 +6,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CdkCustomResourceEvent } from 'aws-lambda';
-import { setLambdaEnvironment } from './lambda-environment';
+import { HandlerUnderTest } from './handler-under-test';
+import { restoreLambdaEnvironmentAfterAll, setLambdaEnvironment } from './lambda-environment';
 import { LocalServer } from './local-server';
 import { IamAuthorizer } from './server/iam';
 import { DistributionConfigurations } from './server/imagebuilder';
@@ -15,8 +16,6 @@ import { ARN, fullDistribution, STACK_ID } from './server/patch-fixtures';
 import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
-import type { HandlerOptions } from '../../lambda/handler-options';
-import { entryPoints, EntryPoints } from '../../lambda/index';
 import { DistributionConfiguration, OrganizationDistributionTargets, OrganizationsReaderRole, TargetAccounts } from '../../src';
 import { ORGANIZATION_TARGETS_RESOURCE_TYPE } from '../../src/private/organization-contract';
 import { isAllowed } from '../util/iam-evaluate';
@@ -24,15 +23,10 @@ import { IamRoles } from '../util/iam-template';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
 
-/** The handler's log lines (any level): captured, so that a passing run prints none. */
-const handlerLog: string[] = [];
-/** The handler's test seams (HandlerOptions) of the current test. */
-let seams: HandlerOptions = {};
-const route: EntryPoints['onEvent'] = (e, c) => entryPoints({ log: (line) => { handlerLog.push(line); }, ...seams }).onEvent(e, c);
+const handler = new HandlerUnderTest();
+const route = handler.onEvent;
 
-const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'IMAGEBUILDER_ENDPOINT', 'SSM_ENDPOINT', 'STS_ENDPOINT',
-  'ORGANIZATIONS_ENDPOINT', 'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
-const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+restoreLambdaEnvironmentAfterAll();
 
 const DISTRIBUTING = '123456789012';
 const REGION = 'us-east-1';
@@ -103,21 +97,13 @@ function create(world: IamRoles): CdkCustomResourceEvent {
 }
 
 beforeEach(() => {
-  seams = { retry: { maxAttempts: 3, sleep: async () => {} } };
+  handler.seams = { retry: { maxAttempts: 3, sleep: async () => {} } };
 });
 
 afterEach(async () => {
   clients.resetClients();
   await server?.close();
   server = undefined;
-});
-
-afterAll(() => {
-  seams = {};
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
 });
 
 const OU_PLACEHOLDER = 'ou-ex12-00000001'; // the fake's first OU: the one start() creates

@@ -936,6 +936,30 @@ export function mutated(template: DeployedTemplate, mutation: RoleMutation): Dep
   return template.withIam(action ? template.iam.withoutAction(roleArn, index, action) : template.iam.withoutStatement(roleArn, index));
 }
 
+/**
+ * A mutation test's deployment: runs `steps` up to the first that fails and expects exactly one to fail, with
+ * CloudFormation's reason naming the first denial, and every denial to be of an action `mutation` removed. Returns
+ * the denials (the test's afterEach expects them).
+ */
+export async function expectOnlyMutationDenied<D extends { action: string; resource: string }>(
+  steps: Array<() => Promise<Outcome>>, mutation: RoleMutation, denials: () => D[],
+): Promise<D[]> {
+  const failures: Outcome[] = [];
+  for (const step of steps) {
+    const outcome = await step();
+    if (outcome.status === 'FAILED') {
+      failures.push(outcome);
+      break;
+    }
+  }
+  expect(failures).toHaveLength(1);
+  const denied = denials();
+  expect(denied.length).toBeGreaterThan(0);
+  for (const d of denied) expect(mutation.actions).toContain(d.action);
+  expect(failures[0].reason).toContain(`is not authorized to perform: ${denied[0].action} on resource: ${denied[0].resource}`);
+  return denied;
+}
+
 /** The staged asset directory of each Lambda function of `stack` (its cloud assembly), by logical ID. */
 export function stagedAssetDirs(stack: Stack, template: DeployedTemplate): Map<string, string> {
   const assembly = (stack.node.root as any).synth();
