@@ -75,7 +75,7 @@ function create(q: Partial<TargetAccountsQuery>, extra: Record<string, string> =
     LogicalResourceId: 'Targets',
     ResourceType: ORGANIZATION_TARGETS_RESOURCE_TYPE,
     RequestType: 'Create',
-    ResourceProperties: { ...synthesized, Query: JSON.stringify([query]), ...extra },
+    ResourceProperties: { ...synthesized, ServiceToken: synthesized.ServiceToken, Query: JSON.stringify([query]), ...extra },
   } as CdkCustomResourceEvent;
 }
 
