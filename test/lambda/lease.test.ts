@@ -1,10 +1,15 @@
 // Many writers of one distribution configuration at once, over the wire: the handler (each writer with its own role,
 // baseline and CloudFormation request) against the local Image Builder, SSM and STS. Every writer's change must end
 // present, or the writer must fail with a clear reason; none may report success for a change that is not there.
+// With IAM evaluated (server/iam.ts): each writer is a patch of its own synthesized stack, whose provider role (the
+// Lambda's keys) assumes the patch role, and every call is authorized against the roles those stacks synthesize.
+import { App, Stack } from 'aws-cdk-lib';
+import type { CdkCustomResourceEvent } from 'aws-lambda';
 import { setLambdaEnvironment } from './lambda-environment';
-import { faults, LocalServer } from './local-server';
+import { faults, LocalServer, ReceivedRequest } from './local-server';
+import { IamAuthorizer } from './server/iam';
 import { DistributionConfigurations } from './server/imagebuilder';
-import { ARN, createEvent, deleteEvent, exportPatch, fullDistribution, props, S3_EXPORT, updateEvent } from './server/patch-fixtures';
+import { ARN, createEvent, deleteEvent, exportPatch, fullDistribution, S3_EXPORT, updateEvent } from './server/patch-fixtures';
 import { Parameters } from './server/ssm';
 import { Roles } from './server/sts';
 import * as clients from '../../lambda/clients';
@@ -13,7 +18,9 @@ import { entryPoints } from '../../lambda/index';
 import {
   CLOCK_SKEW_MS, LEASE_PARAMETER_PREFIX, LEASE_TTL_MS, leaseLocation, LeaseValue, withLease,
 } from '../../lambda/lease';
+import { DistributionConfiguration, DistributionConfigurationPatch } from '../../src';
 import type { PatchDocument } from '../../src/private/handler-contract';
+import { IamRoles } from '../util/iam-template';
 
 jest.mock('../../lambda/distribute-image', () => ({ onEvent: jest.fn(), isComplete: jest.fn() }), { virtual: true });
 
@@ -21,11 +28,67 @@ const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOK
   'HANDLER_REQUEST_TIMEOUT_MS', 'AWS_EC2_METADATA_DISABLED'];
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 const LEASE = leaseLocation(ARN).name;
+const ACCOUNT = ARN.split(':')[4];
+/** A configuration in another Region: the lease is taken there. */
+const WEST_ARN = `arn:aws:imagebuilder:eu-west-1:${ACCOUNT}:distribution-configuration/shared`;
+
+const WRITER_COUNTS = [2, 3, 5, 10];
+/** Runs per order and writer count. */
+const RUNS = 3;
+/** The writers' numbers (writer(i)): those of the runs at once, in both orders, and of the tests of a few writers. */
+const WRITERS = [...new Set([
+  ...Array.from({ length: RUNS }, (_, run) =>
+    Array.from({ length: Math.max(...WRITER_COUNTS) }, (__, k) => [1000 * run + k, 1000 * run + 100 + k])).flat(2),
+  11, 12, 13,
+])];
+const PATCH_TYPE = 'Custom::ImageBuilderDistributionConfigurationPatch';
+/** The stack whose patches of one configuration share its role and baseline: renames and moves within a stack. */
+const MOVES = 'Moves';
+
+/**
+ * The stacks as synthesized: `Writer<i>` with one patch adding account 500000000000 + i to us-east-1, and `Moves` with
+ * a patch of ARN and one of WEST_ARN. One synthesis of one app for all of them.
+ */
+function synthesize(): IamRoles {
+  const app = new App();
+  const stacks: Stack[] = [];
+  const patchOf = (stack: Stack, id: string, arn: string) => new DistributionConfigurationPatch(stack, id, {
+    distributionConfiguration: DistributionConfiguration.fromDistributionConfigurationArn(stack, `${id}Config`, arn),
+  });
+  for (const i of WRITERS) {
+    const stack = new Stack(app, `Writer${i}`, { env: { account: ACCOUNT, region: 'us-east-1' } });
+    patchOf(stack, 'Patch', ARN).addTargetAccounts('us-east-1', String(500000000000 + i));
+    stacks.push(stack);
+  }
+  const moves = new Stack(app, MOVES, { env: { account: ACCOUNT, region: 'us-east-1' } });
+  patchOf(moves, 'Patch', ARN).addTargetAccounts('us-east-1', '700000000001');
+  patchOf(moves, 'West', WEST_ARN).addTargetAccounts('eu-west-1', '700000000001');
+  stacks.push(moves);
+  const assembly = app.synth();
+  return IamRoles.fromTemplates(
+    Object.fromEntries(stacks.map((stack) => [stack.stackName, assembly.getStackByName(stack.stackName).template])), { account: ACCOUNT, region: 'us-east-1' });
+}
+
+const world = synthesize();
+/** The resolved properties of stack `stack`'s patch `id`. */
+const synthesized = (stack: string, id = 'Patch'): Record<string, string> => world.propertiesOf(PATCH_TYPE, id, stack);
+/** The provider role of stack `stack`: what its Lambda's own keys belong to. */
+const providerRoleOf = (stack: string) => world.all.find((r) => r.stack === stack && r.logicalId.startsWith('ImageBuilderDistributionProviderRole'))?.arn;
+/**
+ * The Lambdas of all the stacks share this process's keys: a request signed with them is made as the provider role of
+ * the stack whose event it serves, which the event's RequestId names (`<stack>.<n>`) and the AssumeRole session carries.
+ */
+const baseRoleOf = (req: ReceivedRequest) =>
+  req.operation === 'AssumeRole' ? providerRoleOf(/^cdk-ibd-([^.]+)\./.exec(String(req.body?.RoleSessionName))?.[1] ?? '') : undefined;
+let requests = 0;
+/** `event` as stack `stack`'s Lambda receives it. */
+const servedBy = <E extends CdkCustomResourceEvent>(stack: string, event: E): E => ({ ...event, RequestId: `${stack}.${++requests}` });
 
 let server: LocalServer;
 let ib: DistributionConfigurations;
 let ssm: Parameters;
-let roles: Roles;
+let iam: IamAuthorizer;
+let expectedDenials: unknown[] = [];
 /**
  * A clock that moves when a writer sleeps, as a discrete-event simulation: a sleeper wakes at its own now + delay,
  * and concurrent sleeps overlap instead of adding up (so waiting writers do not age the holder's lease).
@@ -45,7 +108,8 @@ beforeEach(async () => {
   server = await LocalServer.start();
   ib = new DistributionConfigurations(server);
   ssm = new Parameters(server);
-  roles = new Roles(server, { clock: now });
+  iam = new IamAuthorizer(world, { account: ACCOUNT, baseRoleOf }).attach(server);
+  new Roles(server, { clock: now, iam });
   setLambdaEnvironment(server, {
     HANDLER_REQUEST_TIMEOUT_MS: '2000',
   });
@@ -57,6 +121,9 @@ beforeEach(async () => {
 afterEach(async () => {
   clients.resetClients();
   await server.close();
+  // Every call was authorized, unless a test looked for the denial.
+  expect(iam.denials).toEqual(expectedDenials);
+  expectedDenials = [];
 });
 
 afterAll(() => {
@@ -66,13 +133,20 @@ afterAll(() => {
   }
 });
 
-/** Writer i: its own stack's role and baseline, adding its own account to us-east-1. */
+/** The Moves stack's patch of ARN, making `patch`. */
+const props = (patch: PatchDocument): Record<string, string> => ({ ...synthesized(MOVES), Patch: JSON.stringify(patch), BaseHash: 'h1' });
+
+/** Writer i: its own stack's patch (role, baseline), adding its own account to us-east-1, or making `patch`. */
 function writer(i: number, patch?: PatchDocument) {
-  const account = String(500000000000 + i);
-  const role = `arn:aws:iam::123456789012:role/cdk-imagebuilder-distribution/stack${i}/PatchRole`;
-  roles.add(role);
-  const p: PatchDocument = patch ?? { distributions: [{ region: 'us-east-1', merge: { amiDistributionConfiguration: { targetAccountIds: [account] } } }] };
-  return { account, props: { ...props(p, ARN, `/cdk-imagebuilder-distribution/baselines/stack${i}`), RoleArn: role } };
+  const stack = `Writer${i}`;
+  const synthesizedProps = synthesized(stack);
+  const writerProps: Record<string, string> = { ...synthesizedProps, ...(patch ? { Patch: JSON.stringify(patch) } : {}), BaseHash: 'h1' };
+  return {
+    account: String(500000000000 + i),
+    props: writerProps,
+    create: () => route(servedBy(stack, createEvent(writerProps))),
+    remove: (physicalId: string) => route(servedBy(stack, deleteEvent(physicalId, writerProps))),
+  };
 }
 
 const accounts = () => ib.get(ARN)!.distributions[0].amiDistributionConfiguration.targetAccountIds as string[];
@@ -87,7 +161,7 @@ function jitter(seed: number) {
 
 /** Runs the writers at once; the accounts whose writer reported success but are not in the configuration. */
 async function runConcurrently(ws: ReturnType<typeof writer>[]) {
-  const results = await Promise.allSettled(ws.map((w) => route(createEvent(w.props))));
+  const results = await Promise.allSettled(ws.map((w) => w.create()));
   const succeeded = ws.filter((_, i) => results[i].status === 'fulfilled');
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => String(r.reason?.message));
   const lost = succeeded.filter((w) => !accounts().includes(w.account)).map((w) => w.account);
@@ -107,10 +181,6 @@ function expectNoOverlap(writers: number) {
   expect(sorted).toHaveLength(writers);
   for (let i = 1; i < sorted.length; i++) expect(sorted[i][0]).toBeGreaterThan(sorted[i - 1][1]);
 }
-
-const WRITER_COUNTS = [2, 3, 5, 10];
-/** Runs per order and writer count. */
-const RUNS = 3;
 
 describe('patch / patch', () => {
   test.each(WRITER_COUNTS)('%i writers at once, in both orders, several runs: every change is there, no lease is left', async (n) => {
@@ -139,13 +209,28 @@ describe('patch / patch', () => {
   });
 });
 
+test('each writer is held to its own synthesized role: without its SSM grant one writer is denied the lease; the others\' changes are there', async () => {
+  const ws = [1, 2, 3].map((i) => writer(i));
+  const denied = ws[1].props.RoleArn;
+  const grant = world.statementsOf(denied).findIndex(({ statement }) => [statement.Action].flat().includes('ssm:PutParameter'));
+  expect(grant).toBeGreaterThanOrEqual(0);
+  iam.world = world.withoutStatement(denied, grant);
+  const { succeeded, failures, lost } = await runConcurrently(ws);
+  expect(succeeded).toBe(2);
+  expect(failures).toEqual([expect.stringMatching(new RegExp(`^ssm:PutParameter on ${LEASE} failed: AccessDeniedException \\(HTTP 400\\): User: \\S+/${denied.split('/').pop()}/`))]);
+  expect(lost).toEqual([]);
+  expect(accounts()).not.toContain(ws[1].account);
+  expect(leases()).toEqual([]);
+  expectedDenials = [expect.objectContaining({ action: 'ssm:PutParameter', operation: 'PutParameter' })];
+});
+
 test('patch / export: an account share and an S3 export at once both end in the configuration', async () => {
   for (const reverse of [false, true]) {
     ib.put({ arn: ARN, name: 'imported-dist', distributions: [fullDistribution('us-east-1')] });
     const ws = [writer(1), writer(2, exportPatch)];
     if (reverse) ws.reverse();
     jitter(reverse ? 2 : 1);
-    const results = await Promise.all(ws.map((w) => route(createEvent(w.props))));
+    const results = await Promise.all(ws.map((w) => w.create()));
     expect(results).toHaveLength(2);
     const east = ib.get(ARN)!.distributions[0];
     expect(east.amiDistributionConfiguration.targetAccountIds).toContain('500000000001');
@@ -157,10 +242,10 @@ test('patch / delete: one writer\'s undo and others\' patches at once: the undon
   for (const reverse of [false, true]) {
     ib.put({ arn: ARN, name: 'imported-dist', distributions: [fullDistribution('us-east-1')] });
     const leaving = writer(reverse ? 11 : 1);
-    const created = await route(createEvent(leaving.props));
+    const created = await leaving.create();
     const joining = [writer(reverse ? 12 : 2), writer(reverse ? 13 : 3)];
     jitter(reverse ? 5 : 4);
-    const events = [route(deleteEvent(created.PhysicalResourceId!, leaving.props)), ...joining.map((w) => route(createEvent(w.props)))];
+    const events = [leaving.remove(created.PhysicalResourceId!), ...joining.map((w) => w.create())];
     await Promise.all(reverse ? events.reverse() : events);
     expect(accounts()).not.toContain(leaving.account);
     for (const w of joining) expect(accounts()).toContain(w.account);
@@ -233,7 +318,7 @@ describe('a writer that crashed while holding the lease', () => {
     const w = writer(1);
     const updates = server.count('UpdateDistributionConfiguration');
     // 60 s left in the invocation: the crashed writer's lease outlasts it.
-    await expect(route(createEvent(w.props), { getRemainingTimeInMillis: () => 60_000 - (now() - startedAt) })).rejects.toThrow(
+    await expect(route(servedBy('Writer1', createEvent(w.props)), { getRemainingTimeInMillis: () => 60_000 - (now() - startedAt) })).rejects.toThrow(
       new RegExp(`^${ARN} is being changed by another writer \\(crashed-stack Patch request-0\\), which holds the lease ${LEASE} until .*; `
         + 'no time left to wait for it'));
     expect(server.count('UpdateDistributionConfiguration')).toBe(updates);
@@ -258,9 +343,9 @@ describe('a writer that crashed while holding the lease', () => {
       },
     });
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
-    const slowRun = route(createEvent(slow.props));
+    const slowRun = slow.create();
     await new Promise((r) => setTimeout(r, 5));
-    const fastRun = route(createEvent(fast.props));
+    const fastRun = fast.create();
     const [slowResult, fastResult] = await Promise.allSettled([slowRun, fastRun]);
     warn.mockRestore();
     expect(fastResult.status).toBe('fulfilled');
@@ -294,7 +379,7 @@ describe('a writer outside the lease changes the configuration between our write
     outsideWriterUndoes(1);
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
     const w = writer(1);
-    await route(createEvent(w.props));
+    await w.create();
     warn.mockRestore();
     expect(accounts()).toContain(w.account);
     expect(server.count('UpdateDistributionConfiguration')).toBe(2);
@@ -305,7 +390,7 @@ describe('a writer outside the lease changes the configuration between our write
     outsideWriterUndoes(MAX_WRITE_ROUNDS);
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
     const w = writer(1);
-    await expect(route(createEvent(w.props))).rejects.toThrow(
+    await expect(w.create()).rejects.toThrow(
       `The patch of ${ARN} was undone by another writer each time, between our write and its read-back (${MAX_WRITE_ROUNDS} rounds)`);
     warn.mockRestore();
     expect(accounts()).not.toContain(w.account);
@@ -314,23 +399,25 @@ describe('a writer outside the lease changes the configuration between our write
 
   test('the undo on delete is checked the same way', async () => {
     const w = writer(1);
-    const created = await route(createEvent(w.props));
+    const created = await w.create();
     outsideWriterUndoes(1); // puts our patch back right after the undo
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
-    await route(deleteEvent(created.PhysicalResourceId!, w.props));
+    await w.remove(created.PhysicalResourceId!);
     warn.mockRestore();
     expect(accounts()).not.toContain(w.account);
-    expect(ssm.params.has('/cdk-imagebuilder-distribution/baselines/stack1')).toBe(false);
+    expect(ssm.params.has(w.props.BaselineParameterName)).toBe(false);
   });
 });
 
 describe('the lease itself', () => {
-  const context = () => clients.callContext({ RequestId: 'r', ResourceProperties: {} }, seams);
+  /** The Moves stack's Lambda, with the role of its patch of `arn`. */
+  const context = (arn = ARN) =>
+    clients.callContext({ RequestId: `${MOVES}.${++requests}`, ResourceProperties: { RoleArn: synthesized(MOVES, arn === ARN ? 'Patch' : 'West').RoleArn } }, seams);
 
   test('is an SSM parameter created with Overwrite false in the configuration\'s Region, named after the configuration', async () => {
-    const west = 'arn:aws:imagebuilder:eu-west-1:123456789012:distribution-configuration/shared';
+    const west = WEST_ARN;
     const seen: string[] = [];
-    await withLease(context(), west, 'me', async () => {
+    await withLease(context(west), west, 'me', async () => {
       seen.push(...ssm.in('eu-west-1').keys());
     });
     expect(seen).toEqual([`${LEASE_PARAMETER_PREFIX}/shared`]);
@@ -359,13 +446,13 @@ describe('the lease itself', () => {
 });
 
 describe('a patch renamed or moved within its stack (CloudFormation creates the new resource, then deletes the old)', () => {
-  // The stack's patches of one configuration share one baseline parameter (src/private/patch-resource.ts).
-  const PARAM = '/cdk-imagebuilder-distribution/baselines/shared-by-the-stack';
+  // The stack's patches of one configuration share one baseline parameter and role (src/private/patch-resource.ts).
+  const PARAM = synthesized(MOVES).BaselineParameterName;
   const share = (...ids: string[]): PatchDocument =>
     ({ distributions: [{ region: 'us-east-1', merge: { amiDistributionConfiguration: { targetAccountIds: ids } } }] });
-  const create = (logicalId: string, patch: PatchDocument) => route({ ...createEvent(props(patch, ARN, PARAM)), LogicalResourceId: logicalId });
+  const create = (logicalId: string, patch: PatchDocument) => route(servedBy(MOVES, { ...createEvent(props(patch)), LogicalResourceId: logicalId }));
   const remove = (logicalId: string, physicalId: string, patch: PatchDocument) =>
-    route({ ...deleteEvent(physicalId, props(patch, ARN, PARAM)), LogicalResourceId: logicalId });
+    route(servedBy(MOVES, { ...deleteEvent(physicalId, props(patch)), LogicalResourceId: logicalId }));
   const original = () => fullDistribution('us-east-1').amiDistributionConfiguration.targetAccountIds;
 
   test('the change stays through the old one\'s delete, and goes with the new one\'s', async () => {
@@ -403,23 +490,23 @@ describe('a patch renamed or moved within its stack (CloudFormation creates the 
 });
 
 describe('an earlier patch of the stack changes while a later one overlaps it', () => {
-  const PARAM = '/cdk-imagebuilder-distribution/baselines/shared-by-the-stack';
+  const PARAM = synthesized(MOVES).BaselineParameterName;
   const share = (...ids: string[]): PatchDocument =>
     ({ distributions: [{ region: 'us-east-1', merge: { amiDistributionConfiguration: { targetAccountIds: ids } } }] });
-  const event = (logicalId: string, e: ReturnType<typeof createEvent>) => ({ ...e, LogicalResourceId: logicalId });
+  const event = (logicalId: string, e: ReturnType<typeof createEvent>) => servedBy(MOVES, { ...e, LogicalResourceId: logicalId });
   const original = () => fullDistribution('us-east-1').amiDistributionConfiguration.targetAccountIds;
 
   test('the later patch keeps its change, and the earlier one\'s new change goes with the earlier one', async () => {
     const first = share('700000000001');
     const firstChanged = share('700000000003');
     const second = share('700000000001', '700000000002');
-    const a = await route(event('First', createEvent(props(first, ARN, PARAM))));
-    const b = await route(event('Second', createEvent(props(second, ARN, PARAM))));
-    await route(event('First', updateEvent(a.PhysicalResourceId!, props(firstChanged, ARN, PARAM), props(first, ARN, PARAM))));
+    const a = await route(event('First', createEvent(props(first))));
+    const b = await route(event('Second', createEvent(props(second))));
+    await route(event('First', updateEvent(a.PhysicalResourceId!, props(firstChanged), props(first))));
     expect([...accounts()].sort()).toEqual([...original(), '700000000001', '700000000002', '700000000003'].sort());
-    await route(event('First', deleteEvent(a.PhysicalResourceId!, props(firstChanged, ARN, PARAM))));
+    await route(event('First', deleteEvent(a.PhysicalResourceId!, props(firstChanged))));
     expect([...accounts()].sort()).toEqual([...original(), '700000000001', '700000000002'].sort());
-    await route(event('Second', deleteEvent(b.PhysicalResourceId!, props(second, ARN, PARAM))));
+    await route(event('Second', deleteEvent(b.PhysicalResourceId!, props(second))));
     expect(accounts()).toEqual(original());
     expect(ssm.params.has(PARAM)).toBe(false);
   });

@@ -145,10 +145,11 @@ export class IamRoles {
     return resolver.resolve(value);
   }
 
-  /** The resolved properties of the one resource of `type` whose logical ID starts with `prefix`. */
-  propertiesOf(type: string, prefix = ''): Record<string, any> {
+  /** The resolved properties of the one resource of `type` whose logical ID starts with `prefix` (in any stack, or `inStack`). */
+  propertiesOf(type: string, prefix = '', inStack?: string): Record<string, any> {
     const found: Array<[string, any]> = [];
     for (const [stack, template] of Object.entries(this.templates)) {
+      if (inStack !== undefined && stack !== inStack) continue;
       for (const [id, r] of Object.entries(template.Resources ?? {})) {
         if (r.Type === type && id.startsWith(prefix)) found.push([stack, r.Properties ?? {}]);
       }

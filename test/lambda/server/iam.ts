@@ -33,6 +33,12 @@ export interface IamAuthorizerOptions {
   readonly account: string;
   /** Base access keys (not issued by the local STS) and the role each belongs to. */
   readonly keys?: Record<string, string>;
+  /**
+   * For a request signed with a base key: the role it is made as, when several Lambdas (each its own stack's provider
+   * role) share the test process's keys and one request tells them apart (e.g. by its AssumeRole session name);
+   * undefined to fall back to `keys`.
+   */
+  readonly baseRoleOf?: (req: ReceivedRequest) => string | undefined;
   /** For DistributeImage: the ARN of the image build version the next call will create (see iam-operations.ts). */
   readonly nextImageArn?: (region: string) => string;
   /** For Organizations (server/organizations.ts): the organization read, and its management account. */
@@ -102,9 +108,9 @@ export class IamAuthorizer {
   };
 
   /** The role behind an access key and the principal ARN IAM sees (an assumed-role session). */
-  identityOf(accessKeyId: string): { roleArn: string; principal: string } {
+  identityOf(accessKeyId: string, baseRole?: string): { roleArn: string; principal: string } {
     const session = this.sessions.get(accessKeyId);
-    const roleArn = session?.roleArn ?? this.options.keys?.[accessKeyId];
+    const roleArn = session?.roleArn ?? baseRole ?? this.options.keys?.[accessKeyId];
     if (!roleArn) throw new ServiceError(403, 'InvalidClientTokenId', `The security token included in the request is invalid (${accessKeyId})`);
     const [, partition, , , account, resource] = roleArn.split(':');
     const name = resource.split('/').pop();
@@ -147,13 +153,17 @@ export class IamAuthorizer {
       }
       throw err;
     }
-    await this.authorize({ service, operation: req.operation, body: req.body, query: req.query, region: verified.region }, verified.accessKeyId);
+    const baseRole = this.sessions.has(verified.accessKeyId) ? undefined : this.options.baseRoleOf?.(req);
+    const request = { service, operation: req.operation, body: req.body, query: req.query, region: verified.region } as const;
+    await this.authorize(request, verified.accessKeyId, undefined, baseRole);
   }
 
-  private async authorize(r: Omit<OperationRequest, 'account' | 'partition' | 'nextImageArn'>, accessKeyId?: string, serviceRole?: string): Promise<void> {
+  private async authorize(
+    r: Omit<OperationRequest, 'account' | 'partition' | 'nextImageArn'>, accessKeyId?: string, serviceRole?: string, baseRole?: string,
+  ): Promise<void> {
     const { roleArn, principal } = serviceRole
       ? { roleArn: serviceRole, principal: `${serviceRole.replace(':iam:', ':sts:').replace(/:role\/(?:.*\/)?/, ':assumed-role/')}/${r.service}` }
-      : this.identityOf(accessKeyId!);
+      : this.identityOf(accessKeyId!, baseRole);
     const sessionPolicy = accessKeyId ? this.sessions.get(accessKeyId)?.policy : undefined;
     // Requests act in the caller's account (a session of another account's role acts in that account).
     const account = roleArn.split(':')[4] || this.options.account;
