@@ -167,30 +167,23 @@ export class IamRoles {
 
   /** A copy in which role `arn` lacks its `index`-th identity statement (counted over all its policies in order). */
   withoutStatement(arn: string, index: number): IamRoles {
-    const copy = Object.create(IamRoles.prototype) as IamRoles;
-    Object.assign(copy, this, { roles: new Map(this.roles) });
-    const role = this.roles.get(arn)!;
-    let i = 0;
-    const identityPolicies = role.identityPolicies.map((p) => ({
-      name: p.name,
-      policy: { ...p.policy, Statement: p.policy.Statement.filter(() => i++ !== index) },
-    }));
-    copy.roles.set(arn, { ...role, identityPolicies });
-    return copy;
+    return this.withStatementsOf(arn, (st, i) => (i === index ? [] : [st]));
   }
 
   /** A copy in which the `index`-th identity statement of role `arn` (as `withoutStatement` counts) lacks `action`. */
   withoutAction(arn: string, index: number, action: string): IamRoles {
+    return this.withStatementsOf(arn, (st, i) => [i !== index ? st : { ...st, Action: [st.Action ?? []].flat().filter((a) => a !== action) }]);
+  }
+
+  /** A copy in which each identity statement of role `arn` (numbered over all its policies in order) is replaced by `change`'s. */
+  private withStatementsOf(arn: string, change: (statement: PolicyStatement, index: number) => PolicyStatement[]): IamRoles {
     const copy = Object.create(IamRoles.prototype) as IamRoles;
     Object.assign(copy, this, { roles: new Map(this.roles) });
     const role = this.roles.get(arn)!;
     let i = 0;
     const identityPolicies = role.identityPolicies.map((p) => ({
       name: p.name,
-      policy: {
-        ...p.policy,
-        Statement: p.policy.Statement.map((st) => i++ !== index ? st : { ...st, Action: [st.Action ?? []].flat().filter((a) => a !== action) }),
-      },
+      policy: { ...p.policy, Statement: p.policy.Statement.flatMap((st) => change(st, i++)) },
     }));
     copy.roles.set(arn, { ...role, identityPolicies });
     return copy;
