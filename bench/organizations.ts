@@ -59,33 +59,35 @@ export async function main(): Promise<void> {
   await roleCheckCost();
 }
 
+// The configuration, the resource's role and the reader role in the management account, in every measurement.
+const CONFIG_ARN = 'arn:aws:imagebuilder:us-east-1:123456789012:distribution-configuration/golden';
+const RESOURCE_ROLE = 'arn:aws:iam::123456789012:role/cdk-imagebuilder-distribution/c8abc/Targets/Role';
+const READER_ROLE = 'arn:aws:iam::999999999999:role/cdk-imagebuilder-distribution-organizations-reader';
+
 /** All calls of one refresh event (Update with a new ResolutionKey), by service, when the set did not change and when it did. */
 async function eventCalls(): Promise<void> {
   const server = await LocalServer.start();
-  const arn = 'arn:aws:imagebuilder:us-east-1:123456789012:distribution-configuration/golden';
-  const role = 'arn:aws:iam::123456789012:role/cdk-imagebuilder-distribution/c8abc/Targets/Role';
-  const reader = 'arn:aws:iam::999999999999:role/cdk-imagebuilder-distribution-organizations-reader';
   try {
     const ib = new DistributionConfigurations(server);
     new Parameters(server);
-    new Roles(server).add(role).add(reader);
+    new Roles(server).add(RESOURCE_ROLE).add(READER_ROLE);
     const org = new Organization(server);
     const tree = org.generate({ seed: 18, ous: 120, accounts: 800, depth: 4 });
     // The top-level OU with the most accounts below it.
     const ou = tree.ous.filter((o) => tree.depth.get(o) === 1).sort((a, b) => org.accountsUnder(b).length - org.accountsUnder(a).length)[0];
-    ib.put({ arn, name: 'golden', distributions: [fullDistribution('us-east-1'), fullDistribution('eu-west-1')] });
+    ib.put({ arn: CONFIG_ARN, name: 'golden', distributions: [fullDistribution('us-east-1'), fullDistribution('eu-west-1')] });
     setLambdaEnvironment(server, { ORGANIZATIONS_ENDPOINT: server.endpoint });
     clients.resetClients();
     const props = (key: string) => ({
       ServiceToken: 'token',
-      DistributionConfigurationArn: arn,
+      DistributionConfigurationArn: CONFIG_ARN,
       BaselineParameterName: '/cdk-imagebuilder-distribution/baselines/bench',
       Patch: '{"distributions":[]}',
       Query: JSON.stringify([query({ parents: [ou] })]),
       Regions: '["us-east-1","eu-west-1"]',
       AllowEmpty: 'false',
-      OrganizationsRoleArn: reader,
-      RoleArn: role,
+      OrganizationsRoleArn: READER_ROLE,
+      RoleArn: RESOURCE_ROLE,
       ResolutionKey: key,
     });
     let n = 0;
@@ -139,31 +141,28 @@ async function roleCheckCost(): Promise<void> {
   process.stdout.write('  accounts | without the check     | with the check        | added\n');
   for (const accounts of [100, 300, 800]) {
     const server = await LocalServer.start();
-    const arn = 'arn:aws:imagebuilder:us-east-1:123456789012:distribution-configuration/golden';
-    const role = 'arn:aws:iam::123456789012:role/cdk-imagebuilder-distribution/c8abc/Targets/Role';
-    const reader = 'arn:aws:iam::999999999999:role/cdk-imagebuilder-distribution-organizations-reader';
     try {
       const ib = new DistributionConfigurations(server);
       new Parameters(server);
-      const roles = new Roles(server).add(role).add(reader);
+      const roles = new Roles(server).add(RESOURCE_ROLE).add(READER_ROLE);
       const org = new Organization(server);
       org.generate({ seed: 18, ous: 40, accounts, depth: 3 });
       org.latencyMs = LATENCY_MS;
       roles.latencyMs = STS_LATENCY_MS;
       const active = org.accountsUnder(ROOT_ID);
       active.filter((_, i) => i % 10 !== 0).forEach((a) => roles.add(`arn:aws:iam::${a}:role/EC2ImageBuilderDistributionCrossAccountRole`));
-      ib.put({ arn, name: 'golden', distributions: [fullDistribution('us-east-1'), fullDistribution('eu-west-1')] });
+      ib.put({ arn: CONFIG_ARN, name: 'golden', distributions: [fullDistribution('us-east-1'), fullDistribution('eu-west-1')] });
       setLambdaEnvironment(server, { ORGANIZATIONS_ENDPOINT: server.endpoint });
       const props = (check: string | undefined) => ({
         ServiceToken: 'token',
-        DistributionConfigurationArn: arn,
+        DistributionConfigurationArn: CONFIG_ARN,
         BaselineParameterName: '/cdk-imagebuilder-distribution/baselines/bench',
         Patch: '{"distributions":[]}',
         Query: JSON.stringify([query({ organization: true })]),
         Regions: '["us-east-1","eu-west-1"]',
         AllowEmpty: 'false',
-        OrganizationsRoleArn: reader,
-        RoleArn: role,
+        OrganizationsRoleArn: READER_ROLE,
+        RoleArn: RESOURCE_ROLE,
         MetricDimension: 'bench',
         ...(check ? { DistributionRoleCheck: check } : {}),
       });

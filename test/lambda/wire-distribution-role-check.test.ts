@@ -169,6 +169,14 @@ async function logged<T>(fn: () => Promise<T>): Promise<{ result: T; metrics: an
   return { result, metrics: all.filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l)), lines: all.filter((l) => !l.startsWith('{"_aws"')) };
 }
 
+/** An STS client that signs as `session` (a session the fake STS issued), as the handler's probe did. */
+function stsClientOf(session: { accessKeyId: string; secretAccessKey: string; sessionToken: string }): QueryClient {
+  const { accessKeyId, secretAccessKey, sessionToken } = session;
+  return new QueryClient({
+    service: 'sts', region: REGION, endpoint: server.endpoint, timeoutMs: 2000, credentials: async () => ({ accessKeyId, secretAccessKey, sessionToken }),
+  }, '2011-06-15');
+}
+
 describe('as synthesized, under IAM', () => {
   test('REPORT: accounts without the role, or whose role trusts another account, are reported (attribute, metric, log) and still written', async () => {
     const stack = distributingStack(PLACEHOLDER_OU, DistributionRoleCheck.REPORT);
@@ -274,13 +282,7 @@ describe('as synthesized, under IAM', () => {
     expect(probe.policy).toEqual(JSON.parse(DENY_ALL_SESSION_POLICY));
     // The same role assumed without a session policy (by the same caller): its managed policy allows DescribeImages.
     const caller = roles.sessionOfKey(probe.callerKey)!;
-    const sts = new QueryClient({
-      service: 'sts',
-      region: REGION,
-      endpoint: server.endpoint,
-      timeoutMs: 2000,
-      credentials: async () => ({ accessKeyId: caller.accessKeyId, secretAccessKey: caller.secretAccessKey, sessionToken: caller.sessionToken }),
-    }, '2011-06-15');
+    const sts = stsClientOf(caller);
     await sts.call('AssumeRole', { RoleArn: probe.roleArn, RoleSessionName: 'unrestricted', DurationSeconds: 900 });
     sts.destroy();
     const unrestricted = roles.sessions.at(-1)!;
@@ -415,13 +417,7 @@ test('the fake STS refuses session policies as STS does: not JSON, or too large'
   withRole(good);
   await logged(() => route(event('Create', distributingStack(ou, DistributionRoleCheck.REPORT).props)));
   const caller = roles.sessionOfKey(roles.sessions.find((s) => s.roleArn.endsWith('EC2ImageBuilderDistributionCrossAccountRole'))!.callerKey)!;
-  const sts = new QueryClient({
-    service: 'sts',
-    region: REGION,
-    endpoint: server.endpoint,
-    timeoutMs: 2000,
-    credentials: async () => ({ accessKeyId: caller.accessKeyId, secretAccessKey: caller.secretAccessKey, sessionToken: caller.sessionToken }),
-  }, '2011-06-15');
+  const sts = stsClientOf(caller);
   const assume = (Policy: string) => sts.call('AssumeRole', {
     RoleArn: `arn:aws:iam::${good}:role/EC2ImageBuilderDistributionCrossAccountRole`, RoleSessionName: 'policy-check', DurationSeconds: 900, Policy,
   });
